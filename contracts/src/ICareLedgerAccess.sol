@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title ICareLedgerAccess — on-chain access decisions and audit trail of CareLedger
+/// @notice The contract knows hospital users only by their pseudonymous system-wide
+///         identifier (`bytes32`). It maps identifiers to roles, holds the permission matrix
+///         role × resource × action → scope, decides every access request submitted by a
+///         registered gateway (an api server's signing key) and records every decision and
+///         every committed data change as an event. No patient data goes on chain: only
+///         identifiers and salted content hashes.
+/// @dev Enum order and struct field order are part of the ABI shared with the Rust api
+///      (alloy `sol!` bindings). Never reorder; only append.
+interface ICareLedgerAccess {
+    // ------------------------------------------------------------------ types
+
+    /// @notice A user's role. NONE means "unknown to the contract" and is always denied.
+    enum Role {
+        NONE,
+        ROOT,
+        ADMIN,
+        DOCTOR,
+        NURSE,
+        RECEPTIONIST,
+        AUDITOR,
+        PATIENT
+    }
+
+    /// @notice What a request touches.
+    enum Resource {
+        USER_RECORD,
+        HEALTH_RECORD,
+        AUDIT_TRAIL
+    }
+
+    /// @notice What a request does. SEARCH requests carry subject bytes32(0).
+    enum Action {
+        CREATE,
+        READ,
+        UPDATE,
+        DELETE,
+        SEARCH
+    }
+
+    /// @notice How far a permission reaches.
+    /// NONE: never. OWN: only when subject == actor. PATIENTS: only when the subject (and a
+    /// non-NONE target role) is a patient. ANY: any subject. Whatever the scope, on USER_RECORD
+    /// and HEALTH_RECORD only ROOT acts on ROOT/ADMIN accounts (anyone may READ their own).
+    enum Scope {
+        NONE,
+        OWN,
+        PATIENTS,
+        ANY
+    }
+
+    /// @notice The kinds of committed data changes recorded by `recordLifecycle`.
+    enum Lifecycle {
+        USER_ADDED,
+        USER_MODIFIED,
+        USER_DELETED,
+        ROLE_CHANGED,
+        RECORD_VERSION_CREATED,
+        RECORD_DELETED
+    }
+
+    /// @notice One access request to decide and record.
+    /// @param requestId  the api's id for the request (echoed in the event so the api can match verdicts)
+    /// @param actor      system id of the user asking
+    /// @param action     what the actor wants to do
+    /// @param resource   what the actor wants to touch
+    /// @param subject    system id of the affected user (the patient for health records; the new
+    ///                   user's id for USER_RECORD CREATE); bytes32(0) for SEARCH
+    /// @param recordId   health record id, or bytes32(0)
+    /// @param targetRole for user creation or role change: the role being given; else NONE
+    struct AccessRequest {
+        bytes32 requestId;
+        bytes32 actor;
+        Action action;
+        Resource resource;
+        bytes32 subject;
+        bytes32 recordId;
+        Role targetRole;
+    }
+
+    /// @notice One committed data change to record on chain.
+    /// @param entryId     the api's id for the entry (unique per change)
+    /// @param kind        what changed
+    /// @param actor       system id of the user who made the change
+    /// @param subject     system id of the affected user (patient for record kinds)
+    /// @param recordId    health record id for record kinds, else bytes32(0)
+    /// @param version     record version for record kinds, else 0
+    /// @param contentHash salted hash of the stored version / user row (the salt stays off chain)
+    /// @param role        USER_ADDED: the new user's role; ROLE_CHANGED: the new role; else ignored
+    struct LifecycleEntry {
+        bytes32 entryId;
+        Lifecycle kind;
+        bytes32 actor;
+        bytes32 subject;
+        bytes32 recordId;
+        uint64 version;
+        bytes32 contentHash;
+        Role role;
+    }
+
+    // ----------------------------------------------------------------- events
+
+    /// @notice One per submitted access request, approved or denied.
+    event AccessRequested(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 indexed recordId,
+        bytes32 requestId,
+        Action action,
+        Resource resource,
+        Role targetRole,
+        bool approved,
+        uint64 timestamp
+    );
+
+    /// @notice A user was added with `role` (roleOf(subject) is now `role`).
+    event UserAdded(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 entryId,
+        Role role,
+        bytes32 contentHash,
+        uint64 timestamp
+    );
+
+    /// @notice A user's data was modified (not the role).
+    event UserModified(
+        bytes32 indexed actor, bytes32 indexed subject, bytes32 entryId, bytes32 contentHash, uint64 timestamp
+    );
+
+    /// @notice A user was deleted (roleOf(subject) is now NONE).
+    event UserDeleted(bytes32 indexed actor, bytes32 indexed subject, bytes32 entryId, uint64 timestamp);
+
+    /// @notice A user's role changed from `previousRole` to `newRole`.
+    event RoleChanged(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 entryId,
+        Role previousRole,
+        Role newRole,
+        uint64 timestamp
+    );
+
+    /// @notice A health record version was stored; `contentHash` anchors it.
+    event RecordVersionCreated(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 indexed recordId,
+        bytes32 entryId,
+        uint64 version,
+        bytes32 contentHash,
+        uint64 timestamp
+    );
+
+    /// @notice A health record was deleted at `version`.
+    event RecordDeleted(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 indexed recordId,
+        bytes32 entryId,
+        uint64 version,
+        uint64 timestamp
+    );
+
+    /// @notice ROOT `actor` changed the scope of one matrix cell.
+    event PermissionChanged(
+        bytes32 indexed actor,
+        Role role,
+        Resource resource,
+        Action action,
+        Scope previousScope,
+        Scope newScope,
+        uint64 timestamp
+    );
+
+    /// @notice A non-ROOT `actor` tried to change a matrix cell; nothing changed.
+    event PermissionChangeDenied(
+        bytes32 indexed actor, Role role, Resource resource, Action action, Scope requestedScope, uint64 timestamp
+    );
+
+    // ----------------------------------------------------------------- errors
+
+    /// @notice A batch call carried nothing to do.
+    error CareLedgerEmptyBatch();
+
+    /// @notice The constructor was given the zero address for `which` ("admin" or "gateway").
+    error CareLedgerZeroAddress(string which);
+
+    /// @notice Lifecycle entry `index` (entry id `entryId`) has a zero `field` identifier.
+    error CareLedgerZeroIdentifier(uint256 index, bytes32 entryId, string field);
+
+    /// @notice Lifecycle entry `index` (entry id `entryId`) of kind `kind` needs a real role, got `role`.
+    error CareLedgerInvalidLifecycleRole(uint256 index, bytes32 entryId, Lifecycle kind, Role role);
+
+    /// @notice Matrix cells exist only for real roles; `role` (NONE) has none.
+    error CareLedgerInvalidPermissionRole(Role role);
+
+    // -------------------------------------------------------------- functions
+
+    /// @notice Decide a batch of access requests and emit one `AccessRequested` per request.
+    /// @dev GATEWAY_ROLE only. A denied request is recorded, never reverted.
+    /// @param requests the batch (non-empty)
+    function authorize(AccessRequest[] calldata requests) external;
+
+    /// @notice Record a batch of committed data changes, one event per entry.
+    /// @dev GATEWAY_ROLE only; entries are trusted (the api authorised them). USER_ADDED and
+    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE.
+    /// @param entries the batch (non-empty)
+    function recordLifecycle(LifecycleEntry[] calldata entries) external;
+
+    /// @notice `authorize(requests)` then `recordLifecycle(entries)` in one transaction.
+    /// @dev GATEWAY_ROLE only. Either list may be empty, not both. Requests are decided
+    ///      before any entry changes a role.
+    /// @param requests access requests to decide and record
+    /// @param entries  committed data changes to record
+    function commit(AccessRequest[] calldata requests, LifecycleEntry[] calldata entries) external;
+
+    /// @notice Change one matrix cell on behalf of hospital user `actor`.
+    /// @dev GATEWAY_ROLE only. Applied (and `PermissionChanged` emitted) iff roleOf(actor) is ROOT;
+    ///      otherwise `PermissionChangeDenied` is emitted and nothing changes (no revert).
+    /// @param actor    system id of the user asking for the change
+    /// @param role     the role whose permission changes (not NONE)
+    /// @param resource the resource of the cell
+    /// @param action   the action of the cell
+    /// @param scope    the new scope
+    function setPermission(bytes32 actor, Role role, Resource resource, Action action, Scope scope) external;
+
+    /// @notice The role of a system id (NONE when unknown).
+    /// @param systemId the user's system-wide identifier
+    /// @return the user's role
+    function roleOf(bytes32 systemId) external view returns (Role);
+
+    /// @notice The scope of one matrix cell (NONE for role NONE).
+    /// @param role     the role
+    /// @param resource the resource
+    /// @param action   the action
+    /// @return the scope
+    function permission(Role role, Resource resource, Action action) external view returns (Scope);
+
+    /// @notice The decision `authorize` would make for `request` now, without recording it.
+    /// @param request the request to decide
+    /// @return approved true when the request would be approved
+    function check(AccessRequest calldata request) external view returns (bool approved);
+
+    /// @notice The gateway role (api servers' signing keys), administered by DEFAULT_ADMIN_ROLE.
+    /// @return keccak256("GATEWAY_ROLE")
+    function GATEWAY_ROLE() external view returns (bytes32);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {TestBase, Vm} from "./utils/TestBase.sol";
+import {HospitalLoad} from "./utils/HospitalLoad.sol";
+import {CareLedgerAccess} from "../src/CareLedgerAccess.sol";
+import {ICareLedgerAccess} from "../src/ICareLedgerAccess.sol";
+
+/// @title Gas per request inside `authorize` batches of 1, 10 and 100.
+/// @notice A realistic hospital load: every request in a batch comes from a different user
+///         (cold role look-ups), subjects are distinct patients, and about a third of the
+///         requests are denied. Users are registered in setUp (an earlier transaction), so
+///         every role slot is cold in the measured call, as on a real chain.
+///         Reported per request: execution gas of the call, and the transaction-equivalent
+///         (execution + 21,000 intrinsic + calldata gas), which is what a gateway pays.
+///         Run without `--isolate`. `contracts/tools/gas-report.sh` prints these numbers next
+///         to the gasUsed of the same transactions on Anvil (script/GasBench.s.sol): they agree.
+contract CareLedgerGasTest is TestBase, HospitalLoad {
+    CareLedgerAccess internal ledger;
+    address internal constant GATEWAY = address(0x6A7E);
+    uint256 internal constant MAX_TX_GAS_PER_REQUEST_AT_100 = 15_000;
+
+    function setUp() public {
+        vm.warp(1_800_000_000);
+        ledger = new CareLedgerAccess(address(0xA11CE), GATEWAY);
+        vm.startPrank(GATEWAY);
+        ledger.recordLifecycle(_registrations(0, STAFF));
+        ledger.recordLifecycle(_registrations(1000, PATIENTS));
+        vm.stopPrank();
+    }
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
+        for (uint256 i; i < data.length; ++i) {
+            g += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    event log_named_uint(string key, uint256 val);
+
+    /// @dev Nothing in this test transaction touches the ledger's storage before the measured
+    ///      call, so every role slot and the matrix slot are cold, as in a real transaction.
+    ///      Execution gas is the callee frame's own (vm.lastCallGas): a gasleft() difference
+    ///      would also count the caller copying the 22 KB payload. 21,000 + calldata gas +
+    ///      execution gas equals the gasUsed of the same transaction on Anvil.
+    function _measure(uint256 n) internal returns (uint256 execPerRequest, uint256 txPerRequest) {
+        ICareLedgerAccess.AccessRequest[] memory batch = _batch(n);
+        bytes memory data = abi.encodeCall(CareLedgerAccess.authorize, (batch));
+        uint256 calldataGas = _calldataGas(data);
+        vm.recordLogs();
+        vm.prank(GATEWAY);
+        (bool ok,) = address(ledger).call(data);
+        require(ok, "authorize reverted");
+        uint256 exec = vm.lastCallGas().gasTotalUsed;
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, n, "one event per request");
+        uint256 approved;
+        for (uint256 i; i < n; ++i) {
+            (,,,, bool yes,) = abi.decode(logs[i].data, (bytes32, uint8, uint8, uint8, bool, uint64));
+            if (yes) ++approved;
+        }
+        uint256 txGas = 21_000 + calldataGas + exec;
+        emit log_named_uint("batch size", n);
+        emit log_named_uint("  approved", approved);
+        emit log_named_uint("  denied", n - approved);
+        emit log_named_uint("  execution gas per request", exec / n);
+        emit log_named_uint("  calldata gas per request", calldataGas / n);
+        emit log_named_uint("  tx gasUsed (21000 + calldata + execution)", txGas);
+        emit log_named_uint("  tx gas per request", txGas / n);
+        return (exec / n, txGas / n);
+    }
+
+    function test_gas_authorizeBatchOf1() public {
+        _measure(1);
+    }
+
+    function test_gas_authorizeBatchOf10() public {
+        _measure(10);
+    }
+
+    function test_gas_authorizeBatchOf100() public {
+        (, uint256 perRequest) = _measure(100);
+        vm.assertLe(perRequest, MAX_TX_GAS_PER_REQUEST_AT_100, "gas per request in a batch of 100");
+    }
+}

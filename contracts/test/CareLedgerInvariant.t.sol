@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {InvariantBase, TestBase, Vm} from "./utils/TestBase.sol";
+import {CareLedgerAccess} from "../src/CareLedgerAccess.sol";
+import {ICareLedgerAccess} from "../src/ICareLedgerAccess.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @title Handler: drives the ledger like a set of api gateways (and intruders) would, and
+///        rebuilds the roles and the matrix *only from the events it sees*.
+/// @dev If the contract ever changed a role or a matrix cell without an event, or emitted
+///      a number of AccessRequested events different from the requests submitted, the
+///      model diverges from the contract and an invariant fails.
+contract LedgerHandler is TestBase {
+    CareLedgerAccess public immutable ledger;
+    address public immutable gateway;
+
+    bytes32 internal constant ACCESS_REQUESTED =
+        keccak256("AccessRequested(bytes32,bytes32,bytes32,bytes32,uint8,uint8,uint8,bool,uint64)");
+    bytes32 internal constant USER_ADDED = keccak256("UserAdded(bytes32,bytes32,bytes32,uint8,bytes32,uint64)");
+    bytes32 internal constant USER_MODIFIED = keccak256("UserModified(bytes32,bytes32,bytes32,bytes32,uint64)");
+    bytes32 internal constant USER_DELETED = keccak256("UserDeleted(bytes32,bytes32,bytes32,uint64)");
+    bytes32 internal constant ROLE_CHANGED = keccak256("RoleChanged(bytes32,bytes32,bytes32,uint8,uint8,uint64)");
+    bytes32 internal constant RECORD_VERSION_CREATED =
+        keccak256("RecordVersionCreated(bytes32,bytes32,bytes32,bytes32,uint64,bytes32,uint64)");
+    bytes32 internal constant RECORD_DELETED =
+        keccak256("RecordDeleted(bytes32,bytes32,bytes32,bytes32,uint64,uint64)");
+    bytes32 internal constant PERMISSION_CHANGED =
+        keccak256("PermissionChanged(bytes32,uint8,uint8,uint8,uint8,uint8,uint64)");
+    bytes32 internal constant PERMISSION_DENIED =
+        keccak256("PermissionChangeDenied(bytes32,uint8,uint8,uint8,uint8,uint64)");
+
+    /// @dev A small pool of ids so that requests, role changes and matrix edits collide.
+    bytes32[] public ids;
+
+    // Ghost state.
+    uint256 public requestsSubmitted;
+    uint256 public accessEvents;
+    uint256 public entriesSubmitted;
+    uint256 public lifecycleEvents;
+    uint256 public permissionCallsSubmitted;
+    uint256 public permissionEvents;
+    uint256 public refusedIntrusions;
+    uint256 public unexpectedEvents; // unknown topic, foreign emitter, or a wrong "previous" value
+    uint256 public wrongVerdicts;
+    uint256 public revertedCalls;
+    mapping(bytes32 => ICareLedgerAccess.Role) public modelRole;
+    uint256 public modelMatrix;
+
+    constructor(CareLedgerAccess ledger_, address gateway_) {
+        ledger = ledger_;
+        gateway = gateway_;
+        modelMatrix = ledger_.permissionMatrix();
+        for (uint256 i; i < 12; ++i) {
+            ids.push(keccak256(abi.encode("pool", i)));
+        }
+    }
+
+    function idCount() external view returns (uint256) {
+        return ids.length;
+    }
+
+    function _id(uint256 seed) internal view returns (bytes32) {
+        return ids[seed % ids.length];
+    }
+
+    /// @dev Not a fuzz target: make ids[0] ROOT through the same event-checked path.
+    function bootstrapRoot() external {
+        ICareLedgerAccess.LifecycleEntry[] memory e = new ICareLedgerAccess.LifecycleEntry[](1);
+        e[0] = ICareLedgerAccess.LifecycleEntry({
+            entryId: keccak256("bootstrap"),
+            kind: ICareLedgerAccess.Lifecycle.USER_ADDED,
+            actor: ids[0],
+            subject: ids[0],
+            recordId: bytes32(0),
+            version: 0,
+            contentHash: bytes32(0),
+            role: ICareLedgerAccess.Role.ROOT
+        });
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.recordLifecycle(e);
+        entriesSubmitted += 1;
+        _absorb(vm.getRecordedLogs(), new bool[](0));
+    }
+
+    // ---------------------------------------------------------- actions
+
+    function authorize(uint256 seed, uint256 count) external {
+        ICareLedgerAccess.AccessRequest[] memory reqs = _requests(seed, bound(count, 1, 8));
+        bool[] memory verdicts = ledger.checkBatch(reqs);
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.authorize(reqs);
+        requestsSubmitted += reqs.length;
+        _absorb(vm.getRecordedLogs(), verdicts);
+    }
+
+    function recordLifecycle(uint256 seed, uint256 count) external {
+        ICareLedgerAccess.LifecycleEntry[] memory entries = _entries(seed, bound(count, 1, 6));
+        vm.recordLogs();
+        vm.prank(gateway);
+        try ledger.recordLifecycle(entries) {
+            entriesSubmitted += entries.length;
+            _absorb(vm.getRecordedLogs(), new bool[](0));
+        } catch {
+            // A malformed entry (role NONE where a role is given) reverts the whole batch.
+            // forge's recordLogs also keeps logs of reverted frames; they never reached the chain.
+            _dropRevertedLogs(vm.getRecordedLogs());
+        }
+    }
+
+    function commit(uint256 seed, uint256 nReq, uint256 nEnt) external {
+        ICareLedgerAccess.AccessRequest[] memory reqs = _requests(seed, bound(nReq, 0, 5));
+        ICareLedgerAccess.LifecycleEntry[] memory entries = _entries(seed >> 1, bound(nEnt, 0, 5));
+        bool[] memory verdicts = ledger.checkBatch(reqs);
+        vm.recordLogs();
+        vm.prank(gateway);
+        try ledger.commit(reqs, entries) {
+            requestsSubmitted += reqs.length;
+            entriesSubmitted += entries.length;
+            _absorb(vm.getRecordedLogs(), verdicts);
+        } catch {
+            _dropRevertedLogs(vm.getRecordedLogs());
+        }
+    }
+
+    function setPermission(uint256 actorSeed, uint256 cell, uint256 scope) external {
+        bytes32 actor = _id(actorSeed);
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.setPermission(
+            actor,
+            ICareLedgerAccess.Role(1 + cell % 7),
+            ICareLedgerAccess.Resource((cell >> 8) % 3),
+            ICareLedgerAccess.Action((cell >> 16) % 5),
+            ICareLedgerAccess.Scope(scope % 4)
+        );
+        permissionCallsSubmitted += 1;
+        _absorb(vm.getRecordedLogs(), new bool[](0));
+    }
+
+    /// @dev Someone without GATEWAY_ROLE tries everything; each call must revert with
+    ///      AccessControlUnauthorizedAccount(caller, GATEWAY_ROLE) and leave no trace.
+    function intrude(address caller, uint256 seed) external {
+        if (caller == gateway) return;
+        ICareLedgerAccess.AccessRequest[] memory reqs = _requests(seed, 2);
+        ICareLedgerAccess.LifecycleEntry[] memory entries = _entries(seed, 2);
+        bytes[4] memory calls = [
+            abi.encodeCall(ledger.authorize, (reqs)),
+            abi.encodeCall(ledger.recordLifecycle, (entries)),
+            abi.encodeCall(ledger.commit, (reqs, entries)),
+            abi.encodeCall(
+                ledger.setPermission,
+                (
+                    _id(seed),
+                    ICareLedgerAccess.Role.PATIENT,
+                    ICareLedgerAccess.Resource.HEALTH_RECORD,
+                    ICareLedgerAccess.Action.DELETE,
+                    ICareLedgerAccess.Scope.ANY
+                )
+            )
+        ];
+        bytes memory refusal = abi.encodeWithSelector(
+            IAccessControl.AccessControlUnauthorizedAccount.selector, caller, ledger.GATEWAY_ROLE()
+        );
+        vm.recordLogs();
+        uint256 refused;
+        for (uint256 i; i < calls.length; ++i) {
+            vm.prank(caller);
+            (bool ok, bytes memory reason) = address(ledger).call(calls[i]);
+            if (!ok && keccak256(reason) == keccak256(refusal)) ++refused;
+        }
+        if (refused == calls.length) refusedIntrusions += 1;
+        else unexpectedEvents += 1; // counted as a failure by the invariant
+        _dropRevertedLogs(vm.getRecordedLogs());
+    }
+
+    // ---------------------------------------------------------- builders
+
+    function _requests(uint256 seed, uint256 n) internal view returns (ICareLedgerAccess.AccessRequest[] memory r) {
+        r = new ICareLedgerAccess.AccessRequest[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            r[i] = ICareLedgerAccess.AccessRequest({
+                requestId: bytes32(s),
+                actor: _id(s),
+                action: ICareLedgerAccess.Action((s >> 8) % 5),
+                resource: ICareLedgerAccess.Resource((s >> 16) % 3),
+                subject: (s >> 24) % 5 == 0 ? bytes32(0) : _id(s >> 32),
+                recordId: bytes32(s >> 40),
+                targetRole: ICareLedgerAccess.Role((s >> 48) % 8)
+            });
+        }
+    }
+
+    function _entries(uint256 seed, uint256 n) internal view returns (ICareLedgerAccess.LifecycleEntry[] memory e) {
+        e = new ICareLedgerAccess.LifecycleEntry[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 s = uint256(keccak256(abi.encode("entry", seed, i)));
+            e[i] = ICareLedgerAccess.LifecycleEntry({
+                entryId: bytes32(s),
+                kind: ICareLedgerAccess.Lifecycle((s >> 8) % 6),
+                actor: _id(s >> 16),
+                subject: _id(s >> 24),
+                recordId: bytes32((s >> 32) | 1),
+                // forge-lint: disable-next-line(unsafe-typecast)
+                version: uint64(s >> 40), // truncation intended: any version will do
+                contentHash: keccak256(abi.encode(s)),
+                // mostly real roles; 1 in 16 is NONE, which must revert the batch
+                role: ICareLedgerAccess.Role((s >> 48) % 16 == 0 ? 0 : 1 + (s >> 56) % 7)
+            });
+        }
+    }
+
+    // ---------------------------------------------------------- model
+
+    /// @dev After a reverted call: drop its (rolled-back) logs; the invariants then check
+    ///      that roles and matrix still equal the model, i.e. the revert changed nothing.
+    function _dropRevertedLogs(Vm.Log[] memory) internal {
+        revertedCalls += 1;
+    }
+
+    /// @dev Fold the recorded logs into the ghost model.
+    function _absorb(Vm.Log[] memory logs, bool[] memory verdicts) internal {
+        uint256 v;
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory log = logs[i];
+            if (log.emitter != address(ledger)) {
+                unexpectedEvents += 1;
+                continue;
+            }
+            bytes32 sig = log.topics[0];
+            if (sig == ACCESS_REQUESTED) {
+                accessEvents += 1;
+                (,,,, bool ok,) = abi.decode(log.data, (bytes32, uint8, uint8, uint8, bool, uint64));
+                if (v >= verdicts.length || verdicts[v] != ok) wrongVerdicts += 1;
+                ++v;
+            } else if (sig == USER_ADDED) {
+                lifecycleEvents += 1;
+                (, uint8 role,,) = abi.decode(log.data, (bytes32, uint8, bytes32, uint64));
+                modelRole[log.topics[2]] = ICareLedgerAccess.Role(role);
+            } else if (sig == USER_DELETED) {
+                lifecycleEvents += 1;
+                modelRole[log.topics[2]] = ICareLedgerAccess.Role.NONE;
+            } else if (sig == ROLE_CHANGED) {
+                lifecycleEvents += 1;
+                (, uint8 prev, uint8 next,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64));
+                if (uint8(modelRole[log.topics[2]]) != prev) unexpectedEvents += 1;
+                modelRole[log.topics[2]] = ICareLedgerAccess.Role(next);
+            } else if (sig == USER_MODIFIED || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED) {
+                lifecycleEvents += 1;
+            } else if (sig == PERMISSION_CHANGED) {
+                permissionEvents += 1;
+                (uint8 role, uint8 res, uint8 act, uint8 prev, uint8 next,) =
+                    abi.decode(log.data, (uint8, uint8, uint8, uint8, uint8, uint64));
+                uint256 shift = 2 * ((uint256(role) - 1) * 15 + uint256(res) * 5 + uint256(act));
+                if ((modelMatrix >> shift) & 3 != prev) unexpectedEvents += 1;
+                if (modelRole[log.topics[1]] != ICareLedgerAccess.Role.ROOT) unexpectedEvents += 1;
+                modelMatrix = (modelMatrix & ~(uint256(3) << shift)) | (uint256(next) << shift);
+            } else if (sig == PERMISSION_DENIED) {
+                permissionEvents += 1;
+                if (modelRole[log.topics[1]] == ICareLedgerAccess.Role.ROOT) unexpectedEvents += 1;
+            } else {
+                unexpectedEvents += 1;
+            }
+        }
+        if (v != verdicts.length) wrongVerdicts += 1;
+    }
+}
+
+/// @title Invariants over arbitrary sequences of gateway batches, matrix edits and intrusions.
+contract CareLedgerInvariantTest is InvariantBase {
+    CareLedgerAccess internal ledger;
+    LedgerHandler internal handler;
+    address internal constant GATEWAY = address(0x6A7E);
+
+    function setUp() public {
+        ledger = new CareLedgerAccess(address(0xA11CE), GATEWAY);
+        handler = new LedgerHandler(ledger, GATEWAY);
+        // One ROOT in the pool so that matrix changes actually happen (recorded like any entry).
+        handler.bootstrapRoot();
+
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](5);
+        selectors[0] = LedgerHandler.authorize.selector;
+        selectors[1] = LedgerHandler.recordLifecycle.selector;
+        selectors[2] = LedgerHandler.commit.selector;
+        selectors[3] = LedgerHandler.setPermission.selector;
+        selectors[4] = LedgerHandler.intrude.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// @notice Every submitted request produced exactly one AccessRequested event, with the
+    ///         verdict `check` predicted.
+    function invariant_accessEventsEqualRequestsSubmitted() public view {
+        vm.assertEq(handler.accessEvents(), handler.requestsSubmitted(), "AccessRequested events == requests");
+        vm.assertEq(handler.wrongVerdicts(), 0, "verdicts match check()");
+    }
+
+    /// @notice Every accepted lifecycle entry and every setPermission call produced one event.
+    function invariant_everyEntryAndPermissionCallIsAnEvent() public view {
+        vm.assertEq(handler.lifecycleEvents(), handler.entriesSubmitted(), "lifecycle events == entries");
+        vm.assertEq(handler.permissionEvents(), handler.permissionCallsSubmitted(), "permission events == calls");
+        vm.assertEq(handler.unexpectedEvents(), 0, "no foreign or inconsistent event");
+    }
+
+    /// @notice No role changes without an event: the roles rebuilt from events equal the contract's.
+    function invariant_rolesOnlyChangeThroughEvents() public view {
+        uint256 n = handler.idCount();
+        for (uint256 i; i < n; ++i) {
+            bytes32 id = handler.ids(i);
+            vm.assertEq(uint256(ledger.roleOf(id)), uint256(handler.modelRole(id)), "role == model from events");
+        }
+    }
+
+    /// @notice No matrix change without an event: the matrix rebuilt from events equals the contract's.
+    function invariant_matrixOnlyChangesThroughEvents() public view {
+        vm.assertEq(ledger.permissionMatrix(), handler.modelMatrix(), "matrix == model from events");
+    }
+}

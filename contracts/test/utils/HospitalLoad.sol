@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ICareLedgerAccess} from "../../src/ICareLedgerAccess.sol";
+
+/// @dev A realistic hospital load, shared by the gas test and script/GasBench.s.sol:
+///      100 distinct staff and patient actors, 200 distinct patients, batches in which every
+///      request comes from a different user and about a third are denied.
+abstract contract HospitalLoad {
+    uint256 internal constant STAFF = 100; // distinct actors
+    uint256 internal constant PATIENTS = 200; // distinct subjects
+
+    function _id(uint256 n) internal pure returns (bytes32) {
+        return keccak256(abi.encode("careledger-user", n));
+    }
+
+    /// @dev Staff mix by index: 40 doctors, 20 nurses, 10 receptionists, 5 auditors,
+    ///      5 admins, 20 patients acting on their own data. Ids ≥ 1000 are patients.
+    function _roleOf(uint256 n) internal pure returns (ICareLedgerAccess.Role) {
+        if (n >= 1000) return ICareLedgerAccess.Role.PATIENT;
+        uint256 k = n % 100;
+        if (k < 40) return ICareLedgerAccess.Role.DOCTOR;
+        if (k < 60) return ICareLedgerAccess.Role.NURSE;
+        if (k < 70) return ICareLedgerAccess.Role.RECEPTIONIST;
+        if (k < 75) return ICareLedgerAccess.Role.AUDITOR;
+        if (k < 80) return ICareLedgerAccess.Role.ADMIN;
+        return ICareLedgerAccess.Role.PATIENT;
+    }
+
+    /// @dev USER_ADDED entries for users from..from+count-1 (staff: 0..99, patients: 1000..).
+    function _registrations(uint256 from, uint256 count)
+        internal
+        pure
+        returns (ICareLedgerAccess.LifecycleEntry[] memory e)
+    {
+        e = new ICareLedgerAccess.LifecycleEntry[](count);
+        for (uint256 i; i < count; ++i) {
+            e[i] = ICareLedgerAccess.LifecycleEntry({
+                entryId: keccak256(abi.encode("entry", from + i)),
+                kind: ICareLedgerAccess.Lifecycle.USER_ADDED,
+                actor: _id(0),
+                subject: _id(from + i),
+                recordId: bytes32(0),
+                version: 0,
+                contentHash: keccak256(abi.encode("row", from + i)),
+                role: _roleOf(from + i)
+            });
+        }
+    }
+
+    /// @dev Request i of a batch: actor i (distinct), a distinct patient, an action that suits
+    ///      (or, every third request, does not suit) the actor's role.
+    function _batch(uint256 n) internal pure returns (ICareLedgerAccess.AccessRequest[] memory b) {
+        b = new ICareLedgerAccess.AccessRequest[](n);
+        for (uint256 i; i < n; ++i) {
+            ICareLedgerAccess.Role role = _roleOf(i);
+            bytes32 actor = _id(i);
+            bytes32 patient = _id(1000 + (i * 7) % PATIENTS);
+            bool deny = i % 3 == 2;
+            ICareLedgerAccess.AccessRequest memory r = ICareLedgerAccess.AccessRequest({
+                requestId: keccak256(abi.encode("request", i)),
+                actor: actor,
+                action: ICareLedgerAccess.Action.READ,
+                resource: ICareLedgerAccess.Resource.HEALTH_RECORD,
+                subject: patient,
+                recordId: keccak256(abi.encode("record", patient)),
+                targetRole: ICareLedgerAccess.Role.NONE
+            });
+            if (role == ICareLedgerAccess.Role.DOCTOR || role == ICareLedgerAccess.Role.NURSE) {
+                if (deny) r.action = ICareLedgerAccess.Action.DELETE; // nurses may not; doctors may
+                if (deny && role == ICareLedgerAccess.Role.DOCTOR) r.subject = _id(i + 1); // a colleague
+            } else if (role == ICareLedgerAccess.Role.RECEPTIONIST) {
+                r.resource = ICareLedgerAccess.Resource.USER_RECORD;
+                r.action = ICareLedgerAccess.Action.CREATE;
+                r.subject = keccak256(abi.encode("new-patient", i));
+                r.recordId = bytes32(0);
+                r.targetRole = deny ? ICareLedgerAccess.Role.DOCTOR : ICareLedgerAccess.Role.PATIENT;
+            } else if (role == ICareLedgerAccess.Role.AUDITOR) {
+                r.resource = ICareLedgerAccess.Resource.AUDIT_TRAIL;
+                r.action = deny ? ICareLedgerAccess.Action.DELETE : ICareLedgerAccess.Action.SEARCH;
+                r.subject = bytes32(0);
+                r.recordId = bytes32(0);
+            } else if (role == ICareLedgerAccess.Role.ADMIN) {
+                r.resource = ICareLedgerAccess.Resource.USER_RECORD;
+                r.action = ICareLedgerAccess.Action.UPDATE;
+                r.recordId = bytes32(0);
+                if (deny) r.subject = _id(75 + (i + 1) % 5); // another admin
+            } else {
+                // a patient reading own record, or someone else's
+                r.subject = deny ? patient : actor;
+                r.recordId = keccak256(abi.encode("record", r.subject));
+            }
+            b[i] = r;
+        }
+    }
+}
