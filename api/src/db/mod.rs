@@ -1,0 +1,12 @@
+//! The PostgreSQL store: pool creation, migrations, and the error type every
+//! repository function returns. The tables themselves belong to the domain
+//! modules (`users`, `records`) that query them; the schema is in `migrations/`.
+
+mod constraint;
+mod error;
+mod pool;
+
+pub use error::{Conflict, Entity, InvalidInput, StoreError};
+pub use pool::{connect, migrate, PoolConfig, MIGRATOR};
+
+pub(crate) use error::corrupt;
