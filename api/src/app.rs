@@ -1,0 +1,84 @@
+//! Assembling the application: database, chain, contract, TLS, routes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::auth::keys::TokenKeys;
+use crate::chain::deployment::{self, Deployment};
+use crate::chain::Chain;
+use crate::config::Config;
+use crate::gate::outbox::Outbox;
+use crate::gate::Gate;
+
+/// What every request handler may reach. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub chain: Chain,
+    pub deployment: Deployment,
+    pub gate: Gate,
+    pub outbox: Outbox,
+    pub token_keys: TokenKeys,
+    pub web_dir: PathBuf,
+    pub config: Arc<Config>,
+}
+
+/// Connects to PostgreSQL, creating the database if it is missing, and
+/// applies the migrations.
+pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
+    use sqlx::migrate::MigrateDatabase;
+    let url = config.database_url.expose_secret();
+    let exists = sqlx::Postgres::database_exists(url).await.context(
+        "cannot reach PostgreSQL at DATABASE_URL (is the server running? `make run` starts or installs one)",
+    )?;
+    if !exists {
+        sqlx::Postgres::create_database(url).await.context("cannot create the database named in DATABASE_URL")?;
+        tracing::info!("created the database");
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_pool_size)
+        .connect(url)
+        .await
+        .context("cannot connect to the database named in DATABASE_URL")?;
+    crate::db::migrate(&pool).await.context("applying the database migrations failed")?;
+    Ok(pool)
+}
+
+/// Builds the state: database ready, chain reachable, contract deployed.
+pub async fn state(config: Config) -> anyhow::Result<AppState> {
+    let pool = database(&config).await?;
+    assemble(pool, config).await
+}
+
+/// Builds the state on an already migrated pool (tests pass their own).
+pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> {
+    let key = config.gateway_key.as_ref().context(
+        "CHAIN_GATEWAY_KEY: required: the gateway's signing key for the chain \
+         (`make run` passes Anvil's well-known development key when it starts the local chain)",
+    )?;
+    let chain = Chain::connect(&config.chain_rpc_url, key).await?;
+    let deployment = deployment::ensure(&pool, &chain).await?;
+    tracing::info!(chain_id = deployment.chain_id, contract = %deployment.address, "access contract ready");
+    let gate = Gate::start(&chain, &deployment, config.gate).await?;
+    let outbox = Outbox::new(pool.clone(), gate.clone()).start().await?;
+    let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
+    crate::bootstrap::announce(&root);
+    let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
+    // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
+    tokio::spawn(crate::auth::login::dummy_hash());
+    Ok(AppState {
+        pool,
+        chain,
+        deployment,
+        gate,
+        outbox,
+        token_keys,
+        web_dir: config.web_dir.clone(),
+        config: Arc::new(config),
+    })
+}

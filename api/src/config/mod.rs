@@ -1,0 +1,214 @@
+//! Configuration: one typed struct, loaded once from the environment.
+//!
+//! Every variable has a documented default (see README.md, "Configuration").
+//! A malformed value, or an unknown `CARELEDGER_*` variable (usually a typo),
+//! stops the start with a message naming the variable. Secrets are wrapped in
+//! [`SecretString`] so they never appear in `Debug` output or logs.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+/// How the gate sends access requests to the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateMode {
+    /// Group commit: concurrent requests share one transaction.
+    Group,
+    /// One transaction per request, each awaited: the usual design, kept for benchmarks.
+    Naive,
+}
+
+impl std::str::FromStr for GateMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "group" => Ok(Self::Group),
+            "naive" => Ok(Self::Naive),
+            other => Err(format!("expected `group` or `naive`, got `{other}`")),
+        }
+    }
+}
+
+/// The api's whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// PostgreSQL connection string (`DATABASE_URL`).
+    pub database_url: SecretString,
+    /// Ethereum JSON-RPC endpoint of the chain (`CHAIN_RPC_URL`).
+    pub chain_rpc_url: String,
+    /// The gateway's signing key, hex (`CHAIN_GATEWAY_KEY`); submits every request.
+    pub gateway_key: Option<SecretString>,
+    /// Where the HTTPS server listens (`CARELEDGER_BIND`).
+    pub bind: SocketAddr,
+    /// Directory for generated state: TLS certificate, signing keys (`CARELEDGER_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Certificate chain (PEM) to serve instead of the generated one (`TLS_CERT`).
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for `TLS_CERT` (`TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
+    /// Password for the root account created at first start (`CARELEDGER_ROOT_PASSWORD`).
+    pub root_password: Option<SecretString>,
+    /// The built web app served at `/` (`CARELEDGER_WEB_DIR`).
+    pub web_dir: PathBuf,
+    /// Group commit or one transaction per request (`CARELEDGER_GATE`).
+    pub gate: GateMode,
+    /// Maximum PostgreSQL connections (`CARELEDGER_DB_POOL`).
+    pub db_pool_size: u32,
+}
+
+/// A configuration problem, naming the variable at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("{name}: unknown variable (known CARELEDGER_* variables: {known})")]
+    Unknown { name: String, known: String },
+}
+
+/// The `CARELEDGER_*` variables the api understands; any other is refused.
+const KNOWN: &[&str] = &[
+    "CARELEDGER_BIND",
+    "CARELEDGER_DATA_DIR",
+    "CARELEDGER_ROOT_PASSWORD",
+    "CARELEDGER_WEB_DIR",
+    "CARELEDGER_GATE",
+    "CARELEDGER_DB_POOL",
+    "CARELEDGER_LOG",
+];
+
+impl Config {
+    /// Loads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars().collect())
+    }
+
+    /// Loads the configuration from the given variables (tests pass their own).
+    pub fn from_vars(vars: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        if let Some(unknown) = vars
+            .keys()
+            .find(|k| k.starts_with("CARELEDGER_") && !KNOWN.contains(&k.as_str()))
+        {
+            return Err(ConfigError::Unknown {
+                name: unknown.clone(),
+                known: KNOWN.join(", "),
+            });
+        }
+        let get = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
+        let parse = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+            Ok(get(name).unwrap_or_else(|| default.to_owned()))
+        };
+        let invalid = |name: &'static str, problem: String| ConfigError::Invalid { name, problem };
+
+        let database_url = parse("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/careledger")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(invalid("DATABASE_URL", "must start with postgres:// or postgresql://".into()));
+        }
+        let chain_rpc_url = parse("CHAIN_RPC_URL", "http://127.0.0.1:8545")?;
+        if !(chain_rpc_url.starts_with("http://") || chain_rpc_url.starts_with("https://")) {
+            return Err(invalid("CHAIN_RPC_URL", "must be an http:// or https:// JSON-RPC endpoint".into()));
+        }
+        let gateway_key = match get("CHAIN_GATEWAY_KEY") {
+            None => None,
+            Some(key) => {
+                let digits = key.strip_prefix("0x").unwrap_or(&key);
+                if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(invalid("CHAIN_GATEWAY_KEY", "must be a 32-byte private key in hex (64 digits, optional 0x)".into()));
+                }
+                Some(SecretString::from(key))
+            }
+        };
+        let bind = parse("CARELEDGER_BIND", "127.0.0.1:8443")?
+            .parse()
+            .map_err(|e| invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})")))?;
+        let data_dir = PathBuf::from(parse("CARELEDGER_DATA_DIR", ".data")?);
+        let tls_cert = get("TLS_CERT").map(PathBuf::from);
+        let tls_key = get("TLS_KEY").map(PathBuf::from);
+        match (&tls_cert, &tls_key) {
+            (Some(_), None) => return Err(invalid("TLS_KEY", "must be set together with TLS_CERT".into())),
+            (None, Some(_)) => return Err(invalid("TLS_CERT", "must be set together with TLS_KEY".into())),
+            _ => {}
+        }
+        let root_password = get("CARELEDGER_ROOT_PASSWORD").map(SecretString::from);
+        let web_dir = PathBuf::from(parse("CARELEDGER_WEB_DIR", "web/dist")?);
+        let gate = parse("CARELEDGER_GATE", "group")?
+            .parse()
+            .map_err(|e| invalid("CARELEDGER_GATE", e))?;
+        let db_pool_size = parse("CARELEDGER_DB_POOL", "16")?
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| invalid("CARELEDGER_DB_POOL", "must be a whole number from 1 to 1000".into()))?;
+        Ok(Self {
+            database_url: SecretString::from(database_url),
+            chain_rpc_url,
+            gateway_key,
+            bind,
+            data_dir,
+            tls_cert,
+            tls_key,
+            root_password,
+            web_dir,
+            gate,
+            db_pool_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = Config::from_vars(vars(&[])).expect("defaults are valid");
+        assert_eq!(c.chain_rpc_url, "http://127.0.0.1:8545");
+        assert_eq!(c.bind, "127.0.0.1:8443".parse().expect("addr"));
+        assert_eq!(c.data_dir, PathBuf::from(".data"));
+        assert_eq!(c.gate, GateMode::Group);
+        assert_eq!(c.db_pool_size, 16);
+        assert!(c.gateway_key.is_none());
+    }
+
+    #[test]
+    fn unknown_careledger_variable_is_named() {
+        let err = Config::from_vars(vars(&[("CARELEDGER_GAT", "naive")])).unwrap_err();
+        assert!(err.to_string().starts_with("CARELEDGER_GAT: unknown variable"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        for (name, value) in [
+            ("CARELEDGER_BIND", "localhost"),
+            ("CARELEDGER_GATE", "fast"),
+            ("CARELEDGER_DB_POOL", "0"),
+            ("CHAIN_GATEWAY_KEY", "0x1234"),
+            ("CHAIN_RPC_URL", "ws://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("TLS_CERT", "/tmp/cert.pem"),
+        ] {
+            let err = Config::from_vars(vars(&[(name, value)])).unwrap_err();
+            let shown = err.to_string();
+            let expected = if name == "TLS_CERT" { "TLS_KEY: " } else { name };
+            assert!(shown.starts_with(expected), "{name}={value}: {shown}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        let c = Config::from_vars(vars(&[
+            ("CHAIN_GATEWAY_KEY", key),
+            ("CARELEDGER_ROOT_PASSWORD", "correct horse battery"),
+            ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+        ]))
+        .expect("valid");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains(key) && !shown.contains("correct horse") && !shown.contains("hunter2"), "{shown}");
+    }
+}

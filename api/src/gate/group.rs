@@ -1,0 +1,199 @@
+//! Group commit. One dispatcher task owns the queue: when no transaction is
+//! in flight it sends what is waiting at once; while transactions are being
+//! mined, arrivals gather into the next batch, and a further batch is sent
+//! early only when enough have gathered. Each batch's confirmation runs on
+//! its own task and answers every waiter from that waiter's own event.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use alloy::primitives::B256;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use super::submit::{BatchResult, Submitter};
+use super::{AccessRequest, AuditReceipt, GateError, GateStats, LifecycleEntry, Verdict};
+
+/// Most requests (plus entries) in one transaction, well inside a block's gas.
+const MAX_BATCH: usize = 400;
+/// Most transactions sent and not yet mined.
+const MAX_IN_FLIGHT: usize = 4;
+/// Waiters needed to send another batch while one is already in flight.
+const EARLY_BATCH: usize = 32;
+
+enum Job {
+    Access { id: B256, request: AccessRequest, reply: oneshot::Sender<Result<Verdict, GateError>> },
+    Record { entries: Vec<LifecycleEntry>, reply: oneshot::Sender<Result<Vec<AuditReceipt>, GateError>> },
+}
+
+impl Job {
+    fn weight(&self) -> usize {
+        match self {
+            Job::Access { .. } => 1,
+            Job::Record { entries, .. } => entries.len(),
+        }
+    }
+    fn fail(self, error: GateError) {
+        match self {
+            Job::Access { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+            Job::Record { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+        }
+    }
+    fn answer(self, result: &BatchResult) {
+        match self {
+            Job::Access { id, reply, .. } => {
+                let verdict = result
+                    .requests
+                    .get(&id)
+                    .map(|r| Verdict { approved: r.approved, receipt: *r })
+                    .ok_or(GateError::MissingEvent);
+                let _ = reply.send(verdict);
+            }
+            Job::Record { entries, reply } => {
+                let receipts = entries
+                    .iter()
+                    .map(|e| result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent))
+                    .collect();
+                let _ = reply.send(receipts);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    entries: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+pub struct GroupGate {
+    queue: mpsc::UnboundedSender<Job>,
+    submitter: Arc<Submitter>,
+    counters: Arc<Counters>,
+}
+
+impl GroupGate {
+    pub fn start(submitter: Arc<Submitter>) -> Self {
+        let (queue, jobs) = mpsc::unbounded_channel();
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(dispatch(jobs, submitter.clone(), counters.clone()));
+        Self { queue, submitter, counters }
+    }
+
+    pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
+        let (reply, answer) = oneshot::channel();
+        let id = super::random_id();
+        self.queue.send(Job::Access { id, request, reply }).map_err(|_| GateError::Closed)?;
+        answer.await.map_err(|_| GateError::Closed)?
+    }
+
+    pub async fn record(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<AuditReceipt>, GateError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Job::Record { entries, reply }).map_err(|_| GateError::Closed)?;
+        answer.await.map_err(|_| GateError::Closed)?
+    }
+
+    pub fn stats(&self) -> GateStats {
+        GateStats {
+            transactions: self.submitter.transactions.load(Ordering::Relaxed),
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            lifecycle_entries: self.counters.entries.load(Ordering::Relaxed),
+            in_flight: self.counters.in_flight.load(Ordering::Relaxed),
+        }
+    }
+}
+
+async fn dispatch(mut jobs: mpsc::UnboundedReceiver<Job>, submitter: Arc<Submitter>, counters: Arc<Counters>) {
+    let mut waiting: Vec<Job> = Vec::new();
+    let mut weight = 0usize;
+    let mut in_flight: JoinSet<()> = JoinSet::new();
+    let mut open = true;
+    while open || !waiting.is_empty() || !in_flight.is_empty() {
+        tokio::select! {
+            job = jobs.recv(), if open => match job {
+                Some(job) => { weight += job.weight(); waiting.push(job); }
+                None => open = false,
+            },
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+        }
+        while let Ok(job) = jobs.try_recv() {
+            weight += job.weight();
+            waiting.push(job);
+        }
+        while !waiting.is_empty()
+            && (in_flight.is_empty() || (in_flight.len() < MAX_IN_FLIGHT && weight >= EARLY_BATCH))
+        {
+            let batch = take_batch(&mut waiting, &mut weight);
+            if let Some(confirm) = send_batch(&submitter, &counters, batch).await {
+                in_flight.spawn(confirm);
+            }
+        }
+    }
+}
+
+/// Takes jobs from the front, up to [`MAX_BATCH`] requests and entries
+/// (a lifecycle job larger than that still goes whole, alone).
+fn take_batch(waiting: &mut Vec<Job>, weight: &mut usize) -> Vec<Job> {
+    let mut taken = 0;
+    let mut n = 0;
+    for job in waiting.iter() {
+        if n > 0 && taken + job.weight() > MAX_BATCH {
+            break;
+        }
+        taken += job.weight();
+        n += 1;
+    }
+    *weight -= taken;
+    waiting.drain(..n).collect()
+}
+
+/// Sends one batch (in nonce order, on the dispatcher) and returns the task
+/// that confirms it; on a send failure every job gets the error at once.
+async fn send_batch(
+    submitter: &Arc<Submitter>,
+    counters: &Arc<Counters>,
+    batch: Vec<Job>,
+) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+    let mut requests = Vec::new();
+    let mut entries = Vec::new();
+    for job in &batch {
+        match job {
+            Job::Access { id, request, .. } => requests.push(request.to_abi(*id)),
+            Job::Record { entries: e, .. } => entries.extend(e.iter().map(|e| e.to_abi())),
+        }
+    }
+    let (n_requests, n_entries) = (requests.len() as u64, entries.len() as u64);
+    match submitter.send(requests, entries).await {
+        Err(error) => {
+            tracing::error!(%error, jobs = batch.len(), "gate: batch not accepted by the chain");
+            batch.into_iter().for_each(|job| job.fail(error.clone()));
+            None
+        }
+        Ok(sent) => {
+            counters.in_flight.fetch_add(1, Ordering::Relaxed);
+            let submitter = submitter.clone();
+            let counters = counters.clone();
+            Some(async move {
+                let outcome = submitter.confirm(&sent).await;
+                counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+                match outcome {
+                    Ok(result) => {
+                        counters.requests.fetch_add(n_requests, Ordering::Relaxed);
+                        counters.entries.fetch_add(n_entries, Ordering::Relaxed);
+                        tracing::debug!(tx = %sent.hash, requests = n_requests, entries = n_entries, "gate: batch mined");
+                        batch.into_iter().for_each(|job| job.answer(&result));
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, tx = %sent.hash, "gate: batch failed");
+                        batch.into_iter().for_each(|job| job.fail(error.clone()));
+                    }
+                }
+            })
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The access vocabulary shared with the contract: actions, resources,
+//! requests and lifecycle entries, and their ABI forms.
+
+use alloy::primitives::B256;
+
+use crate::chain::bindings::ICareLedgerAccess;
+
+/// What the actor wants to do. Codes match the contract's `Action` enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Action {
+    Create = 0,
+    Read = 1,
+    Update = 2,
+    Delete = 3,
+    Search = 4,
+}
+
+/// What the action touches. Codes match the contract's `Resource` enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Resource {
+    UserRecord = 0,
+    HealthRecord = 1,
+    AuditTrail = 2,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [Self::Create, Self::Read, Self::Update, Self::Delete, Self::Search];
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| *a as u8 == code)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Read => "READ",
+            Self::Update => "UPDATE",
+            Self::Delete => "DELETE",
+            Self::Search => "SEARCH",
+        }
+    }
+}
+
+impl Resource {
+    pub const ALL: [Resource; 3] = [Self::UserRecord, Self::HealthRecord, Self::AuditTrail];
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| *r as u8 == code)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserRecord => "USER_RECORD",
+            Self::HealthRecord => "HEALTH_RECORD",
+            Self::AuditTrail => "AUDIT_TRAIL",
+        }
+    }
+}
+
+/// One access request: who wants to do what to whom. Identifiers only —
+/// nothing that identifies a patient by itself ever goes on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub actor: B256,
+    pub action: Action,
+    pub resource: Resource,
+    /// The affected user's system-wide identifier; zero for a search.
+    pub subject: B256,
+    /// The health record concerned, if any; zero otherwise.
+    pub record: B256,
+    /// For user creation or role change, the contract code of the role asked for; 0 otherwise.
+    pub target_role: u8,
+}
+
+impl AccessRequest {
+    pub(crate) fn to_abi(self, request_id: B256) -> ICareLedgerAccess::AccessRequest {
+        ICareLedgerAccess::AccessRequest {
+            requestId: request_id,
+            actor: self.actor,
+            action: self.action as u8,
+            resource: self.resource as u8,
+            subject: self.subject,
+            recordId: self.record,
+            targetRole: self.target_role,
+        }
+    }
+}
+
+/// Which committed change a lifecycle entry records. Codes match the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LifecycleKind {
+    UserAdded = 0,
+    UserModified = 1,
+    UserDeleted = 2,
+    RoleChanged = 3,
+    RecordVersionCreated = 4,
+    RecordDeleted = 5,
+}
+
+impl LifecycleKind {
+    pub const ALL: [LifecycleKind; 6] = [
+        Self::UserAdded,
+        Self::UserModified,
+        Self::UserDeleted,
+        Self::RoleChanged,
+        Self::RecordVersionCreated,
+        Self::RecordDeleted,
+    ];
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| *k as u8 == code)
+    }
+}
+
+/// A change already committed in the database, to be recorded on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleEntry {
+    /// Unique per change (the outbox row's id), so the trail can be de-duplicated.
+    pub entry_id: B256,
+    pub kind: LifecycleKind,
+    pub actor: B256,
+    pub subject: B256,
+    pub record: B256,
+    pub version: u64,
+    /// Salted hash of the stored version (the salt stays in the database).
+    pub content_hash: B256,
+    /// Contract code of the role set by USER_ADDED / ROLE_CHANGED; 0 otherwise.
+    pub role: u8,
+}
+
+impl LifecycleEntry {
+    pub(crate) fn to_abi(self) -> ICareLedgerAccess::LifecycleEntry {
+        ICareLedgerAccess::LifecycleEntry {
+            entryId: self.entry_id,
+            kind: self.kind as u8,
+            actor: self.actor,
+            subject: self.subject,
+            recordId: self.record,
+            version: self.version,
+            contentHash: self.content_hash,
+            role: self.role,
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The access guard: every field that touches user records, health records
+//! or the audit trail names its resource and action here. Before the
+//! resolver runs, the guard sends the request (the caller's system-wide
+//! identifier, the action, the resource, the affected user, the record) to
+//! the gate and waits for the contract's verdict. Approved or denied, the
+//! event's receipt is added to the response's `extensions.audit`; denied
+//! becomes FORBIDDEN and the resolver never runs.
+
+use alloy::primitives::B256;
+use async_graphql::{Context, Guard, ID};
+
+use super::error::ApiError;
+use super::session::{AuditNote, Session};
+use crate::app::AppState;
+use crate::gate::{AccessRequest, Action, Resource};
+use crate::records::RecordId;
+use crate::users::{Role, SystemId, UserId};
+
+/// Whom or what the request is about.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// No particular user: a search.
+    Nobody,
+    /// The caller themself (`me`, their own audit report).
+    Caller,
+    /// A user by id (argument name given for errors).
+    User { id: ID, field: &'static str },
+    /// A health record by id: the subject is its patient.
+    Record { id: ID, field: &'static str },
+    /// A new account with this role: the guard picks its identifier.
+    NewUser { role: Role },
+    /// A user whose role is to become `role`.
+    UserWithRole { id: ID, role: Role },
+}
+
+/// `#[graphql(guard = "Access::new(Resource::HealthRecord, Action::Read, Target::Record { .. })")]`
+#[derive(Debug, Clone)]
+pub struct Access {
+    resource: Resource,
+    action: Action,
+    target: Target,
+}
+
+impl Access {
+    pub fn new(resource: Resource, action: Action, target: Target) -> Self {
+        Self { resource, action, target }
+    }
+    pub fn search(resource: Resource) -> Self {
+        Self::new(resource, Action::Search, Target::Nobody)
+    }
+    pub fn user(action: Action, id: &ID) -> Self {
+        Self::new(Resource::UserRecord, action, Target::User { id: id.clone(), field: "id" })
+    }
+    pub fn record(action: Action, id: &ID) -> Self {
+        Self::new(Resource::HealthRecord, action, Target::Record { id: id.clone(), field: "id" })
+    }
+}
+
+pub fn b256(id: &SystemId) -> B256 {
+    B256::from(*id.as_bytes())
+}
+
+pub fn parse_user_id(id: &ID, field: &str) -> Result<UserId, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(UserId)
+        .ok_or_else(|| ApiError::bad_input(field, "must be a user id (a positive whole number)"))
+}
+
+pub fn parse_record_id(id: &ID, field: &str) -> Result<RecordId, ApiError> {
+    id.parse::<uuid::Uuid>()
+        .map(RecordId)
+        .map_err(|_| ApiError::bad_input(field, "must be a record id (a UUID)"))
+}
+
+impl Guard for Access {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let state = ctx.data::<AppState>()?;
+        let session = ctx.data::<std::sync::Arc<Session>>()?;
+        decide(state, session, self.resource, self.action, &self.target).await.map_err(Into::into)
+    }
+}
+
+/// Resolves the target, asks the gate, notes the receipt, and refuses when
+/// the contract said no. Also used directly where a field decides several
+/// things at once.
+pub async fn decide(
+    state: &AppState,
+    session: &Session,
+    resource: Resource,
+    action: Action,
+    target: &Target,
+) -> Result<(), ApiError> {
+    let caller = session.caller()?;
+    let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
+    let request = AccessRequest { actor: b256(&caller.system_id), action, resource, subject, record, target_role };
+    let verdict = state.gate.authorize(request).await?;
+    session.note(AuditNote {
+        action: Some(action.as_str()),
+        resource: Some(resource.as_str()),
+        ..AuditNote::new("AccessRequested", &verdict.receipt)
+    });
+    if verdict.approved {
+        Ok(())
+    } else {
+        tracing::info!(user = %caller.user_id, action = action.as_str(), resource = resource.as_str(), "access denied by the contract");
+        Err(ApiError::Forbidden { action: action.as_str(), resource: resource.as_str() })
+    }
+}
+
+async fn resolve(
+    state: &AppState,
+    session: &Session,
+    caller: SystemId,
+    target: &Target,
+) -> Result<(B256, B256, u8), ApiError> {
+    Ok(match target {
+        Target::Nobody => (B256::ZERO, B256::ZERO, 0),
+        Target::Caller => (b256(&caller), B256::ZERO, 0),
+        Target::User { id, field } => (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0),
+        Target::Record { id, field } => {
+            let record = parse_record_id(id, field)?;
+            let subject = crate::records::repo::subject_of(&state.pool, record)
+                .await?
+                .map(|s| b256(&s))
+                .unwrap_or(B256::ZERO);
+            (subject, B256::from_slice(&uuid_word(record)), 0)
+        }
+        Target::NewUser { role } => {
+            let id = SystemId::random();
+            session.set_pending_subject(id);
+            (b256(&id), B256::ZERO, role.contract_code())
+        }
+        Target::UserWithRole { id, role } => {
+            (user_subject(state, parse_user_id(id, "id")?).await?, B256::ZERO, role.contract_code())
+        }
+    })
+}
+
+/// A record id as the contract sees it: the UUID's 16 bytes, left-padded.
+pub fn uuid_word(id: RecordId) -> [u8; 32] {
+    let mut word = [0u8; 32];
+    word[16..].copy_from_slice(id.0.as_bytes());
+    word
+}
+
+/// The user's system-wide identifier, or zero when there is no such user
+/// (the contract then decides on an unknown subject, and the request is still
+/// recorded).
+async fn user_subject(state: &AppState, id: UserId) -> Result<B256, ApiError> {
+    Ok(crate::users::repo::get(&state.pool, id)
+        .await?
+        .and_then(|u| u.system_id)
+        .map(|s| b256(&s))
+        .unwrap_or(B256::ZERO))
+}

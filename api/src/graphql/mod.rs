@@ -1,0 +1,95 @@
+//! The GraphQL schema and its HTTP endpoints: `/graphql` (POST to query, GET
+//! for GraphiQL) and `/graphql/ws` (subscriptions, graphql-transport-ws).
+
+mod auth;
+pub mod error;
+pub mod guard;
+pub mod session;
+mod system;
+mod user_object;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Extension, Router};
+
+use crate::app::AppState;
+use session::Session;
+
+/// Every query field, merged from the domain modules.
+#[derive(MergedObject, Default)]
+pub struct Query(system::SystemQuery, auth::AuthQuery);
+
+/// Every mutation, merged from the domain modules.
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation);
+
+pub type CareLedgerSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema; tests execute requests against it without a socket.
+pub fn schema(state: AppState) -> CareLedgerSchema {
+    schema_builder().data(state).finish()
+}
+
+/// The schema without runtime data: what `careledger export-schema` prints.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}
+
+fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(12)
+        .limit_complexity(500)
+        .limit_recursive_depth(32)
+}
+
+/// Runs one request as `session`, then lists the on-chain receipts it
+/// produced in `extensions.audit`.
+pub async fn execute(schema: &CareLedgerSchema, request: async_graphql::Request, session: Arc<Session>) -> async_graphql::Response {
+    let mut response = schema.execute(request.data(session.clone())).await;
+    let audit = session.audit();
+    if !audit.is_empty() {
+        if let Ok(value) = async_graphql::Value::from_json(serde_json::to_value(audit).unwrap_or_default()) {
+            response.extensions.insert("audit".to_owned(), value);
+        }
+    }
+    response
+}
+
+/// The GraphQL routes, with the schema attached.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let schema = schema(state);
+    Router::new()
+        .route("/graphql", get(graphiql).post(handle))
+        .route_service("/graphql/ws", GraphQLSubscription::new(schema.clone()))
+        .layer(Extension(schema))
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    Extension(schema): Extension<CareLedgerSchema>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let session = Session::from_header(&state.pool, &state.token_keys, authorization, Some(peer.ip())).await;
+    execute(&schema, request.into_inner(), Arc::new(session)).await.into()
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("CareLedger GraphiQL")
+            .finish(),
+    )
+}

@@ -1,0 +1,155 @@
+//! Who is calling, per request: the token's holder (checked against the
+//! database: the account still active, the token not revoked), the client's
+//! address, and the on-chain receipts this request produced.
+
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use sqlx::PgPool;
+
+use super::error::ApiError;
+use crate::auth::keys::TokenKeys;
+use crate::auth::token::{self, Claims};
+use crate::gate::AuditReceipt;
+use crate::users::{Role, SystemId, UserId};
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub system_id: SystemId,
+    pub role: Role,
+    pub claims: Claims,
+}
+
+/// One on-chain event this request produced, as listed in `extensions.audit`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditNote {
+    /// `AccessRequested` or the lifecycle event's name.
+    pub event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<&'static str>,
+    pub transaction_hash: String,
+    pub block_number: u64,
+    pub log_index: u64,
+    pub approved: bool,
+}
+
+impl AuditNote {
+    pub fn new(event: &'static str, receipt: &AuditReceipt) -> Self {
+        Self {
+            event,
+            action: None,
+            resource: None,
+            transaction_hash: receipt.transaction_hash.to_string(),
+            block_number: receipt.block_number,
+            log_index: receipt.log_index,
+            approved: receipt.approved,
+        }
+    }
+}
+
+/// Per-request data, attached to every GraphQL request.
+#[derive(Debug)]
+pub struct Session {
+    auth: Result<Option<Caller>, String>,
+    pub address: Option<IpAddr>,
+    audit: Mutex<Vec<AuditNote>>,
+    /// The identifier the guard chose for an account being created, so the
+    /// resolver creates it with the identifier the contract decided on.
+    pending_subject: Mutex<Option<SystemId>>,
+}
+
+impl Session {
+    pub fn anonymous(address: Option<IpAddr>) -> Self {
+        Self::with(Ok(None), address)
+    }
+
+    pub fn authenticated(caller: Caller, address: Option<IpAddr>) -> Self {
+        Self::with(Ok(Some(caller)), address)
+    }
+
+    fn with(auth: Result<Option<Caller>, String>, address: Option<IpAddr>) -> Self {
+        Self { auth, address, audit: Mutex::new(Vec::new()), pending_subject: Mutex::new(None) }
+    }
+
+    /// Builds the session from the `Authorization` header, if any. A token
+    /// that is present but invalid, expired, revoked or whose account was
+    /// deleted makes every guarded field answer UNAUTHENTICATED.
+    pub async fn from_header(
+        pool: &PgPool,
+        keys: &TokenKeys,
+        authorization: Option<&str>,
+        address: Option<IpAddr>,
+    ) -> Self {
+        let Some(value) = authorization else { return Self::anonymous(address) };
+        let auth = match value.strip_prefix("Bearer ").map(str::trim) {
+            None => Err("the Authorization header must be `Bearer <token>`".to_owned()),
+            Some(raw) => caller_for(pool, keys, raw).await.map(Some),
+        };
+        Self::with(auth, address)
+    }
+
+    /// The caller, or UNAUTHENTICATED.
+    pub fn caller(&self) -> Result<&Caller, ApiError> {
+        match &self.auth {
+            Ok(Some(caller)) => Ok(caller),
+            Ok(None) => Err(ApiError::Unauthenticated("log in first: this needs a token".into())),
+            Err(reason) => Err(ApiError::Unauthenticated(reason.clone())),
+        }
+    }
+
+    pub fn note(&self, note: AuditNote) {
+        if let Ok(mut audit) = self.audit.lock() {
+            audit.push(note);
+        }
+    }
+
+    pub fn audit(&self) -> Vec<AuditNote> {
+        self.audit.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    pub fn set_pending_subject(&self, id: SystemId) {
+        if let Ok(mut slot) = self.pending_subject.lock() {
+            *slot = Some(id);
+        }
+    }
+
+    pub fn take_pending_subject(&self) -> Option<SystemId> {
+        self.pending_subject.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+async fn caller_for(pool: &PgPool, keys: &TokenKeys, raw: &str) -> Result<Caller, String> {
+    const REFUSED: &str = "the token is invalid, expired or revoked: log in again";
+    let claims = token::verify(keys, raw).map_err(|_| REFUSED.to_owned())?;
+    let user_id: i64 = claims.sub.parse().map_err(|_| REFUSED.to_owned())?;
+    let row = sqlx::query!(
+        r#"SELECT u.system_id, u.role AS "role: Role", u.deleted_at IS NOT NULL AS "deleted!",
+                  EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.token_id = $2) AS "revoked!"
+           FROM users u WHERE u.id = $1"#,
+        user_id,
+        claims.jti
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "checking a token failed");
+        "the token could not be checked; try again".to_owned()
+    })?
+    .ok_or_else(|| REFUSED.to_owned())?;
+    if row.deleted || row.revoked {
+        return Err(REFUSED.to_owned());
+    }
+    let system_id = row
+        .system_id
+        .as_deref()
+        .and_then(|b| SystemId::from_slice(b).ok())
+        .filter(|id| id.to_string() == claims.sid)
+        .ok_or_else(|| REFUSED.to_owned())?;
+    Ok(Caller { user_id: UserId(user_id), system_id, role: row.role, claims })
+}

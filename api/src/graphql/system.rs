@@ -1,0 +1,40 @@
+//! System status through GraphQL: the same facts as `/healthz`.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use crate::app::AppState;
+
+#[derive(Default)]
+pub struct SystemQuery;
+
+/// Whether the api's database and chain are reachable, and where the contract lives.
+#[derive(SimpleObject)]
+pub struct SystemStatus {
+    /// `ok` when the database and the chain both answer, else `degraded`.
+    pub status: String,
+    pub version: String,
+    pub database_ok: bool,
+    pub chain_ok: bool,
+    pub chain_id: String,
+    /// Address of the access contract.
+    pub contract: String,
+    pub block_number: Option<String>,
+}
+
+#[Object]
+impl SystemQuery {
+    /// The api's health: database, chain, contract address. Needs no login.
+    async fn system_status(&self, ctx: &Context<'_>) -> async_graphql::Result<SystemStatus> {
+        let state = ctx.data::<AppState>()?;
+        let h = crate::http::health::check(state).await;
+        Ok(SystemStatus {
+            status: h.status.to_owned(),
+            version: h.version.to_owned(),
+            database_ok: h.database.ok,
+            chain_ok: h.chain.ok,
+            chain_id: h.chain.chain_id.to_string(),
+            contract: h.chain.contract,
+            block_number: h.chain.block_number.map(|n| n.to_string()),
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! The HTTPS edge: routes, TLS, health, and the web app's static files.
+
+pub mod health;
+pub mod tls;
+pub mod web;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::app::AppState;
+
+/// Largest request body accepted anywhere (GraphQL documents and variables).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Builds the api's routes. Tests drive this without a socket.
+pub fn router(state: AppState) -> Router {
+    let web_dir = state.web_dir.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(crate::graphql::routes(state.clone()))
+        .fallback_service(web::service(&web_dir))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,16 @@
+//! CareLedger api: a GraphQL server whose every access to user data, health
+//! records or the audit trail is decided and recorded by a contract on a
+//! private Ethereum chain, over versioned records kept in PostgreSQL.
+
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod chain;
+pub mod config;
+pub mod db;
+pub mod gate;
+pub mod graphql;
+pub mod http;
+pub mod records;
+pub mod serve;
+pub mod users;

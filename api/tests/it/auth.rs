@@ -1,0 +1,163 @@
+//! Login, tokens and the guard, through the real schema on a real Anvil.
+
+use alloy::primitives::B256;
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use base64::Engine as _;
+use careledger::chain::bindings::CareLedgerAccess;
+use careledger::users::Role;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::support::{self, code, ROOT_PASSWORD};
+
+const ME: &str = "{ me { id username role systemId } }";
+const PASSWORD: &str = "a sound password";
+
+#[sqlx::test(migrations = "../migrations")]
+async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("dr.grey", PASSWORD, Role::Doctor).await;
+    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    let wrong = app.run(None, login, json!({"u": "dr.grey", "p": "not the password"})).await;
+    let unknown = app.run(None, login, json!({"u": "nobody.here", "p": "not the password"})).await;
+    assert_eq!(code(&wrong), "UNAUTHENTICATED");
+    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_eq!(wrong["errors"][0]["extensions"], unknown["errors"][0]["extensions"]);
+    assert_eq!(wrong["data"], serde_json::Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("nurse.joy", PASSWORD, Role::Nurse).await;
+    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    for attempt in 1..=10 {
+        let out = app.run(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")})).await;
+        assert_eq!(code(&out), "UNAUTHENTICATED", "attempt {attempt}");
+    }
+    let locked = app.run(None, login, json!({"u": "nurse.joy", "p": PASSWORD})).await;
+    assert_eq!(code(&locked), "TOO_MANY_ATTEMPTS");
+    // The wait runs to 15 minutes after the oldest of the ten failures.
+    let wait = locked["errors"][0]["extensions"]["retryAfterSeconds"].as_i64().expect("wait");
+    let since_first: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM now() - min(failed_at))::float8 FROM login_failures WHERE username = 'nurse.joy'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .expect("first failure");
+    let expected = 900 - since_first.ceil() as i64;
+    assert!((expected - 1..=expected + 1).contains(&wait), "wait {wait}, expected {expected}");
+    assert_eq!(
+        locked["errors"][0]["message"],
+        format!("too many failed attempts; try again in {} minute(s)", (wait as u64).div_ceil(60))
+    );
+    // An account that does not exist locks the same way: nothing is revealed.
+    for attempt in 1..=10 {
+        app.run(None, login, json!({"u": "ghost", "p": format!("guess {attempt}")})).await;
+    }
+    assert_eq!(code(&app.run(None, login, json!({"u": "ghost", "p": "x"})).await), "TOO_MANY_ATTEMPTS");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
+    let app = support::app(pool).await;
+    let user = app.add_user("dr.house", PASSWORD, Role::Doctor).await;
+    let token = app.login("dr.house", PASSWORD).await;
+    let out = app.run(Some(&token), ME, json!({})).await;
+    assert_eq!(out["data"]["me"]["username"], "dr.house");
+    assert_eq!(out["data"]["me"]["role"], "DOCTOR");
+    let sid = user.system_id.expect("sid");
+    assert_eq!(out["data"]["me"]["systemId"], sid.to_string());
+    let audit = out["extensions"]["audit"].as_array().expect("audit");
+    assert_eq!(audit.len(), 1, "exactly one event: {audit:?}");
+    assert_eq!((audit[0]["event"].as_str(), audit[0]["approved"].as_bool()), (Some("AccessRequested"), Some(true)));
+
+    // Read it back from the chain with a plain log query.
+    let tx: B256 = audit[0]["transactionHash"].as_str().expect("tx").parse().expect("hash");
+    let block = audit[0]["blockNumber"].as_u64().expect("block");
+    let filter = Filter::new()
+        .address(app.state.deployment.address)
+        .event_signature(CareLedgerAccess::AccessRequested::SIGNATURE_HASH)
+        .from_block(block)
+        .to_block(block);
+    let logs = app.state.chain.provider().get_logs(&filter).await.expect("logs");
+    let ours: Vec<_> = logs.iter().filter(|l| l.transaction_hash == Some(tx)).collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].log_index, audit[0]["logIndex"].as_u64());
+    let e = ours[0].log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
+    let me = B256::from(*sid.as_bytes());
+    assert_eq!((e.actor, e.subject, e.recordId), (me, me, B256::ZERO));
+    assert_eq!((e.action, e.resource, e.targetRole, e.approved), (1, 0, 0, true));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("dr.who", PASSWORD, Role::Doctor).await;
+    let token = app.login("dr.who", PASSWORD).await;
+    assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.who");
+
+    // Signed by another key.
+    let other = careledger::auth::keys::TokenKeys::ephemeral().expect("keys");
+    let claims = careledger::auth::token::verify(&app.state.token_keys, &token).expect("claims");
+    let (forged, _) = careledger::auth::token::issue(&other, claims.sub.parse().expect("id"), &claims.sid, "ROOT").expect("issue");
+    // alg: none.
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let unsigned = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), token.split('.').nth(1).expect("payload"));
+    for bad in [forged.as_str(), unsigned.as_str(), "not-a-token"] {
+        let out = app.run(Some(bad), ME, json!({})).await;
+        assert_eq!(code(&out), "UNAUTHENTICATED", "{bad}");
+        assert!(out["extensions"]["audit"].is_null(), "nothing reached the chain");
+    }
+
+    // Revoked by logout.
+    assert_eq!(app.run(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"], true);
+    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_deleted_users_token_is_refused_and_they_cannot_log_in(pool: PgPool) {
+    let app = support::app(pool).await;
+    let user = app.add_user("dr.gone", PASSWORD, Role::Doctor).await;
+    let token = app.login("dr.gone", PASSWORD).await;
+    let mut conn = app.state.pool.acquire().await.expect("conn");
+    careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
+    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    assert_eq!(code(&app.run(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await), "UNAUTHENTICATED");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_login(pool: PgPool) {
+    let app = support::app(pool.clone()).await;
+    let phc = careledger::auth::password::hash(secrecy::SecretString::from(PASSWORD)).await.expect("hash");
+    let mut new = careledger::users::NewUser::new(
+        careledger::users::Username::parse("imported.nurse").expect("u"),
+        careledger::users::PasswordHash::from_phc(phc.as_str().to_owned()).expect("phc"),
+        careledger::users::FullName::parse("Imported Nurse").expect("n"),
+        Role::Nurse,
+    );
+    new.system_id = None;
+    let mut conn = pool.acquire().await.expect("conn");
+    let user = careledger::users::repo::create(&mut conn, &new).await.expect("create");
+    assert!(user.system_id.is_none());
+    let token = app.login("imported.nurse", PASSWORD).await;
+    let stored = careledger::users::repo::get(&pool, user.id).await.expect("get").expect("user");
+    let sid = stored.system_id.expect("assigned at login");
+    let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
+    assert_eq!(contract.roleOf(B256::from(*sid.as_bytes())).call().await.expect("role"), Role::Nurse.contract_code());
+    assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["systemId"], sid.to_string());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn root_exists_after_first_start_and_is_root_on_chain(pool: PgPool) {
+    let app = support::app(pool).await;
+    let token = app.login("root", ROOT_PASSWORD).await;
+    let out = app.run(Some(&token), ME, json!({})).await;
+    assert_eq!(out["data"]["me"]["role"], "ROOT");
+    let sid: B256 = out["data"]["me"]["systemId"].as_str().expect("sid").parse().expect("hex");
+    let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
+    assert_eq!(contract.roleOf(sid).call().await.expect("role"), Role::Root.contract_code());
+}

@@ -1,0 +1,164 @@
+//! The gate on a real Anvil: group commit gives every concurrent caller its
+//! own verdict from its own event, in fewer transactions than requests; the
+//! outbox sends what a dead process left pending.
+
+use std::collections::HashSet;
+
+use alloy::primitives::B256;
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use careledger::bootstrap::SYSTEM_ACTOR;
+use careledger::chain::bindings::CareLedgerAccess;
+use careledger::config::GateMode;
+use careledger::gate::outbox::{self, Change, Outbox};
+use careledger::gate::{AccessRequest, Action, Gate, LifecycleEntry, LifecycleKind, Resource};
+use sqlx::PgPool;
+
+use crate::support::{self, id};
+
+const DOCTOR: u8 = 3;
+const PATIENT: u8 = 7;
+
+async fn register(gate: &Gate, users: &[(B256, u8)]) {
+    let entries = users
+        .iter()
+        .enumerate()
+        .map(|(i, (subject, role))| LifecycleEntry {
+            entry_id: id(9000 + i as u64),
+            kind: LifecycleKind::UserAdded,
+            actor: SYSTEM_ACTOR,
+            subject: *subject,
+            record: B256::ZERO,
+            version: 0,
+            content_hash: B256::ZERO,
+            role: *role,
+        })
+        .collect();
+    let receipts = gate.record(entries).await.expect("register");
+    assert_eq!(receipts.len(), users.len());
+}
+
+fn read(actor: B256, subject: B256, record: u64) -> AccessRequest {
+    AccessRequest {
+        actor,
+        action: Action::Read,
+        resource: Resource::HealthRecord,
+        subject,
+        record: id(record),
+        target_role: 0,
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_requests_each_get_their_own_verdict_in_fewer_transactions(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let gate = s.gate(GateMode::Group).await;
+    let (doctor, patient, other) = (id(1), id(2), id(3));
+    register(&gate, &[(doctor, DOCTOR), (patient, PATIENT), (other, PATIENT)]).await;
+    let before = gate.stats();
+
+    // Even requests: the patient reads their own record (approved);
+    // odd ones: the patient reads someone else's (denied).
+    let calls: Vec<_> = (0..200u64)
+        .map(|n| {
+            let gate = gate.clone();
+            let request = if n % 2 == 0 { read(patient, patient, n) } else { read(patient, other, n) };
+            tokio::spawn(async move { (n, request, gate.authorize(request).await) })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let mut transactions = HashSet::new();
+    for call in calls {
+        let (n, request, verdict) = call.await.expect("task");
+        let verdict = verdict.expect("verdict");
+        assert_eq!(verdict.approved, n % 2 == 0, "request {n}");
+        assert!(seen.insert((verdict.receipt.transaction_hash, verdict.receipt.log_index)), "each answer has its own event");
+        transactions.insert(verdict.receipt.transaction_hash);
+        // Read the event back with a plain log query and check every field.
+        let receipt = s.chain.provider().get_transaction_receipt(verdict.receipt.transaction_hash).await.expect("rpc").expect("mined");
+        let log = receipt
+            .inner
+            .logs()
+            .iter()
+            .find(|l| l.log_index == Some(verdict.receipt.log_index))
+            .expect("the log named by the receipt");
+        let event = log.log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
+        assert_eq!((event.actor, event.subject, event.recordId), (request.actor, request.subject, request.record));
+        assert_eq!((event.action, event.resource, event.approved), (1, 1, n % 2 == 0));
+    }
+    let after = gate.stats();
+    assert_eq!(after.requests - before.requests, 200);
+    assert!(transactions.len() < 200, "group commit used {} transactions", transactions.len());
+    assert_eq!(after.transactions - before.transactions, transactions.len() as u64);
+
+    // Exactly 200 access events on chain, no more.
+    let filter = Filter::new()
+        .address(s.deployment.address)
+        .event_signature(CareLedgerAccess::AccessRequested::SIGNATURE_HASH)
+        .from_block(0);
+    assert_eq!(s.chain.provider().get_logs(&filter).await.expect("logs").len(), 200);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_naive_gate_sends_one_transaction_per_request(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let gate = s.gate(GateMode::Naive).await;
+    let (doctor, patient) = (id(1), id(2));
+    register(&gate, &[(doctor, DOCTOR), (patient, PATIENT)]).await;
+    let mut hashes = HashSet::new();
+    for n in 0..5 {
+        let verdict = gate.authorize(read(doctor, patient, n)).await.expect("verdict");
+        assert!(verdict.approved);
+        hashes.insert(verdict.receipt.transaction_hash);
+    }
+    assert_eq!(hashes.len(), 5);
+    assert_eq!(gate.stats().transactions, 6, "one to register, then one per request");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_outbox_sends_what_a_dead_process_left_pending(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    // A "previous run" committed a change and its outbox row, then died
+    // before sending it.
+    let subject = id(42);
+    let mut tx = pool.begin().await.expect("begin");
+    let entry = outbox::enqueue(
+        &mut tx,
+        Change {
+            kind: LifecycleKind::UserAdded,
+            actor: SYSTEM_ACTOR,
+            subject,
+            record: B256::ZERO,
+            version: 0,
+            content_hash: B256::ZERO,
+            role: PATIENT,
+        },
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    // The next start sends it.
+    let gate = s.gate(GateMode::Group).await;
+    let outbox = Outbox::new(pool.clone(), gate).start().await.expect("start");
+    assert_eq!(outbox.pending().await.expect("pending"), 0);
+    let filter = Filter::new()
+        .address(s.deployment.address)
+        .event_signature(CareLedgerAccess::UserAdded::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = s.chain.provider().get_logs(&filter).await.expect("logs");
+    assert_eq!(logs.len(), 1);
+    let event = logs[0].log_decode::<CareLedgerAccess::UserAdded>().expect("decode").inner.data;
+    assert_eq!((event.entryId, event.subject, event.role), (entry, subject, PATIENT));
+    let contract = CareLedgerAccess::new(s.deployment.address, s.chain.provider());
+    assert_eq!(contract.roleOf(subject).call().await.expect("role"), PATIENT);
+    let sent: (Option<Vec<u8>>, Option<i64>) =
+        sqlx::query_as("SELECT sent_tx, sent_block FROM chain_outbox WHERE entry_id = $1")
+            .bind(entry.as_slice())
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert_eq!(sent.0.as_deref(), Some(logs[0].transaction_hash.expect("tx").as_slice()));
+    assert_eq!(sent.1, logs[0].block_number.map(|b| b as i64));
+}

@@ -1,0 +1,9 @@
+//! Integration tests, built as one binary: each module covers one domain and
+//! runs against the real PostgreSQL (a fresh database per test) and, where the
+//! chain is involved, a real Anvil.
+
+mod auth;
+mod chain;
+mod data;
+mod gate;
+mod support;
