@@ -24,7 +24,7 @@ run: deps build web
 	@scripts/run.sh
 
 ## test: every test: Rust (real PostgreSQL + Anvil), contracts (forge), generated-file checks
-test: deps-test contracts-check sqlx-check rust-test forge-test web
+test: deps-test contracts-check sqlx-check web rust-test forge-test
 	@echo "make test: all suites passed"
 
 build: deps

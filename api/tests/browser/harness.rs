@@ -1,0 +1,232 @@
+//! A real api on a free port, and browsers driven through chromedriver.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use sqlx::PgPool;
+
+use crate::support::{self, TempDir, TestApp};
+
+/// Longest wait for the page to reach an expected state (a readiness bound,
+/// not an assertion on timing).
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn web_dist() -> PathBuf {
+    let dir = repo().join("web/dist");
+    assert!(
+        dir.join("index.html").exists() && dir.join("careledger_web_bg.wasm").exists(),
+        "the web app is not built: run `scripts/build-web.sh` (or `make web`) before the browser tests"
+    );
+    dir
+}
+
+fn tool(var: &str, default: &str, what: &str) -> PathBuf {
+    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default));
+    assert!(
+        path.exists(),
+        "{what} not found at {} (set {var}, or install Debian's chromium and chromium-driver: `make deps-test`)",
+        path.display()
+    );
+    path
+}
+
+/// The api serving the app over HTTPS (self-signed) on a free port.
+pub struct Server {
+    pub app: TestApp,
+    pub base: String,
+    handle: axum_server::Handle,
+}
+
+impl Server {
+    pub async fn start(pool: PgPool) -> Self {
+        let dist = web_dist();
+        let app = support::app(pool).await;
+        let mut state = app.state.clone();
+        state.web_dir = dist;
+        let files = careledger::http::tls::ensure_files(&state.config.data_dir, None).expect("tls files");
+        let tls = careledger::http::tls::load(&files).await.expect("tls config");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let handle = axum_server::Handle::new();
+        let service = careledger::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
+        tokio::spawn(async move {
+            let _ = server.serve(service).await;
+        });
+        Self { app, base: format!("https://127.0.0.1:{port}"), handle }
+    }
+
+    /// Stops answering (for the "server unreachable" case).
+    pub fn stop(&self) {
+        self.handle.shutdown();
+    }
+
+    /// Adds an account with a fixed test password; returns it.
+    pub async fn user(&self, username: &str, role: careledger::users::Role) -> careledger::users::User {
+        self.app.add_user(username, PASSWORD, role).await
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// One browser session (its own chromedriver and fresh profile).
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    driver: Child,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub async fn open(base: &str) -> Self {
+        let chromium = tool("CHROMIUM_BIN", "/usr/bin/chromium", "Chromium");
+        let chromedriver = tool("CHROMEDRIVER_BIN", "/usr/bin/chromedriver", "chromedriver");
+        let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+        let profile = TempDir::new();
+        let mut caps = serde_json::Map::new();
+        caps.insert("acceptInsecureCerts".into(), serde_json::json!(true));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium.display().to_string(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--ignore-certificate-errors", "--window-size=1280,900",
+                    "--force-device-scale-factor=1", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.0.display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        // chromedriver takes a moment to listen: retry the session until it does.
+        let mut attempt = 0;
+        let client = loop {
+            let connected = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await;
+            match connected {
+                Ok(c) => break c,
+                Err(e) if attempt < 100 => {
+                    attempt += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("chromedriver at {url} did not start a Chromium session: {e}"),
+            }
+        };
+        Self { client, base: base.to_owned(), driver, _profile: profile }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.expect("navigate");
+    }
+
+    /// The element once it exists.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element `{css}` on the page: {e}"))
+    }
+
+    /// Whether an element exists right now.
+    pub async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// The texts of every element matching `css` right now.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = vec![];
+        for e in self.client.find_all(Locator::Css(css)).await.expect("find all") {
+            out.push(e.text().await.expect("text"));
+        }
+        out
+    }
+
+    /// Waits until the element's text is `expected`, then returns it (so the
+    /// caller's assert shows the real value when the page never gets there).
+    pub async fn text_becomes(&self, css: &str, expected: &str) -> String {
+        let mut seen = String::new();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                seen = e.text().await.unwrap_or_default();
+                if seen == expected {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        seen
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(value).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// Signs in through the form and waits for the home page.
+    pub async fn login(&self, username: &str, password: &str) {
+        self.goto("/").await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("#sign-in").await;
+        self.find("#welcome").await;
+    }
+
+    pub async fn script(&self, js: &str) -> serde_json::Value {
+        self.client.execute(js, vec![]).await.expect("script")
+    }
+
+    /// Saves the viewport as `docs/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        // Let fonts and the last frame settle before capturing.
+        let _ = self.script("return document.fonts.ready.then(() => true)").await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = repo().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.expect("resize");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,246 @@
+//! The one client for every call the app makes: GraphQL over `fetch`
+//! (`/graphql`) and the live feed over a WebSocket (`/graphql/ws`). The
+//! session token is passed in by the caller and lives only in memory.
+
+pub mod ops;
+pub mod ws;
+
+use graphql_client::GraphQLQuery;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use ops::{IntegrityStatus, RecordType, Role};
+
+/// One on-chain receipt of an access the request made (`extensions.audit`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    pub event: String,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub resource: Option<String>,
+    pub transaction_hash: String,
+    pub block_number: u64,
+    pub log_index: u64,
+    pub approved: bool,
+}
+
+/// A refusal or failure, with the server's `extensions.code`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    pub retry_after_seconds: Option<u64>,
+    pub current_version: Option<i64>,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn local(code: &str, message: &str) -> Self {
+        Self { code: code.into(), message: message.into(), retry_after_seconds: None, current_version: None, field: None }
+    }
+    /// The server could not be reached at all.
+    pub fn unreachable() -> Self {
+        Self::local("UNREACHABLE", "The CareLedger server cannot be reached. Check your connection and try again.")
+    }
+    /// What a person should read.
+    pub fn explain(&self) -> String {
+        match self.code.as_str() {
+            "UNAUTHENTICATED" => format!("Not signed in: {}.", self.message.trim_end_matches('.')),
+            "FORBIDDEN" => "Your role does not allow this. The refusal was recorded on chain.".into(),
+            "NOT_FOUND" => "Nothing was found with that identifier.".into(),
+            "CONFLICT" => "Someone else saved this first.".into(),
+            "BAD_USER_INPUT" => match &self.field {
+                Some(f) => format!("Please check “{f}”: {}", self.message),
+                None => self.message.clone(),
+            },
+            "TOO_MANY_ATTEMPTS" => match self.retry_after_seconds {
+                Some(s) => format!("Too many attempts. Try again in {}.", wait_text(s)),
+                None => "Too many attempts. Try again later.".into(),
+            },
+            "UNAVAILABLE" => "The service is temporarily unavailable. Please try again shortly.".into(),
+            "UNREACHABLE" => self.message.clone(),
+            _ => "Something went wrong on the server. Please try again.".into(),
+        }
+    }
+}
+
+/// "14 minutes" / "40 seconds".
+pub fn wait_text(seconds: u64) -> String {
+    if seconds >= 90 {
+        let m = seconds.div_ceil(60);
+        format!("{m} minutes")
+    } else if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+/// What one call produced: its result and the receipts of its accesses
+/// (refusals have receipts too).
+#[derive(Debug)]
+pub struct Outcome<T> {
+    pub result: Result<T, ApiError>,
+    pub receipts: Vec<Receipt>,
+}
+
+#[derive(Deserialize)]
+struct RawResponse<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<RawError>,
+    #[serde(default)]
+    extensions: Option<RawExtensions>,
+}
+
+#[derive(Deserialize)]
+struct RawExtensions {
+    #[serde(default)]
+    audit: Vec<Receipt>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    message: String,
+    #[serde(default)]
+    extensions: Option<RawErrorExtensions>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawErrorExtensions {
+    code: Option<String>,
+    retry_after_seconds: Option<u64>,
+    current_version: Option<i64>,
+    field: Option<String>,
+}
+
+/// Runs one operation, as the holder of `token` (or anonymously).
+pub async fn run<Q: GraphQLQuery>(token: Option<&str>, variables: Q::Variables) -> Outcome<Q::ResponseData> {
+    let body = Q::build_query(variables);
+    let mut request = gloo_net::http::Request::post("/graphql").header("Content-Type", "application/json");
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let sent = match request.json(&body) {
+        Ok(r) => r.send().await,
+        Err(_) => return Outcome { result: Err(ApiError::local("INTERNAL", "request could not be built")), receipts: vec![] },
+    };
+    let response = match sent {
+        Ok(r) => r,
+        Err(_) => return Outcome { result: Err(ApiError::unreachable()), receipts: vec![] },
+    };
+    let status = response.status();
+    let raw: RawResponse<Q::ResponseData> = match response.json().await {
+        Ok(raw) => raw,
+        Err(_) if status == 413 => {
+            return Outcome { result: Err(ApiError::local("BAD_USER_INPUT", "That is too large to send.")), receipts: vec![] }
+        }
+        Err(_) => return Outcome { result: Err(ApiError::local("UNAVAILABLE", "unexpected answer")), receipts: vec![] },
+    };
+    let receipts = raw.extensions.map(|e| e.audit).unwrap_or_default();
+    let result = match (raw.errors.into_iter().next(), raw.data) {
+        (Some(e), _) => {
+            let ext = e.extensions.unwrap_or_default();
+            Err(ApiError {
+                code: ext.code.unwrap_or_else(|| "INTERNAL".into()),
+                message: e.message,
+                retry_after_seconds: ext.retry_after_seconds,
+                current_version: ext.current_version,
+                field: ext.field,
+            })
+        }
+        (None, Some(data)) => Ok(data),
+        (None, None) => Err(ApiError::local("INTERNAL", "empty answer")),
+    };
+    Outcome { result, receipts }
+}
+
+/// Re-reads a generated (per-operation) type as the app's shared type; both
+/// come from the same fragment, so the fields match by construction.
+pub fn convert<A: Serialize, B: DeserializeOwned>(a: A) -> Option<B> {
+    serde_json::to_value(a).ok().and_then(|v| serde_json::from_value(v).ok())
+}
+
+/// A person, as the app shows them (the `Person` fragment).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub id: String,
+    pub system_id: Option<String>,
+    pub username: String,
+    pub full_name: String,
+    pub address: Option<String>,
+    pub designation: Option<String>,
+    pub department: Option<String>,
+    pub position: Option<String>,
+    pub role: Role,
+}
+
+/// A small reference to a person on a record or an event.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonRef {
+    pub id: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub designation: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// A health record (current version) — the `Record` fragment.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub id: String,
+    pub record_type: RecordType,
+    pub title: String,
+    pub content: serde_json::Value,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub content_hash: String,
+    pub patient: Option<PersonRef>,
+    pub author: Option<PersonRef>,
+}
+
+/// One version of a record — the `Version` fragment.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Version {
+    pub id: String,
+    pub record_type: RecordType,
+    pub title: String,
+    pub content: serde_json::Value,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub content_hash: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    pub author: Option<PersonRef>,
+}
+
+/// One audit event — the `Event` fragment.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub timestamp: String,
+    pub kind: String,
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub record_id: Option<String>,
+    pub approved: bool,
+    pub actor_system_id: Option<String>,
+    pub actor: Option<PersonRef>,
+    pub subject_system_id: Option<String>,
+    pub subject: Option<PersonRef>,
+    pub transaction_hash: String,
+    pub block_number: i64,
+    pub log_index: i64,
+}

@@ -1,0 +1,298 @@
+//! Audit: the live feed (subscription) and the searchable trail for
+//! auditors; for patients, "who accessed my records".
+
+use yew::prelude::*;
+
+use crate::api::ops::{audit_feed, audit_trail, AuditFeed, AuditTrail};
+use crate::api::ws::{self, FeedUpdate, Live};
+use crate::api::{self, Event};
+use crate::receipts::short_hash;
+use crate::session::use_api;
+use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
+
+const RESOURCES: [&str; 3] = ["HEALTH_RECORD", "USER_RECORD", "AUDIT_TRAIL"];
+const ACTIONS: [&str; 5] = ["READ", "SEARCH", "CREATE", "UPDATE", "DELETE"];
+const FEED_MAX: usize = 200;
+
+fn pretty(code: &str) -> String {
+    let s = code.replace('_', " ").to_lowercase();
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct Filters {
+    resource: String,
+    action: String,
+    verdict: String,
+}
+
+impl Filters {
+    fn approved(&self) -> Option<bool> {
+        match self.verdict.as_str() {
+            "approved" => Some(true),
+            "refused" => Some(false),
+            _ => None,
+        }
+    }
+    fn opt(s: &str) -> Option<String> {
+        Some(s.to_owned()).filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FilterProps {
+    prefix: &'static str,
+    resource: UseStateHandle<String>,
+    action: UseStateHandle<String>,
+    verdict: UseStateHandle<String>,
+}
+
+#[function_component(FilterFields)]
+fn filter_fields(p: &FilterProps) -> Html {
+    let id = |n: &str| format!("{}-{n}", p.prefix);
+    html! {
+        <>
+            <div class="field"><label for={id("resource")}>{ "Resource" }</label>
+                <select id={id("resource")} onchange={bind_change(&p.resource)}>
+                    <option value="" selected={p.resource.is_empty()}>{ "Any" }</option>
+                    { for RESOURCES.iter().map(|r| html! { <option value={*r} selected={*p.resource == *r}>{ pretty(r) }</option> }) }
+                </select></div>
+            <div class="field"><label for={id("action")}>{ "Action" }</label>
+                <select id={id("action")} onchange={bind_change(&p.action)}>
+                    <option value="" selected={p.action.is_empty()}>{ "Any" }</option>
+                    { for ACTIONS.iter().map(|a| html! { <option value={*a} selected={*p.action == *a}>{ pretty(a) }</option> }) }
+                </select></div>
+            <div class="field"><label for={id("verdict")}>{ "Verdict" }</label>
+                <select id={id("verdict")} onchange={bind_change(&p.verdict)}>
+                    <option value="" selected={p.verdict.is_empty()}>{ "Any" }</option>
+                    <option value="approved" selected={*p.verdict == "approved"}>{ "Approved" }</option>
+                    <option value="refused" selected={*p.verdict == "refused"}>{ "Refused" }</option>
+                </select></div>
+        </>
+    }
+}
+
+fn who(name: &Option<api::PersonRef>, sid: &Option<String>) -> Html {
+    match (name, sid) {
+        (Some(p), _) => html! { <>{ p.full_name.clone() }{ p.role.map(|r| html! { <span class="muted small">{ format!(" · {}", r.label()) }</span> }).unwrap_or_default() }</> },
+        (None, Some(s)) => html! { <code class="hash" title={s.clone()}>{ short_hash(s) }</code> },
+        (None, None) => html! { "—" },
+    }
+}
+
+fn event_rows(events: &[Event], id: &str) -> Html {
+    html! {
+        <div class="table-wrap">
+            <table class="table events" id={id.to_owned()}>
+                <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "About" }</th><th>{ "Verdict" }</th><th>{ "On chain" }</th></tr></thead>
+                <tbody>
+                    { for events.iter().map(|e| html! {
+                        <tr class={classes!((!e.approved).then_some("refused"))}>
+                            <td class="nowrap">{ when(&e.timestamp) }</td>
+                            <td>{ who(&e.actor, &e.actor_system_id) }</td>
+                            <td>{ match (&e.action, &e.resource) {
+                                (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
+                                _ => pretty(&e.kind),
+                            } }</td>
+                            <td>{ who(&e.subject, &e.subject_system_id) }</td>
+                            <td>{ if e.approved { html! { <span class="badge badge-ok">{ "approved" }</span> } } else { html! { <span class="badge badge-bad">{ "refused" }</span> } } }</td>
+                            <td class="small"><code class="hash" title={e.transaction_hash.clone()}>{ short_hash(&e.transaction_hash) }</code>
+                                <span class="muted">{ format!(" #{}", e.block_number) }</span></td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[function_component(AuditPage)]
+pub fn audit_page() -> Html {
+    html! { <><LiveFeed /><Trail title="Audit trail" own={false} /></> }
+}
+
+#[function_component(MyAccessPage)]
+pub fn my_access_page() -> Html {
+    html! { <Trail title="Who accessed my records" own={true} /> }
+}
+
+#[function_component(LiveFeed)]
+fn live_feed() -> Html {
+    let api = use_api();
+    let resource = use_state(String::new);
+    let action = use_state(String::new);
+    let verdict = use_state(String::new);
+    let events = use_state(Vec::<Event>::new);
+    let state = use_state(|| "connecting".to_owned());
+    let live = use_mut_ref(|| None::<Live>);
+    let filters = Filters { resource: (*resource).clone(), action: (*action).clone(), verdict: (*verdict).clone() };
+    {
+        let (events, state, live) = (events.clone(), state.clone(), live.clone());
+        use_effect_with(filters, move |f| {
+            state.set("connecting".into());
+            let vars = audit_feed::Variables {
+                filter: Some(audit_feed::AuditFilter {
+                    actor_system_id: None,
+                    subject_system_id: None,
+                    record_id: None,
+                    action: Filters::opt(&f.action),
+                    resource: Filters::opt(&f.resource),
+                    approved: f.approved(),
+                    from: None,
+                    to: None,
+                }),
+            };
+            // Items arrive one at a time; keep the list in a shared buffer so
+            // each callback sees the latest one.
+            let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Event>::new()));
+            events.set(vec![]);
+            let on_update = Callback::from(move |u: FeedUpdate<audit_feed::ResponseData>| match u {
+                FeedUpdate::Connected => state.set("live".into()),
+                FeedUpdate::Item(d) => {
+                    if let Some(e) = api::convert::<_, Event>(d.audit_events) {
+                        let mut b = buffer.borrow_mut();
+                        b.insert(0, e);
+                        b.truncate(FEED_MAX);
+                        events.set(b.clone());
+                    }
+                }
+                FeedUpdate::Closed(reason) => state.set(reason),
+            });
+            *live.borrow_mut() = api.token().map(|t| ws::subscribe::<AuditFeed>(t, vars, on_update));
+            move || {
+                live.borrow_mut().take();
+            }
+        });
+    }
+    let status = match state.as_str() {
+        "live" => html! { <span class="live" id="feed-state"><span class="live-dot" aria-hidden="true"></span>{ "Live" }</span> },
+        "connecting" => html! { <span class="muted" id="feed-state">{ "Connecting…" }</span> },
+        other => html! { <span class="bad" id="feed-state" role="alert">{ other.to_owned() }</span> },
+    };
+    html! {
+        <section class="card" aria-labelledby="feed-title">
+            <div class="card-head"><h1 id="feed-title">{ "Live access feed" }</h1>{ status }</div>
+            <div class="search-row">
+                <FilterFields prefix="feed" resource={resource.clone()} action={action.clone()} verdict={verdict.clone()} />
+            </div>
+            <div aria-live="polite">
+                if events.is_empty() {
+                    <Empty>{ "Waiting for accesses… each one appears here as soon as its block is mined." }</Empty>
+                } else {
+                    { event_rows(&events, "feed") }
+                }
+            </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TrailProps {
+    title: &'static str,
+    own: bool,
+}
+
+#[derive(Clone, PartialEq)]
+struct Page {
+    events: Vec<Event>,
+    next: Option<String>,
+}
+
+#[function_component(Trail)]
+fn trail(props: &TrailProps) -> Html {
+    let api = use_api();
+    let resource = use_state(String::new);
+    let action = use_state(String::new);
+    let verdict = use_state(String::new);
+    let from = use_state(String::new);
+    let to = use_state(String::new);
+    let person = use_state(String::new);
+    let load = use_state(|| Load::<Page>::Loading);
+    let search = {
+        let (api, load) = (api.clone(), load.clone());
+        let (resource, action, verdict, from, to, person) =
+            (resource.clone(), action.clone(), verdict.clone(), from.clone(), to.clone(), person.clone());
+        move |after: Option<String>| {
+            let previous = match (&*load, &after) {
+                (Load::Done(p), Some(_)) => p.events.clone(),
+                _ => vec![],
+            };
+            if after.is_none() {
+                load.set(Load::Loading);
+            }
+            let f = Filters { resource: (*resource).clone(), action: (*action).clone(), verdict: (*verdict).clone() };
+            let vars = audit_trail::Variables {
+                filter: Some(audit_trail::AuditFilter {
+                    actor_system_id: Filters::opt(person.trim()),
+                    subject_system_id: None,
+                    record_id: None,
+                    action: Filters::opt(&f.action),
+                    resource: Filters::opt(&f.resource),
+                    approved: f.approved(),
+                    from: Filters::opt(&from).map(|d| format!("{d}T00:00:00Z")),
+                    to: Filters::opt(&to).map(|d| format!("{d}T23:59:59Z")),
+                }),
+                first: Some(50),
+                after,
+            };
+            let (api, load) = (api.clone(), load.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                load.set(match api.run::<AuditTrail>(vars).await {
+                    Ok(d) => {
+                        let mut events = previous;
+                        events.extend(d.audit_events.edges.into_iter().filter_map(|e| api::convert(e.node)));
+                        let p = d.audit_events.page_info;
+                        Load::Done(Page { events, next: p.end_cursor.filter(|_| p.has_next_page) })
+                    }
+                    Err(e) => Load::Failed(e),
+                })
+            });
+        }
+    };
+    {
+        let search = search.clone();
+        use_effect_with((), move |_| search(None));
+    }
+    let onsubmit = {
+        let search = search.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            search(None)
+        })
+    };
+    let body = match &*load {
+        Load::Idle | Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
+        Load::Done(p) if p.events.is_empty() => html! { <Empty>{ "No recorded accesses match." }</Empty> },
+        Load::Done(p) => html! {
+            <>
+                { event_rows(&p.events, "trail") }
+                if let Some(cursor) = p.next.clone() {
+                    <button class="btn" onclick={Callback::from(move |_| search(Some(cursor.clone())))}>{ "Show more" }</button>
+                }
+            </>
+        },
+    };
+    html! {
+        <section class="card" aria-labelledby="trail-title">
+            <h1 id="trail-title">{ props.title }</h1>
+            if props.own {
+                <p class="muted">{ "Everyone who looked at or changed your records, and every refused attempt, as recorded on the blockchain." }</p>
+            }
+            <form class="search-row wrap" {onsubmit} role="search">
+                <FilterFields prefix="trail" resource={resource.clone()} action={action.clone()} verdict={verdict.clone()} />
+                if !props.own {
+                    <div class="field"><label for="trail-actor">{ "Actor system ID" }</label>
+                        <input id="trail-actor" value={(*person).clone()} oninput={bind(&person)} spellcheck="false" /></div>
+                }
+                <div class="field"><label for="trail-from">{ "From" }</label>
+                    <input id="trail-from" type="date" value={(*from).clone()} oninput={bind(&from)} /></div>
+                <div class="field"><label for="trail-to">{ "To" }</label>
+                    <input id="trail-to" type="date" value={(*to).clone()} oninput={bind(&to)} /></div>
+                <button class="btn btn-primary" type="submit" id="trail-search">{ "Search" }</button>
+            </form>
+            { body }
+        </section>
+    }
+}

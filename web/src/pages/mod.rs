@@ -1,0 +1,11 @@
+//! One module per screen.
+
+pub mod admin;
+pub mod audit;
+pub mod home;
+pub mod login;
+pub mod patients;
+pub mod people;
+pub mod person;
+pub mod record;
+pub mod record_form;

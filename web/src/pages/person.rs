@@ -1,0 +1,70 @@
+//! A person's page: their details, for those allowed to see them.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::api::ops::{user_by_id, UserById};
+use crate::api::{self, Person, Role};
+use crate::routes::Route;
+use crate::session::{can, use_api, use_session};
+use crate::ui::{ErrorBox, Load, Loading};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: String,
+}
+
+#[function_component(PersonPage)]
+pub fn person_page(props: &Props) -> Html {
+    let api = use_api();
+    let me = use_session().map(|s| s.role());
+    let load = use_state(|| Load::<Option<Person>>::Loading);
+    {
+        let load = load.clone();
+        use_effect_with(props.id.clone(), move |id| {
+            let vars = user_by_id::Variables { id: id.clone() };
+            wasm_bindgen_futures::spawn_local(async move {
+                load.set(match api.run::<UserById>(vars).await {
+                    Ok(d) => Load::Done(d.user.and_then(api::convert)),
+                    Err(e) => Load::Failed(e),
+                })
+            });
+        });
+    }
+    let body = match &*load {
+        Load::Idle | Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
+        Load::Done(None) => html! { <p class="empty">{ "No such person." }</p> },
+        Load::Done(Some(p)) => {
+            let row = |label: &str, value: Option<String>| html! {
+                <><dt>{ label.to_owned() }</dt><dd>{ value.unwrap_or_else(|| "—".into()) }</dd></>
+            };
+            let role = me.unwrap_or(Role::Patient);
+            let may_edit = can::manage_users(role) && (role != Role::Receptionist || p.role == Role::Patient);
+            html! {
+                <>
+                    <h1 id="person-name">{ p.full_name.clone() }</h1>
+                    <p><span class="badge" data-role={p.role.code()}>{ p.role.label() }</span></p>
+                    <dl class="facts" id="person-facts">
+                        { row("Username", Some(format!("@{}", p.username))) }
+                        { row("Designation", p.designation.clone()) }
+                        { row("Department", p.department.clone()) }
+                        { row("Position", p.position.clone()) }
+                        { row("Address", p.address.clone()) }
+                        { row(if p.role == Role::Patient { "Patient ID" } else { "Account ID" }, Some(p.id.clone())) }
+                        <dt>{ "System ID" }</dt><dd><code class="hash">{ p.system_id.clone().unwrap_or_else(|| "—".into()) }</code></dd>
+                    </dl>
+                    <div class="actions">
+                        if p.role == Role::Patient && can::read_records(role) {
+                            <Link<Route> to={Route::PatientRecords { id: p.id.clone() }} classes="btn btn-primary">{ "Health records" }</Link<Route>>
+                        }
+                        if may_edit {
+                            <Link<Route> to={Route::EditUser { id: p.id.clone() }} classes="btn">{ "Edit account" }</Link<Route>>
+                        }
+                    </div>
+                </>
+            }
+        }
+    };
+    html! { <section class="card">{ body }</section> }
+}

@@ -1,0 +1,166 @@
+//! Who is signed in (kept in memory only: a reload signs out), the receipts
+//! of the current page, and the `Api` handle pages call through.
+
+use std::rc::Rc;
+
+use graphql_client::GraphQLQuery;
+use yew::prelude::*;
+
+use crate::api::{self, ApiError, Person, Receipt, Role};
+
+/// Signed out after this long without a key press, click or touch.
+pub const IDLE_LIMIT_MS: f64 = 15.0 * 60.0 * 1000.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub token: String,
+    pub user: Person,
+    pub expires_at: String,
+}
+
+impl Session {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+/// The app's state: the session and a notice for the login page.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Auth {
+    pub session: Option<Session>,
+    pub notice: Option<String>,
+    pub receipts: Vec<Receipt>,
+}
+
+pub enum AuthAction {
+    SignIn(Session),
+    SignOut(Option<String>),
+    AddReceipts(Vec<Receipt>),
+    ClearReceipts,
+}
+
+impl Reducible for Auth {
+    type Action = AuthAction;
+    fn reduce(self: Rc<Self>, action: AuthAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            AuthAction::SignIn(s) => {
+                next.session = Some(s);
+                next.notice = None;
+            }
+            AuthAction::SignOut(notice) => {
+                next.session = None;
+                next.notice = notice;
+                next.receipts.clear();
+            }
+            AuthAction::AddReceipts(r) => next.receipts.extend(r),
+            AuthAction::ClearReceipts => next.receipts.clear(),
+        }
+        Rc::new(next)
+    }
+}
+
+pub type AuthHandle = UseReducerHandle<Auth>;
+
+/// The signed-in session, if any.
+#[hook]
+pub fn use_session() -> Option<Session> {
+    use_context::<AuthHandle>().and_then(|a| a.session.clone())
+}
+
+/// Calls the api as the signed-in user, records the receipts on the page,
+/// and signs out when the server says the session is over.
+#[derive(Clone)]
+pub struct Api {
+    auth: Option<AuthHandle>,
+}
+
+#[hook]
+pub fn use_api() -> Api {
+    Api { auth: use_context::<AuthHandle>() }
+}
+
+impl Api {
+    pub fn token(&self) -> Option<String> {
+        self.auth.as_ref().and_then(|a| a.session.as_ref().map(|s| s.token.clone()))
+    }
+
+    pub async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+        let token = self.token();
+        let outcome = api::run::<Q>(token.as_deref(), variables).await;
+        if let Some(auth) = &self.auth {
+            if !outcome.receipts.is_empty() {
+                auth.dispatch(AuthAction::AddReceipts(outcome.receipts));
+            }
+            if let Err(e) = &outcome.result {
+                if e.code == "UNAUTHENTICATED" && token.is_some() {
+                    auth.dispatch(AuthAction::SignOut(Some("Your session has ended. Please sign in again.".into())));
+                }
+            }
+        }
+        outcome.result
+    }
+
+    pub fn sign_in(&self, session: Session) {
+        if let Some(a) = &self.auth {
+            a.dispatch(AuthAction::SignIn(session));
+        }
+    }
+
+    /// Revokes the token on the server and forgets it here.
+    pub fn sign_out(&self, notice: Option<String>) {
+        let token = self.token();
+        if let Some(a) = &self.auth {
+            a.dispatch(AuthAction::SignOut(notice));
+        }
+        if let Some(token) = token {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = api::run::<api::ops::Logout>(Some(&token), api::ops::logout::Variables).await;
+            });
+        }
+    }
+}
+
+/// What a role may do in the app (mirrors the contract's default matrix;
+/// the server still decides, and its refusals are shown).
+pub mod can {
+    use crate::api::Role;
+
+    pub fn search_people(r: Role) -> bool {
+        !matches!(r, Role::Patient)
+    }
+    pub fn read_records(r: Role) -> bool {
+        matches!(r, Role::Doctor | Role::Nurse)
+    }
+    pub fn create_record(r: Role) -> bool {
+        matches!(r, Role::Doctor)
+    }
+    pub fn update_record(r: Role) -> bool {
+        matches!(r, Role::Doctor | Role::Nurse)
+    }
+    pub fn delete_record(r: Role) -> bool {
+        matches!(r, Role::Doctor)
+    }
+    /// Create and edit accounts (receptionists: patients only).
+    pub fn manage_users(r: Role) -> bool {
+        matches!(r, Role::Root | Role::Admin | Role::Receptionist)
+    }
+    pub fn delete_user(r: Role) -> bool {
+        matches!(r, Role::Root | Role::Admin)
+    }
+    pub fn set_role(r: Role) -> bool {
+        matches!(r, Role::Root | Role::Admin)
+    }
+    pub fn audit(r: Role) -> bool {
+        matches!(r, Role::Auditor | Role::Root)
+    }
+    /// The roles an account of role `r` may create.
+    pub fn creatable_roles(r: Role) -> Vec<Role> {
+        match r {
+            Role::Root => Role::ALL[1..].to_vec(),
+            Role::Admin => Role::SEARCHABLE.to_vec(),
+            Role::Receptionist => vec![Role::Patient],
+            _ => vec![],
+        }
+    }
+}
