@@ -20,6 +20,9 @@ pub fn error_box(props: &ErrorProps) -> Html {
     html! {
         <div class="alert alert-error" role="alert" data-code={props.error.code.clone()}>
             <strong>{ props.error.explain() }</strong>
+            if matches!(props.error.code.as_str(), "INTERNAL" | "UNAVAILABLE") {
+                <div class="small">{ format!("Details: {}", props.error.message) }</div>
+            }
         </div>
     }
 }

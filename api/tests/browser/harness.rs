@@ -88,6 +88,15 @@ pub struct Browser {
 
 impl Browser {
     pub async fn open(base: &str) -> Self {
+        Self::launch(base, None).await
+    }
+
+    /// A phone-sized browser (360 × 740 CSS pixels, touch).
+    pub async fn phone(base: &str) -> Self {
+        Self::launch(base, Some(serde_json::json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1.0, "touch": true } }))).await
+    }
+
+    async fn launch(base: &str, mobile: Option<serde_json::Value>) -> Self {
         let chromium = tool("CHROMIUM_BIN", "/usr/bin/chromium", "Chromium");
         let chromedriver = tool("CHROMEDRIVER_BIN", "/usr/bin/chromedriver", "chromedriver");
         let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
@@ -113,6 +122,9 @@ impl Browser {
                 ]
             }),
         );
+        if let Some(m) = mobile {
+            caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()).expect("options").insert("mobileEmulation".into(), m);
+        }
         let url = format!("http://127.0.0.1:{port}");
         // chromedriver takes a moment to listen: retry the session until it does.
         let mut attempt = 0;
@@ -211,10 +223,6 @@ impl Browser {
         let dir = repo().join("docs/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshots dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-    }
-
-    pub async fn resize(&self, width: u32, height: u32) {
-        self.client.set_window_size(width, height).await.expect("resize");
     }
 
     pub async fn close(mut self) {

@@ -116,6 +116,30 @@ pub enum IntegrityStatus {
     MissingInDatabase,
 }
 
+/// What an access asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessAction {
+    Create,
+    Read,
+    Update,
+    Delete,
+    Search,
+}
+
+/// What an access was about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessResource {
+    UserRecord,
+    HealthRecord,
+    AuditTrail,
+}
+
+/// Which contract event an audit event is (`ACCESS_REQUESTED`, `USER_ADDED`, …),
+/// kept as its code so new kinds still display.
+pub type AuditEventKind = String;
+
 macro_rules! operation {
     ($(#[$doc:meta])* $name:ident, $file:literal) => {
         $(#[$doc])*
@@ -125,7 +149,7 @@ macro_rules! operation {
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq, Serialize",
             variables_derives = "Debug, Clone",
-            extern_enums("Role", "RecordType", "IntegrityStatus")
+            extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind")
         )]
         pub struct $name;
     };
@@ -135,7 +159,7 @@ operation!(Login, "graphql/auth.graphql");
 operation!(Logout, "graphql/auth.graphql");
 operation!(Me, "graphql/auth.graphql");
 operation!(SystemStatusQuery, "graphql/auth.graphql");
-operation!(ChangePassword, "graphql/auth.graphql");
+operation!(ChangePassword, "graphql/users.graphql");
 operation!(SearchUsers, "graphql/users.graphql");
 operation!(UserById, "graphql/users.graphql");
 operation!(CreateUser, "graphql/users.graphql");

@@ -93,7 +93,8 @@ fn user_form(props: &UserFormProps) -> Html {
     let password = use_state(String::new);
     let full_name = use_state(|| e.as_ref().map(|p| p.full_name.clone()).unwrap_or_default());
     let address = use_state(|| e.as_ref().and_then(|p| p.address.clone()).unwrap_or_default());
-    let designation = use_state(|| e.as_ref().and_then(|p| p.designation.clone()).unwrap_or_default());
+    let designation = use_state(|| e.as_ref().and_then(|p| p.position.clone()).unwrap_or_default());
+    let department = use_state(|| e.as_ref().and_then(|p| p.department.clone()).unwrap_or_default());
     let role = use_state(|| e.as_ref().map(|p| p.role).or(roles.last().copied()).unwrap_or(Role::Patient).code().to_owned());
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| None::<String>);
@@ -102,9 +103,9 @@ fn user_form(props: &UserFormProps) -> Html {
 
     let onsubmit = {
         let existing = e.clone();
-        let (username, password, full_name, address, designation, role, error, saved, busy) = (
+        let (username, password, full_name, address, designation, department, role, error, saved, busy) = (
             username.clone(), password.clone(), full_name.clone(), address.clone(), designation.clone(),
-            role.clone(), error.clone(), saved.clone(), busy.clone(),
+            department.clone(), role.clone(), error.clone(), saved.clone(), busy.clone(),
         );
         let (api, navigator) = (api.clone(), navigator.clone());
         Callback::from(move |ev: SubmitEvent| {
@@ -116,6 +117,7 @@ fn user_form(props: &UserFormProps) -> Html {
             let (api, error, saved, busy, navigator, existing) =
                 (api.clone(), error.clone(), saved.clone(), busy.clone(), navigator.clone(), existing.clone());
             let (u, p, f, a, d) = ((*username).clone(), (*password).clone(), (*full_name).clone(), (*address).clone(), (*designation).clone());
+            let dep = (*department).clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match existing {
                     None => api
@@ -126,6 +128,7 @@ fn user_form(props: &UserFormProps) -> Html {
                                 full_name: f.trim().to_owned(),
                                 address: opt(&a),
                                 designation: opt(&d),
+                                department: opt(&dep),
                                 role: new_role,
                             },
                         })
@@ -136,11 +139,10 @@ fn user_form(props: &UserFormProps) -> Html {
                             .run::<UpdateUser>(update_user::Variables {
                                 id: old.id.clone(),
                                 input: update_user::UpdateUserInput {
-                                    username: Some(u.trim().to_owned()),
                                     full_name: Some(f.trim().to_owned()),
                                     address: opt(&a),
                                     designation: opt(&d),
-                                    role: None,
+                                    department: opt(&dep),
                                 },
                             })
                             .await
@@ -194,13 +196,17 @@ fn user_form(props: &UserFormProps) -> Html {
                 <label for="full-name">{ "Full name" }</label>
                 <input id="full-name" required=true value={(*full_name).clone()} oninput={bind(&full_name)} autocomplete="off" />
                 <label for="new-username">{ "Username" }</label>
-                <input id="new-username" required=true value={(*username).clone()} oninput={bind(&username)} autocomplete="off" />
+                <input id="new-username" required=true value={(*username).clone()} oninput={bind(&username)} autocomplete="off"
+                    readonly={editing} aria-describedby="username-help" />
+                <p class="muted small" id="username-help">{ "3 to 64 characters: a–z, 0–9, dot, underscore, dash. Cannot be changed later." }</p>
                 if !editing {
                     <label for="new-password">{ "Initial password" }</label>
                     <input id="new-password" type="password" required=true minlength="12" value={(*password).clone()} oninput={bind(&password)} autocomplete="new-password" />
                 }
-                <label for="designation">{ "Designation (department — position)" }</label>
-                <input id="designation" value={(*designation).clone()} oninput={bind(&designation)} placeholder="Cardiology — Attending Physician" />
+                <label for="department">{ "Department" }</label>
+                <input id="department" value={(*department).clone()} oninput={bind(&department)} placeholder="Cardiology" />
+                <label for="designation">{ "Position" }</label>
+                <input id="designation" value={(*designation).clone()} oninput={bind(&designation)} placeholder="Attending Physician" />
                 <label for="address">{ "Address" }</label>
                 <input id="address" value={(*address).clone()} oninput={bind(&address)} autocomplete="off" />
                 if role_editable && !roles.is_empty() {

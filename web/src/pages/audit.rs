@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::api::ops::{audit_feed, audit_trail, AuditFeed, AuditTrail};
+use crate::api::ops::{audit_feed, audit_trail, AccessAction, AccessResource, AuditFeed, AuditTrail};
 use crate::api::ws::{self, FeedUpdate, Live};
 use crate::api::{self, Event};
 use crate::receipts::short_hash;
@@ -37,6 +37,12 @@ impl Filters {
     }
     fn opt(s: &str) -> Option<String> {
         Some(s.to_owned()).filter(|s| !s.is_empty())
+    }
+    fn action(&self) -> Option<AccessAction> {
+        serde_json::from_value(serde_json::Value::String(self.action.clone())).ok()
+    }
+    fn resource(&self) -> Option<AccessResource> {
+        serde_json::from_value(serde_json::Value::String(self.resource.clone())).ok()
     }
 }
 
@@ -133,14 +139,16 @@ fn live_feed() -> Html {
             state.set("connecting".into());
             let vars = audit_feed::Variables {
                 filter: Some(audit_feed::AuditFilter {
-                    actor_system_id: None,
-                    subject_system_id: None,
+                    actor: None,
+                    subject: None,
                     record_id: None,
-                    action: Filters::opt(&f.action),
-                    resource: Filters::opt(&f.resource),
+                    action: f.action(),
+                    resource: f.resource(),
                     approved: f.approved(),
-                    from: None,
-                    to: None,
+                    kind: None,
+                    since: None,
+                    until: None,
+                    include_duplicates: None,
                 }),
             };
             // Items arrive one at a time; keep the list in a shared buffer so
@@ -224,14 +232,16 @@ fn trail(props: &TrailProps) -> Html {
             let f = Filters { resource: (*resource).clone(), action: (*action).clone(), verdict: (*verdict).clone() };
             let vars = audit_trail::Variables {
                 filter: Some(audit_trail::AuditFilter {
-                    actor_system_id: Filters::opt(person.trim()),
-                    subject_system_id: None,
+                    actor: Filters::opt(person.trim()),
+                    subject: None,
                     record_id: None,
-                    action: Filters::opt(&f.action),
-                    resource: Filters::opt(&f.resource),
+                    action: f.action(),
+                    resource: f.resource(),
                     approved: f.approved(),
-                    from: Filters::opt(&from).map(|d| format!("{d}T00:00:00Z")),
-                    to: Filters::opt(&to).map(|d| format!("{d}T23:59:59Z")),
+                    kind: None,
+                    since: Filters::opt(&from).map(|d| format!("{d}T00:00:00Z")),
+                    until: Filters::opt(&to).map(|d| format!("{d}T23:59:59Z")),
+                    include_duplicates: None,
                 }),
                 first: Some(50),
                 after,

@@ -243,7 +243,7 @@ fn integrity(props: &IntegrityProps) -> Html {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
         Load::Done(report) => {
-            let all_ok = report.versions.iter().all(|v| v.status == IntegrityStatus::Verified);
+            let all_ok = report.verified;
             html! {
                 <>
                     <p class={classes!("integrity", if all_ok { "ok" } else { "bad" })} id="integrity-verdict">
@@ -257,7 +257,6 @@ fn integrity(props: &IntegrityProps) -> Html {
                                     { status_label(v.status) }
                                 </span>
                                 <span class="muted small">
-                                    { v.block_number.map(|b| format!("block {b} · ")).unwrap_or_default() }
                                     { v.transaction_hash.as_deref().map(|t| html! { <>{ "tx " }<code class="hash" title={t.to_owned()}>{ short_hash(t) }</code></> }).unwrap_or_default() }
                                 </span>
                             </li>
