@@ -64,8 +64,11 @@ deps-test: deps $(STAMPS)/sqlx-cli $(STAMPS)/chromium
 $(STAMPS):
 	@mkdir -p $@
 
+# `npm install`, not `npm ci`: the Foundry packages list optional platform
+# packages that are not all published, which `npm ci` rejects as a stale lock.
+# With an unchanged package.json, `npm install` installs what the lock pins.
 $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 $(STAMPS)/wasm-target: rust-toolchain.toml | $(STAMPS)
