@@ -16,7 +16,7 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # The database `cargo sqlx prepare --check` compares the committed query data against.
 SQLX_CHECK_DB := postgres://postgres@127.0.0.1:5432/careledger_sqlx_check
 
-.PHONY: run test build web contracts contracts-check sqlx-prepare sqlx-check forge-test rust-test \
+.PHONY: run test bench build web contracts contracts-check sqlx-prepare sqlx-check forge-test rust-test \
         schema-check deps deps-test reset clean-stamps fmt lint
 
 ## run: start PostgreSQL (if needed), the chain, the contracts, the api and the web app
@@ -43,7 +43,12 @@ forge-test: $(STAMPS)/npm
 	contracts/tools/forge-test.sh
 
 rust-test: deps
-	DATABASE_URL=$(PG_ADMIN_URL) cargo test -p careledger --no-fail-fast
+	DATABASE_URL=$(PG_ADMIN_URL) cargo test -p careledger -p careledger-password -p careledger-bench --no-fail-fast
+
+## bench: the standard benchmark set on Anvil and Ganache; writes docs/PERFORMANCE.md
+bench: deps web
+	cargo build --release -p careledger -p careledger-bench
+	@scripts/bench.sh
 
 ## sqlx-prepare: regenerate .sqlx/ after changing a query (needs PostgreSQL)
 sqlx-prepare: $(STAMPS)/sqlx-cli
@@ -64,8 +69,11 @@ deps-test: deps $(STAMPS)/sqlx-cli $(STAMPS)/chromium
 $(STAMPS):
 	@mkdir -p $@
 
+# `npm install`, not `npm ci`: the Foundry packages list optional platform
+# packages that are not all published, which `npm ci` rejects as a stale lock.
+# With an unchanged package.json, `npm install` installs what the lock pins.
 $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 $(STAMPS)/wasm-target: rust-toolchain.toml | $(STAMPS)

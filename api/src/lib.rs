@@ -11,6 +11,7 @@ pub mod db;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod records;
 pub mod serve;
 pub mod users;

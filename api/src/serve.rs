@@ -37,6 +37,26 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serves in the background and returns the address actually bound (use
+/// port 0 for any free port) and a handle to stop it. For tests and tools
+/// that run the api in-process.
+pub async fn spawn(state: AppState) -> anyhow::Result<(SocketAddr, axum_server::Handle)> {
+    let config = state.config.clone();
+    let given = config.tls_cert.as_deref().zip(config.tls_key.as_deref());
+    let files = tls::ensure_files(&config.data_dir, given)?;
+    let tls_config = tls::load(&files).await?;
+    let handle = axum_server::Handle::new();
+    let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum_server::bind_rustls(config.bind, tls_config).handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(error) = server.serve(app).await {
+            tracing::error!(%error, "server stopped");
+        }
+    });
+    let addr = handle.listening().await.context("the server did not start listening")?;
+    Ok((addr, handle))
+}
+
 fn public_url(bind: SocketAddr) -> String {
     if bind.ip().is_unspecified() {
         format!("https://127.0.0.1:{}/", bind.port())

@@ -64,11 +64,23 @@ impl Job {
     }
 }
 
-#[derive(Default)]
 struct Counters {
     requests: AtomicU64,
     entries: AtomicU64,
     in_flight: AtomicU64,
+    /// Requests plus entries per transaction sent.
+    batch: crate::metrics::Histogram,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Self {
+            requests: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            batch: crate::metrics::Histogram::new(crate::metrics::BATCH_BOUNDS),
+        }
+    }
 }
 
 pub struct GroupGate {
@@ -96,6 +108,10 @@ impl GroupGate {
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job::Record { entries, reply }).map_err(|_| GateError::Closed)?;
         answer.await.map_err(|_| GateError::Closed)?
+    }
+
+    pub fn batch_sizes(&self) -> &crate::metrics::Histogram {
+        &self.counters.batch
     }
 
     pub fn stats(&self) -> GateStats {
@@ -175,6 +191,7 @@ async fn send_batch(
             None
         }
         Ok(sent) => {
+            counters.batch.observe((n_requests + n_entries) as f64);
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
             let submitter = submitter.clone();
             let counters = counters.clone();

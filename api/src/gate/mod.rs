@@ -113,6 +113,14 @@ impl Gate {
         }
     }
 
+    /// Requests plus entries per transaction (group commit only).
+    pub fn batch_sizes(&self) -> Option<&crate::metrics::Histogram> {
+        match &*self.inner {
+            Inner::Group(g) => Some(g.batch_sizes()),
+            Inner::Naive(_) => None,
+        }
+    }
+
     /// Counters for metrics and tests: (transactions sent, requests decided).
     pub fn stats(&self) -> GateStats {
         match &*self.inner {

@@ -91,33 +91,43 @@ impl Submitter {
         let gas = GAS_BASE + GAS_PER_REQUEST * requests.len() as u64 + GAS_PER_ENTRY * entries.len() as u64;
         let input = CareLedgerAccess::commitCall { requests, entries }.abi_encode();
         let mut nonce = self.nonce.lock().await;
-        let tx = TransactionRequest::default()
-            .with_from(self.from)
-            .with_to(self.contract)
-            .with_input(input)
-            .with_nonce(*nonce)
-            .with_chain_id(self.chain_id)
-            .with_gas_limit(gas)
-            .with_gas_price(u128::from(self.gas_price.load(Ordering::Relaxed)));
-        let envelope = tx.build(&self.wallet).await.map_err(|e| GateError::Rejected(format!("signing failed: {e}")))?;
-        let sent = Sent { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()) };
-        match self.broadcast(&sent).await {
-            Ok(()) => {
-                *nonce += 1;
-                self.transactions.fetch_add(1, Ordering::Relaxed);
-                Ok(sent)
-            }
-            Err(e) => {
-                // The node refused the transaction: take the nonce from the node again.
-                if let Ok(n) = self.provider.get_transaction_count(self.from).pending().await {
-                    *nonce = n;
+        // A node that refuses the nonce or the price (another sender used the
+        // same key, or the base fee rose) gets one retry after re-reading both.
+        for attempt in 0..2 {
+            let tx = TransactionRequest::default()
+                .with_from(self.from)
+                .with_to(self.contract)
+                .with_input(input.clone())
+                .with_nonce(*nonce)
+                .with_chain_id(self.chain_id)
+                .with_gas_limit(gas)
+                .with_gas_price(u128::from(self.gas_price.load(Ordering::Relaxed)));
+            let envelope =
+                tx.build(&self.wallet).await.map_err(|e| GateError::Rejected(format!("signing failed: {e}")))?;
+            let sent = Sent { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()) };
+            match self.broadcast(&sent).await {
+                Ok(()) => {
+                    *nonce += 1;
+                    self.transactions.fetch_add(1, Ordering::Relaxed);
+                    return Ok(sent);
                 }
-                if let Ok(p) = self.provider.get_gas_price().await {
-                    self.gas_price.store(headroom(p), Ordering::Relaxed);
+                Err(e) => {
+                    if let Ok(n) = self.provider.get_transaction_count(self.from).pending().await {
+                        *nonce = n;
+                    }
+                    if let Ok(p) = self.provider.get_gas_price().await {
+                        self.gas_price.store(headroom(p), Ordering::Relaxed);
+                    }
+                    let retryable = matches!(&e, GateError::Rejected(m)
+                        if ["nonce", "underpriced", "fee"].iter().any(|w| m.to_lowercase().contains(w)));
+                    if attempt == 1 || !retryable {
+                        return Err(e);
+                    }
+                    tracing::warn!(error = %e, "gate: node refused nonce or price; retrying once");
                 }
-                Err(e)
             }
         }
+        Err(GateError::Rejected("the node refused the transaction twice".into()))
     }
 
     async fn broadcast(&self, sent: &Sent) -> Result<(), GateError> {

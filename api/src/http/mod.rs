@@ -1,6 +1,7 @@
 //! The HTTPS edge: routes, TLS, health, and the web app's static files.
 
 pub mod health;
+pub mod metrics;
 pub mod tls;
 pub mod web;
 
@@ -17,9 +18,11 @@ pub fn router(state: AppState) -> Router {
     let web_dir = state.web_dir.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .merge(crate::graphql::routes(state.clone()))
         .fallback_service(web::service(&web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::time_requests))
         .with_state(state)
 }

@@ -162,3 +162,22 @@ async fn the_outbox_sends_what_a_dead_process_left_pending(pool: PgPool) {
     assert_eq!(sent.0.as_deref(), Some(logs[0].transaction_hash.expect("tx").as_slice()));
     assert_eq!(sent.1, logs[0].block_number.map(|b| b as i64));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_group_gate_recovers_when_another_sender_used_its_key(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let group = s.gate(GateMode::Group).await;
+    let (doctor, patient) = (id(1), id(2));
+    register(&group, &[(doctor, DOCTOR), (patient, PATIENT)]).await;
+    // A naive api (another process: its own connection) on the same chain
+    // with the same key moves the nonce on.
+    let other = support::chain(&s.anvil).await;
+    let naive = Gate::start(&other, &s.deployment, GateMode::Naive).await.expect("naive gate");
+    for n in 0..3 {
+        assert!(naive.authorize(read(doctor, patient, n)).await.expect("naive").approved);
+    }
+    // The group gate's cached nonce is now stale: it re-reads it and retries.
+    let verdict = group.authorize(read(doctor, patient, 10)).await.expect("group after naive");
+    assert!(verdict.approved);
+    assert_eq!(group.stats().transactions, 2, "the refused attempt is not counted as sent");
+}

@@ -6,4 +6,5 @@ mod auth;
 mod chain;
 mod data;
 mod gate;
+mod http;
 mod support;

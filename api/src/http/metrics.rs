@@ -1,0 +1,49 @@
+//! `/metrics`: Prometheus text format — request latencies, gate batch
+//! sizes, transactions in flight, lifecycle outbox backlog, database pool use.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::metrics::{scalar, Histogram, LATENCY_BOUNDS};
+
+static GRAPHQL_LATENCY: LazyLock<Histogram> = LazyLock::new(|| Histogram::new(LATENCY_BOUNDS));
+static OTHER_LATENCY: LazyLock<Histogram> = LazyLock::new(|| Histogram::new(LATENCY_BOUNDS));
+
+/// Middleware timing every request.
+pub async fn time_requests(request: Request, next: Next) -> Response {
+    let graphql = request.uri().path().starts_with("/graphql");
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let seconds = started.elapsed().as_secs_f64();
+    if graphql { &*GRAPHQL_LATENCY } else { &*OTHER_LATENCY }.observe(seconds);
+    response
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    GRAPHQL_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"graphql\"");
+    OTHER_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"other\"");
+    let stats = state.gate.stats();
+    if let Some(batches) = state.gate.batch_sizes() {
+        batches.render(&mut out, "careledger_gate_batch_size", "Access requests and lifecycle entries per transaction.", "");
+    }
+    scalar(&mut out, "careledger_gate_transactions_total", "counter", "Transactions the gate sent.", stats.transactions as f64);
+    scalar(&mut out, "careledger_gate_transactions_in_flight", "gauge", "Transactions sent and not yet mined.", stats.in_flight as f64);
+    scalar(&mut out, "careledger_gate_requests_total", "counter", "Access requests decided on chain.", stats.requests as f64);
+    scalar(&mut out, "careledger_gate_lifecycle_entries_total", "counter", "Lifecycle entries recorded on chain.", stats.lifecycle_entries as f64);
+    if let Ok(pending) = state.outbox.pending().await {
+        scalar(&mut out, "careledger_outbox_pending", "gauge", "Lifecycle entries committed but not yet on chain.", pending as f64);
+    }
+    let size = state.pool.size() as f64;
+    let idle = state.pool.num_idle() as f64;
+    scalar(&mut out, "careledger_db_pool_connections", "gauge", "Open database connections.", size);
+    scalar(&mut out, "careledger_db_pool_in_use", "gauge", "Database connections in use.", size - idle);
+    scalar(&mut out, "careledger_db_pool_max", "gauge", "Largest pool allowed.", f64::from(state.config.db_pool_size));
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

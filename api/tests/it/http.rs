@@ -1,0 +1,50 @@
+//! The HTTP edge without a socket: `/healthz` and `/metrics`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use crate::support::{self, ROOT_PASSWORD};
+
+async fn get(app: &support::TestApp, path: &str) -> (StatusCode, String) {
+    let router = careledger::http::router(app.state.clone());
+    let response = router.oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("response");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn healthz_reports_database_chain_and_contract(pool: PgPool) {
+    let app = support::app(pool).await;
+    let (status, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    let health: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"], json!({ "ok": true }));
+    assert_eq!(health["chain"]["ok"], true);
+    assert_eq!(health["chain"]["chainId"], 31337);
+    assert_eq!(health["chain"]["contract"], app.state.deployment.address.to_string());
+    assert_eq!(health["chain"]["gateway"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert!(health["chain"]["blockNumber"].as_u64().expect("block") >= app.state.deployment.block);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
+    let app = support::app(pool).await;
+    let token = app.login("root", ROOT_PASSWORD).await;
+    let before = app.state.gate.stats();
+    for _ in 0..3 {
+        app.run(Some(&token), "{ me { id } }", json!({})).await;
+    }
+    let (status, body) = get(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let requests = before.requests + 3;
+    assert!(body.contains(&format!("careledger_gate_requests_total {requests}\n")), "{body}");
+    assert!(body.contains("careledger_gate_transactions_in_flight 0\n"), "{body}");
+    assert!(body.contains("careledger_outbox_pending 0\n"), "{body}");
+    assert!(body.contains("# TYPE careledger_gate_batch_size histogram"), "{body}");
+    assert!(body.contains("careledger_db_pool_max 16\n"), "{body}");
+}

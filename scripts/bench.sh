@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `make bench`: the standard benchmark set on a private local stack (its own
+# database, chain and ports, so a running `make run` is untouched), first on
+# Anvil, then on Ganache; writes docs/PERFORMANCE.md from the JSON results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source contracts/tools/foundry-env.sh
+
+DURATION="${BENCH_DURATION:-30s}"
+OUT=target/bench
+mkdir -p "$OUT"
+PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
+KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # Anvil dev key #0 (public)
+MNEMONIC="test test test test test test test test test test test junk"
+export CARELEDGER_ROOT_PASSWORD="bench root password $(date +%s)"
+
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pids=(); }
+trap stop_all EXIT
+
+run_chain() { # $1 = anvil|ganache
+  local data="$OUT/$1"
+  rm -rf "$data" && mkdir -p "$data"
+  case "$1" in
+    anvil) "$ANVIL" --host 127.0.0.1 --port 9545 --mnemonic "$MNEMONIC" >"$data/chain.log" 2>&1 & ;;
+    ganache) node_modules/.bin/ganache --server.host 127.0.0.1 --server.port 9545 --wallet.mnemonic "$MNEMONIC" \
+               --chain.chainId 1337 --logging.quiet --miner.instamine eager >"$data/chain.log" 2>&1 & ;;
+  esac
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -sf -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' \
+      http://127.0.0.1:9545 >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "bench: the $1 chain did not start" >&2; exit 1
+}
+
+run_api() { # $1 = chain name
+  local db="careledger_bench_$1"
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  export DATABASE_URL="$PG/$db" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY \
+         CARELEDGER_DATA_DIR="$OUT/$1/api" CARELEDGER_BIND=127.0.0.1:9443 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32
+  target/release/careledger serve >"$OUT/$1/api.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    curl -skf https://127.0.0.1:9443/healthz >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "bench: the api did not start; see $OUT/$1/api.log" >&2; exit 1
+}
+
+bench() { # $1 = chain, $2 = name, rest = careledger-bench arguments
+  local chain=$1 name=$2; shift 2
+  echo "== $chain: $name"
+  target/release/careledger-bench --url https://127.0.0.1:9443 --chain-rpc http://127.0.0.1:9545 --insecure \
+    --naive-bind 127.0.0.1:9444 --api-binary target/release/careledger \
+    --duration "$DURATION" --json "$OUT/$chain-$name.json" "$@"
+}
+
+for chain in anvil ganache; do
+  run_chain "$chain"
+  run_api "$chain"
+  bench "$chain" read --scenario read --concurrency 64 --compare-naive
+  bench "$chain" write --scenario write --concurrency 64 --compare-naive
+  bench "$chain" mixed --scenario mixed --concurrency 64
+  bench "$chain" denied --scenario denied --concurrency 64
+  bench "$chain" login --scenario login --concurrency 8
+  bench "$chain" read-open-1000 --scenario read --rate 1000 --concurrency 256
+  grep -E '^careledger_db_pool|^careledger_gate_transactions_total' <(curl -sk https://127.0.0.1:9443/metrics) || true
+  ps -o rss= -p "${pids[-1]}" | awk '{printf "api resident memory: %.0f MB\n", $1/1024}' | tee "$OUT/$chain-rss.txt"
+  stop_all
+done
+
+python3 scripts/bench-report.py "$OUT" > docs/PERFORMANCE.md
+echo "bench: wrote docs/PERFORMANCE.md"
