@@ -238,3 +238,52 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+impl Server {
+    /// Signs `username` in through the api (not the browser); returns the token.
+    pub async fn token(&self, username: &str) -> String {
+        self.app.login(username, PASSWORD).await
+    }
+
+    /// Creates a record through the api as the holder of `token`; returns its id.
+    pub async fn record(&self, token: &str, patient: &str, kind: &str, title: &str, content: serde_json::Value) -> String {
+        let out = self
+            .app
+            .run(
+                Some(token),
+                "mutation($i: CreateRecordInput!) { createRecord(input: $i) { id } }",
+                serde_json::json!({ "i": { "patientId": patient, "recordType": kind, "title": title, "content": content } }),
+            )
+            .await;
+        out["data"]["createRecord"]["id"].as_str().unwrap_or_else(|| panic!("createRecord failed: {out}")).to_owned()
+    }
+
+    /// Writes a new version through the api; returns the new version number.
+    pub async fn update(&self, token: &str, id: &str, expected: i64, title: &str, content: serde_json::Value) -> i64 {
+        let out = self
+            .app
+            .run(
+                Some(token),
+                "mutation($id: ID!, $v: Int!, $i: UpdateRecordInput!) { updateRecord(id: $id, expectedVersion: $v, input: $i) { version } }",
+                serde_json::json!({ "id": id, "v": expected, "i": { "title": title, "content": content } }),
+            )
+            .await;
+        out["data"]["updateRecord"]["version"].as_i64().unwrap_or_else(|| panic!("updateRecord failed: {out}"))
+    }
+}
+
+impl Browser {
+    /// Scrolls an element to the top of the viewport (before a screenshot).
+    pub async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'start'}}); return true");
+        self.script(&js).await;
+    }
+
+    /// Sorted texts of the elements matching `css` (for order-free comparisons).
+    pub async fn sorted_texts(&self, css: &str) -> Vec<String> {
+        let mut t = self.texts(css).await;
+        t.sort();
+        t
+    }
+}

@@ -13,3 +13,6 @@ mod support;
 
 mod harness;
 mod login;
+mod audit;
+mod people;
+mod records;

@@ -1,0 +1,43 @@
+//! The live feed: an access in one browser session appears in an auditor's
+//! feed in another.
+
+use careledger::users::Role;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::harness::{Browser, Server, PASSWORD};
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool) {
+    let server = Server::start(pool).await;
+    server.user("dr_feed", Role::Doctor).await;
+    server.user("auditor_ann", Role::Auditor).await;
+    let patient = server.user("pat_feed", Role::Patient).await;
+    let pid = patient.id.to_string();
+    let token = server.token("dr_feed").await;
+    server.record(&token, &pid, "LAB_RESULT", "HbA1c", json!({ "value": "6.1 %" })).await;
+
+    let auditor = Browser::open(&server.base).await;
+    auditor.login("auditor_ann", PASSWORD).await;
+    auditor.goto("/audit").await;
+    assert_eq!(auditor.text_becomes("#feed-state", "Live").await, "Live");
+    // Only health-record reads.
+    auditor.find("#feed-resource option[value='HEALTH_RECORD']").await.click().await.expect("resource");
+    auditor.find("#feed-action option[value='READ']").await.click().await.expect("action");
+    assert_eq!(auditor.text_becomes("#feed-state", "Live").await, "Live");
+
+    let doctor = Browser::open(&server.base).await;
+    doctor.login("dr_feed", PASSWORD).await;
+    doctor.goto(&format!("/patients/{pid}")).await;
+    doctor.find("#record-list").await;
+
+    let row = "#feed tbody tr:first-child";
+    auditor.find(row).await;
+    assert_eq!(
+        auditor.texts(&format!("{row} td")).await[1..5],
+        ["Test dr_feed · Doctor", "Read · Health record", "Test pat_feed · Patient", "approved"]
+    );
+    auditor.screenshot("audit-live-feed").await;
+    doctor.close().await;
+    auditor.close().await;
+}
