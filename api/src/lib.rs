@@ -11,6 +11,8 @@ pub mod db;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+pub mod lifecycle;
 pub mod records;
+pub mod seed;
 pub mod serve;
 pub mod users;
