@@ -51,10 +51,13 @@ fn parse_gate(s: &str) -> Result<GateMode, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let filter = EnvFilter::try_from_env("CARELEDGER_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let cli = Cli::parse();
+    // Seeding logs only warnings by default: one line per account and record
+    // would bury the progress bar.
+    let default_filter = if matches!(cli.command, Some(Command::Seed { .. })) { "warn" } else { "info,sqlx=warn" };
+    let filter = EnvFilter::try_from_env("CARELEDGER_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     careledger::serve::install_crypto();
-    let cli = Cli::parse();
     if matches!(cli.command, Some(Command::ExportSchema)) {
         print!("{}", careledger::graphql::sdl());
         return std::process::ExitCode::SUCCESS;
