@@ -52,7 +52,7 @@ fn address(rng: &mut impl Rng) -> String {
 }
 
 /// The staff: an administrator, auditors, receptionists, and doctors and
-/// nurses across every department (37 people).
+/// nurses across every department (35 people).
 pub fn staff(rng: &mut impl Rng) -> Vec<Person> {
     let mut names = Names(HashSet::from(["root".to_owned()]));
     let mut people = Vec::new();
