@@ -44,7 +44,11 @@ impl RequestLoaders {
 /// One account through the request's loader.
 pub async fn user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
     let state = ctx.data::<AppState>()?;
-    let loaders = ctx.data::<RequestLoaders>()?;
-    let user = loaders.users(&state.pool).load_one(id).await.map_err(|e| ApiError::internal(&*e))?;
+    let user = match ctx.data_opt::<RequestLoaders>() {
+        Some(loaders) => loaders.users(&state.pool).load_one(id).await.map_err(|e| ApiError::internal(&*e))?,
+        // A request that did not come through `graphql::execute` (a
+        // subscription, say) has no loaders: read directly.
+        None => crate::users::repo::get(&state.pool, id).await.map_err(ApiError::from)?,
+    };
     Ok(user.ok_or(ApiError::NotFound("user"))?)
 }
