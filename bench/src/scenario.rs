@@ -78,7 +78,8 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
                     Some(token),
                     UPDATE,
                     json!({ "id": f.patients[index].record_id, "v": version,
-                            "input": { "title": "Observations", "content": { "pulse": 60 + n % 40, "run": n } } }),
+                            "input": { "title": "Observations",
+                                       "content": { "pulse": 60 + n % 40, "sample": rand::random::<u64>() } } }),
                 )
                 .await;
             let expected_events = match &outcome {

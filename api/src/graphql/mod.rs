@@ -4,9 +4,16 @@
 mod auth;
 pub mod error;
 pub mod guard;
+mod inputs;
+pub mod introspection;
+pub mod loaders;
+mod record_objects;
+mod records;
+mod service_error;
 pub mod session;
 mod system;
 mod user_object;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,11 +32,11 @@ use session::Session;
 
 /// Every query field, merged from the domain modules.
 #[derive(MergedObject, Default)]
-pub struct Query(system::SystemQuery, auth::AuthQuery);
+pub struct Query(system::SystemQuery, auth::AuthQuery, users::UsersQuery, records::RecordsQuery);
 
 /// Every mutation, merged from the domain modules.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation);
+pub struct Mutation(auth::AuthMutation, users::UsersMutation, records::RecordsMutation);
 
 pub type CareLedgerSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -48,12 +55,23 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscr
         .limit_depth(12)
         .limit_complexity(500)
         .limit_recursive_depth(32)
+        .extension(introspection::IntrospectionLimit::default())
 }
 
 /// Runs one request as `session`, then lists the on-chain receipts it
 /// produced in `extensions.audit`.
 pub async fn execute(schema: &CareLedgerSchema, request: async_graphql::Request, session: Arc<Session>) -> async_graphql::Response {
-    let mut response = schema.execute(request.data(session.clone())).await;
+    let request = request.data(session.clone()).data(loaders::RequestLoaders::default());
+    let mut response = schema.execute(request).await;
+    // Parse and validation errors (syntax, unknown fields, wrong variable
+    // types, depth and complexity limits) come without a code or a path:
+    // give them one.
+    for error in response.errors.iter_mut().filter(|e| e.path.is_empty()) {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_REQUEST");
+        }
+    }
     let audit = session.audit();
     if !audit.is_empty() {
         if let Ok(value) = async_graphql::Value::from_json(serde_json::to_value(audit).unwrap_or_default()) {

@@ -17,6 +17,7 @@ mod id;
 mod model;
 mod record_type;
 pub mod repo;
+pub mod service;
 
 pub use canonical::CanonicalJson;
 pub use fields::{RecordContent, RecordTitle};

@@ -11,6 +11,7 @@ mod model;
 mod name;
 mod password;
 pub mod repo;
+pub mod service;
 mod role;
 mod username;
 

@@ -4,6 +4,7 @@
 
 mod create;
 mod delete;
+mod many;
 mod read;
 mod row;
 pub mod search;
@@ -12,6 +13,7 @@ mod update;
 
 pub use create::create;
 pub use delete::soft_delete;
+pub use many::get_many;
 pub use read::{get, get_by_system_id, get_by_username};
 pub use search::search;
 pub use system_id::assign_system_id;

@@ -1,0 +1,153 @@
+//! Health records: found only through `patientRecords(patientId)` (there is
+//! no search by name, content or anything else), read by id, by version and
+//! as of an instant, and written through `records::service`. Every field
+//! carries the access guard, whose subject is the patient.
+
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+
+use super::error::ApiError;
+use super::guard::{Access, Target};
+use super::inputs::{self, CreateRecordInput, UpdateRecordInput};
+use super::users::{context, note_events};
+pub use super::record_objects::{HealthRecordObject, HealthRecordVersionObject, RecordType};
+use crate::app::AppState;
+use crate::gate::{Action, Resource};
+use crate::lifecycle::word;
+use crate::records::{self, NewRecord};
+
+#[derive(Default)]
+pub struct RecordsQuery;
+
+#[Object]
+impl RecordsQuery {
+    /// Every live record of one patient, most recently changed first (a
+    /// HEALTH_RECORD READ whose subject is the patient). The only way to
+    /// find records.
+    #[graphql(guard = "Access::new(Resource::HealthRecord, Action::Read, Target::User { id: patient_id.clone(), field: \"patientId\" })")]
+    async fn patient_records(&self, ctx: &Context<'_>, patient_id: ID) -> async_graphql::Result<Vec<HealthRecordObject>> {
+        let state = ctx.data::<AppState>()?;
+        let patient = inputs::user_id(&patient_id, "patientId")?;
+        let found = records::repo::for_patient(&state.pool, patient).await.map_err(ApiError::from)?;
+        Ok(found.into_iter().map(HealthRecordObject).collect())
+    }
+
+    /// The current version of a record; null if there is none (or it was deleted).
+    #[graphql(guard = "Access::record(Action::Read, &id)")]
+    async fn record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<HealthRecordObject>> {
+        let state = ctx.data::<AppState>()?;
+        let id = inputs::record_id(&id)?;
+        Ok(records::repo::get(&state.pool, id).await.map_err(ApiError::from)?.map(HealthRecordObject))
+    }
+
+    /// Every version of a record, oldest first (deleted records too).
+    #[graphql(guard = "Access::record(Action::Read, &id)")]
+    async fn record_history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HealthRecordVersionObject>> {
+        let state = ctx.data::<AppState>()?;
+        let id = inputs::record_id(&id)?;
+        let versions = records::repo::history(&state.pool, id).await.map_err(ApiError::from)?;
+        Ok(versions.into_iter().map(HealthRecordVersionObject).collect())
+    }
+
+    /// One version of a record.
+    #[graphql(guard = "Access::record(Action::Read, &id)")]
+    async fn record_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Option<HealthRecordVersionObject>> {
+        let state = ctx.data::<AppState>()?;
+        let id = inputs::record_id(&id)?;
+        if version < 1 {
+            return Err(ApiError::bad_input("version", "must be 1 or more").into());
+        }
+        let found = records::repo::version(&state.pool, id, version).await.map_err(ApiError::from)?;
+        Ok(found.map(HealthRecordVersionObject))
+    }
+
+    /// The version that was current at `at`; null before the record existed
+    /// and after it was deleted.
+    #[graphql(guard = "Access::record(Action::Read, &id)")]
+    async fn record_as_of(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        at: DateTime<Utc>,
+    ) -> async_graphql::Result<Option<HealthRecordVersionObject>> {
+        let state = ctx.data::<AppState>()?;
+        let id = inputs::record_id(&id)?;
+        let found = records::repo::as_of(&state.pool, id, at).await.map_err(ApiError::from)?;
+        Ok(found.map(HealthRecordVersionObject))
+    }
+}
+
+#[derive(Default)]
+pub struct RecordsMutation;
+
+#[Object]
+impl RecordsMutation {
+    /// Creates a record (version 1) for a patient, written by the caller (a
+    /// HEALTH_RECORD CREATE whose subject is the patient). Its content hash is
+    /// anchored on chain (`RecordVersionCreated`).
+    #[graphql(guard = "Access::new(Resource::HealthRecord, Action::Create, Target::User { id: input.patient_id.clone(), field: \"patientId\" })")]
+    async fn create_record(&self, ctx: &Context<'_>, input: CreateRecordInput) -> async_graphql::Result<HealthRecordObject> {
+        let (state, session, caller) = context(ctx)?;
+        let parsed = input.parse()?;
+        let new = NewRecord {
+            patient_id: parsed.patient_id,
+            record_type: parsed.record_type,
+            title: parsed.title,
+            content: parsed.content,
+            author_id: caller.user_id,
+        };
+        let written = records::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+            .await
+            .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(HealthRecordObject(written.value))
+    }
+
+    /// Writes a new version, if `expectedVersion` is still the current one:
+    /// otherwise CONFLICT with `extensions.currentVersion`, and nothing is
+    /// written. A change equal to the current version writes nothing.
+    #[graphql(guard = "Access::record(Action::Update, &id)")]
+    async fn update_record(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateRecordInput,
+    ) -> async_graphql::Result<HealthRecordObject> {
+        let (state, session, caller) = context(ctx)?;
+        let id = inputs::record_id(&id)?;
+        let changes = input.parse()?;
+        let written = records::service::update(
+            &state.pool,
+            &state.outbox,
+            word(&caller.system_id),
+            caller.user_id,
+            id,
+            expected_version,
+            &changes,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(HealthRecordObject(written.value))
+    }
+
+    /// Deletes a record (`RecordDeleted` on chain); its versions stay readable
+    /// through `recordHistory`, `recordVersion` and `recordAsOf`.
+    #[graphql(guard = "Access::record(Action::Delete, &id)")]
+    async fn delete_record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let (state, session, caller) = context(ctx)?;
+        let id = inputs::record_id(&id)?;
+        let written =
+            records::service::delete(&state.pool, &state.outbox, word(&caller.system_id), caller.user_id, id)
+                .await
+                .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(true)
+    }
+}

@@ -1,0 +1,24 @@
+//! Domain-service errors as the client sees them.
+
+use super::error::ApiError;
+use crate::auth::password::PasswordError;
+use crate::gate::outbox::OutboxError;
+use crate::lifecycle::ServiceError;
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(store) => store.into(),
+            ServiceError::Password(PasswordError::Hashing) => ApiError::Internal,
+            ServiceError::Password(rule) => ApiError::bad_input("new", rule.to_string()),
+            ServiceError::WrongPassword => ApiError::bad_input("current", "the current password is wrong"),
+            ServiceError::NotRegistered(who) => ApiError::Conflict {
+                message: format!("{who} has no system-wide identifier yet: they must log in once first"),
+                field: None,
+                current_version: None,
+            },
+            ServiceError::Outbox(OutboxError::Gate(gate)) => gate.into(),
+            ServiceError::Outbox(other) => ApiError::internal(&other),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Accounts: `searchUsers`, `user`, and the account mutations. Every field
+//! that touches user data carries the access guard; the writes go through
+//! `users::service`, which records their lifecycle events on chain.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use secrecy::SecretString;
+
+use super::error::ApiError;
+use super::guard::{Access, Target};
+use super::inputs::{self, CreateUserInput, UpdateUserInput};
+use super::session::{AuditNote, Caller, Session};
+use super::user_object::{Role, UserObject};
+use crate::app::AppState;
+use crate::auth::password::{self, PasswordError};
+use crate::gate::{Action, Resource};
+use crate::lifecycle::{word, LifecycleReceipt};
+use crate::users::{self, NewUser, PasswordHash, SearchCursor};
+
+/// Results per page when `first` is not given.
+const DEFAULT_PAGE: i32 = 20;
+
+/// A page of `searchUsers` results (Relay connection).
+#[derive(SimpleObject)]
+pub struct UserConnection {
+    pub edges: Vec<UserEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct UserEdge {
+    /// Pass as `after` to resume after this result.
+    pub cursor: String,
+    pub node: UserObject,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// The request's session and state, and the signed-in caller.
+pub(super) fn context<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a AppState, &'a Arc<Session>, &'a Caller)> {
+    let state = ctx.data::<AppState>()?;
+    let session = ctx.data::<Arc<Session>>()?;
+    let caller = session.caller()?;
+    Ok((state, session, caller))
+}
+
+/// Lists the lifecycle events a write produced in `extensions.audit`.
+pub(super) fn note_events(session: &Session, events: &[LifecycleReceipt]) {
+    for e in events {
+        session.note(AuditNote::new(e.event, &e.receipt));
+    }
+}
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// Finds accounts by name or username (exact, prefix, then similar),
+    /// optionally of one role. Never returns ROOT or ADMIN accounts, whoever
+    /// asks. `first`: 1 to 100 (default 20); `after`: a previous page's
+    /// `endCursor`. A USER_RECORD SEARCH.
+    #[graphql(guard = "Access::search(Resource::UserRecord)")]
+    async fn search_users(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        role: Option<Role>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        let state = ctx.data::<AppState>()?;
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(1..=users::repo::search::MAX_PAGE_SIZE as i32).contains(&first) {
+            return Err(ApiError::bad_input("first", "must be 1 to 100").into());
+        }
+        let after = after
+            .as_deref()
+            .map(str::parse::<SearchCursor>)
+            .transpose()
+            .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
+        let role = role.map(users::Role::from);
+        if role.is_some_and(|r| !r.is_searchable()) {
+            return Ok(UserConnection { edges: Vec::new(), page_info: PageInfo { has_next_page: false, end_cursor: None } });
+        }
+        let page = users::repo::search(&state.pool, query.as_deref(), role, i64::from(first), after.as_ref())
+            .await
+            .map_err(ApiError::from)?;
+        let end_cursor = page.end_cursor().map(|c| c.to_string());
+        Ok(UserConnection {
+            page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
+            edges: page
+                .edges
+                .into_iter()
+                .map(|e| UserEdge { cursor: e.cursor.to_string(), node: e.user.into() })
+                .collect(),
+        })
+    }
+
+    /// One account by id (a USER_RECORD READ of that user); null if there is none.
+    #[graphql(guard = "Access::user(Action::Read, &id)")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<UserObject>> {
+        let state = ctx.data::<AppState>()?;
+        let id = inputs::user_id(&id, "id")?;
+        Ok(users::repo::get(&state.pool, id).await.map_err(ApiError::from)?.map(UserObject::from))
+    }
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Creates an account (a USER_RECORD CREATE with the new role; recorded
+    /// on chain as `UserAdded`).
+    #[graphql(guard = "Access::new(Resource::UserRecord, Action::Create, Target::NewUser { role: input.role.into() })")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<UserObject> {
+        let (state, session, caller) = context(ctx)?;
+        let system_id = session.take_pending_subject().ok_or(ApiError::Internal)?;
+        let parsed = input.parse()?;
+        let phc = password::hash(SecretString::from(input.password.clone())).await.map_err(|e| match e {
+            PasswordError::Hashing => ApiError::Internal,
+            rule => ApiError::bad_input("password", rule.to_string()),
+        })?;
+        let password_hash =
+            PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| ApiError::bad_input(e.field, e.reason))?;
+        let new = NewUser {
+            system_id: Some(system_id),
+            username: parsed.username,
+            password_hash,
+            full_name: parsed.full_name,
+            address: parsed.address,
+            department: parsed.department,
+            position: parsed.position,
+            role: parsed.role,
+        };
+        let written = users::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+            .await
+            .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(written.value.into())
+    }
+
+    /// Changes an account's details (a USER_RECORD UPDATE of that user;
+    /// `UserModified` on chain, unless nothing changed).
+    #[graphql(guard = "Access::user(Action::Update, &id)")]
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> async_graphql::Result<UserObject> {
+        let (state, session, caller) = context(ctx)?;
+        let id = inputs::user_id(&id, "id")?;
+        let changes = input.parse()?;
+        let written = users::service::update(&state.pool, &state.outbox, word(&caller.system_id), id, &changes)
+            .await
+            .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(written.value.into())
+    }
+
+    /// Deletes an account (a USER_RECORD DELETE; `UserDeleted` on chain). It
+    /// can no longer log in; its records and trail remain.
+    #[graphql(guard = "Access::user(Action::Delete, &id)")]
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let (state, session, caller) = context(ctx)?;
+        let id = inputs::user_id(&id, "id")?;
+        let written = users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
+            .await
+            .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(true)
+    }
+
+    /// Gives an account a new role (a USER_RECORD UPDATE naming the role;
+    /// `RoleChanged` on chain, unless it already had it).
+    #[graphql(guard = "Access::new(Resource::UserRecord, Action::Update, Target::UserWithRole { id: id.clone(), role: role.into() })")]
+    async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: Role) -> async_graphql::Result<UserObject> {
+        let (state, session, caller) = context(ctx)?;
+        let id = inputs::user_id(&id, "id")?;
+        let written = users::service::set_role(&state.pool, &state.outbox, word(&caller.system_id), id, role.into())
+            .await
+            .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(written.value.into())
+    }
+
+    /// Changes the signed-in user's own password: `current` must be right,
+    /// `new` 12 to 128 characters. Self-service, so no USER_RECORD UPDATE is
+    /// asked; recorded on chain as `UserModified` by the user themself.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] current: String,
+        #[graphql(secret)] new: String,
+    ) -> async_graphql::Result<bool> {
+        let (state, session, caller) = context(ctx)?;
+        if current.chars().count() > password::MAX_LEN {
+            return Err(ApiError::bad_input("current", "the current password is wrong").into());
+        }
+        let written = users::service::change_password(
+            &state.pool,
+            &state.outbox,
+            caller.user_id,
+            SecretString::from(current),
+            SecretString::from(new),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        note_events(session, &written.events);
+        Ok(true)
+    }
+}

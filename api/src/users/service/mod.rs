@@ -1,0 +1,46 @@
+//! The use cases on accounts. Each write is one database transaction that
+//! stores the change and its lifecycle outbox row, then delivers the event
+//! on chain (see [`crate::lifecycle`]). Access decisions are the caller's
+//! (the GraphQL guard): these functions do what they are asked.
+
+mod change_password;
+mod create;
+mod delete;
+mod set_role;
+mod update;
+
+pub use change_password::change_password;
+pub use create::create;
+pub use delete::delete;
+pub use set_role::set_role;
+pub use update::update;
+
+use alloy::primitives::B256;
+use sqlx::PgConnection;
+
+use crate::gate::outbox::{self, Change};
+use crate::gate::LifecycleKind;
+use crate::lifecycle::{word, ServiceError};
+use crate::users::{Role, User};
+
+/// The lifecycle entry naming `user` as subject (content hash zero: see
+/// [`crate::lifecycle`]).
+async fn enqueue_user_event(
+    conn: &mut PgConnection,
+    kind: LifecycleKind,
+    actor: B256,
+    user: &User,
+    role: Option<Role>,
+) -> Result<B256, ServiceError> {
+    let subject = user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
+    let change = Change {
+        kind,
+        actor,
+        subject,
+        record: B256::ZERO,
+        version: 0,
+        content_hash: B256::ZERO,
+        role: role.map_or(0, Role::contract_code),
+    };
+    Ok(outbox::enqueue(conn, change).await?)
+}

@@ -1,0 +1,127 @@
+//! Oversized, deeply nested, malformed and invalid requests get clear errors
+//! and change nothing; anonymous introspection is rate-limited.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use careledger::users::Role;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tower::ServiceExt as _;
+
+use super::{audit, fingerprint, record_input, Hospital, CREATE_RECORD};
+use crate::support::code;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_oversized_request_is_refused_before_it_is_read(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let before = fingerprint(&h.app.state.pool).await;
+    let patient = h.user(Role::Patient).id.to_string();
+    let mut input = record_input(&patient, "Huge");
+    input["content"] = json!({"notes": "x".repeat(careledger::http::MAX_BODY_BYTES)});
+    let body = json!({"query": CREATE_RECORD, "variables": {"input": input}}).to_string();
+    let mut request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .header("authorization", format!("Bearer {}", h.token(Role::Doctor)))
+        .body(Body::from(body))
+        .expect("request");
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
+    let response = careledger::http::router(h.app.state.clone()).oneshot(request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(fingerprint(&h.app.state.pool).await, before);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let before = fingerprint(&h.app.state.pool).await;
+    let doctor = Some(h.token(Role::Doctor).to_owned());
+    let run = |query: String, vars: Value| {
+        let doctor = doctor.clone();
+        let app = &h.app;
+        async move { app.run(doctor.as_deref(), &query, vars).await }
+    };
+
+    // Nested deeper than the limit (12): only introspection types nest that far.
+    let mut deep = String::from("name");
+    for _ in 0..14 {
+        deep = format!("ofType {{ {deep} }}");
+    }
+    let query = format!("{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}");
+    let out = run(query, json!({})).await;
+    assert_eq!(code(&out), "BAD_REQUEST", "{out}");
+    assert!(out["errors"][0]["message"].as_str().expect("message").contains("nested too deep"), "{out}");
+    assert_eq!(out["data"], Value::Null);
+    assert!(audit(&out).is_empty(), "refused before any access was asked");
+
+    // Malformed: a syntax error, an unknown field, a wrong variable type.
+    for (query, vars) in [
+        ("{ searchUsers(query: ", json!({})),
+        ("{ searchUsers { edges { node { password } } } }", json!({})),
+        ("mutation($input: CreateRecordInput!) { createRecord(input: $input) { id } }", json!({"input": {"patientId": 1}})),
+    ] {
+        let out = run(query.to_owned(), vars).await;
+        assert_eq!(code(&out), "BAD_REQUEST", "{query}: {out}");
+        assert_eq!(out["data"], Value::Null, "{query}");
+        assert!(audit(&out).is_empty(), "{query}");
+    }
+
+    // Invalid values: BAD_USER_INPUT naming the field.
+    let patient = h.user(Role::Patient).id.to_string();
+    let mut cases = vec![];
+    let mut input = record_input("not-an-id", "Fine");
+    cases.push((input.clone(), "patientId"));
+    input = record_input(&patient, "   ");
+    cases.push((input.clone(), "title"));
+    input = record_input(&patient, "Fine");
+    input["content"] = json!(["not", "an", "object"]);
+    cases.push((input.clone(), "content"));
+    let mut nested = json!("leaf");
+    for _ in 0..40 {
+        nested = json!({ "n": nested });
+    }
+    input["content"] = nested;
+    cases.push((input, "content"));
+    for (input, field) in cases {
+        let out = run(CREATE_RECORD.to_owned(), json!({"input": input})).await;
+        assert_eq!(code(&out), "BAD_USER_INPUT", "{field}: {out}");
+        assert_eq!(out["errors"][0]["extensions"]["field"], field, "{out}");
+        assert_eq!(out["data"], Value::Null);
+    }
+    let bad_id = run("{ record(id: \"42\") { id } }".to_owned(), json!({})).await;
+    assert_eq!((code(&bad_id), bad_id["errors"][0]["extensions"]["field"].as_str()), ("BAD_USER_INPUT", Some("id")));
+    let bad_user = h
+        .run(
+            Role::Admin,
+            "mutation { createUser(input: { username: \"no spaces allowed\", password: \"long enough pass\", fullName: \"X\", role: PATIENT }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(bad_user["errors"][0]["extensions"]["field"], "username", "{bad_user}");
+    assert_eq!(fingerprint(&h.app.state.pool).await, before);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let introspect = "{ __schema { queryType { name } } }";
+    let burst = careledger::graphql::introspection::BURST as usize;
+    for i in 0..burst {
+        let out = h.app.run(None, introspect, json!({})).await;
+        assert_eq!(out["data"]["__schema"]["queryType"]["name"], "Query", "request {i}: {out}");
+    }
+    let limited = h.app.run(None, introspect, json!({})).await;
+    assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
+    assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().is_some_and(|s| s >= 1));
+    // Hidden in a fragment: still introspection.
+    let fragment = h.app.run(None, "query { ...F } fragment F on Query { __type(name: \"User\") { name } }", json!({})).await;
+    assert_eq!(code(&fragment), "RATE_LIMITED");
+    // Other anonymous requests, and signed-in introspection, go on.
+    let status = h.app.run(None, "{ __typename }", json!({})).await;
+    assert_eq!(status["data"]["__typename"], "Query");
+    let signed_in = h.run(Role::Nurse, introspect, json!({})).await;
+    assert_eq!(signed_in["data"]["__schema"]["queryType"]["name"], "Query");
+}
