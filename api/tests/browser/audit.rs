@@ -19,7 +19,7 @@ async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool
 
     let auditor = Browser::open(&server.base).await;
     auditor.login("auditor_ann", PASSWORD).await;
-    auditor.goto("/audit").await;
+    auditor.visit("/audit").await;
     assert_eq!(auditor.text_becomes("#feed-state", "Live").await, "Live");
     // Only health-record reads.
     auditor.find("#feed-resource option[value='HEALTH_RECORD']").await.click().await.expect("resource");
@@ -28,7 +28,7 @@ async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool
 
     let doctor = Browser::open(&server.base).await;
     doctor.login("dr_feed", PASSWORD).await;
-    doctor.goto(&format!("/patients/{pid}")).await;
+    doctor.visit(&format!("/patients/{pid}")).await;
     doctor.find("#record-list").await;
 
     let row = "#feed tbody tr:first-child";
@@ -40,4 +40,26 @@ async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool
     auditor.screenshot("audit-live-feed").await;
     doctor.close().await;
     auditor.close().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
+    let server = Server::start(pool).await;
+    server.user("dr_ross", Role::Doctor).await;
+    let mine = server.user("pat_me", Role::Patient).await;
+    let other = server.user("pat_other", Role::Patient).await;
+    let token = server.token("dr_ross").await;
+    server.record(&token, &mine.id.to_string(), "PRESCRIPTION", "Amoxicillin 500 mg", json!({ "dose": "500 mg" })).await;
+    server.record(&token, &other.id.to_string(), "DIAGNOSIS", "Someone else's diagnosis", json!({ "code": "J45" })).await;
+
+    let b = Browser::open(&server.base).await;
+    b.login("pat_me", PASSWORD).await;
+    b.visit("/my-access").await;
+    b.find("#trail").await;
+    let actors = b.texts("#trail tbody td:nth-child(2)").await;
+    assert!(actors.iter().any(|a| a == "Test dr_ross · Doctor"), "the doctor is listed: {actors:?}");
+    let subjects = b.texts("#trail tbody td:nth-child(4)").await;
+    assert!(!subjects.is_empty() && subjects.iter().all(|s| s == "Test pat_me · Patient"), "only events about me: {subjects:?}");
+    b.screenshot("patient-access-report").await;
+    b.close().await;
 }

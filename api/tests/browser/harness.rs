@@ -143,6 +143,14 @@ impl Browser {
         Self { client, base: base.to_owned(), driver, _profile: profile }
     }
 
+    /// Moves to `path` inside the running app, as a link would (a full page
+    /// load would forget the session, which lives in memory only).
+    pub async fn visit(&self, path: &str) {
+        let js = format!("history.pushState(null, '', {path:?}); window.dispatchEvent(new PopStateEvent('popstate')); return true");
+        self.script(&js).await;
+    }
+
+    /// Loads `path` from the server (a fresh start of the app).
     pub async fn goto(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.expect("navigate");
     }

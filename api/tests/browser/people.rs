@@ -14,7 +14,7 @@ async fn people_search_never_shows_root_or_admin(pool: PgPool) {
     let patient = server.user("test_patient", Role::Patient).await;
     let b = Browser::open(&server.base).await;
     b.login("test_doctor", PASSWORD).await;
-    b.goto("/people").await;
+    b.visit("/people").await;
 
     // Everyone named "Test …" except the administrator; root is never listed.
     b.fill("#people-query", "test").await;
@@ -52,7 +52,7 @@ async fn people_search_never_shows_root_or_admin(pool: PgPool) {
     b.screenshot("people-search").await;
 
     // A person's page, with the way to their records for clinical staff.
-    b.goto(&format!("/people/{}", patient.id)).await;
+    b.visit(&format!("/people/{}", patient.id)).await;
     assert_eq!(b.text("#person-name").await, "Test test_patient");
     assert!(b.has(&format!("a[href='/patients/{}']", patient.id)).await);
     b.screenshot("person").await;
