@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=web/dist
-wasm=target/wasm32-unknown-unknown/release/careledger-web.wasm
-cargo build -p careledger-web --target wasm32-unknown-unknown --release
+wasm=target/wasm32-unknown-unknown/wasm-release/careledger-web.wasm
+cargo build -p careledger-web --target wasm32-unknown-unknown --profile wasm-release
 mkdir -p "$out"
 if [[ ! -f "$out/careledger_web_bg.wasm" || "$wasm" -nt "$out/careledger_web_bg.wasm" ]]; then
   wasm-bindgen --target web --no-typescript --out-name careledger_web --out-dir "$out" "$wasm"

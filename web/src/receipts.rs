@@ -17,10 +17,10 @@ pub fn receipts(props: &Props) -> Html {
     }
     let n = props.items.len();
     let refused = props.items.iter().filter(|r| !r.approved).count();
-    let summary = match (n, refused) {
-        (1, 0) => "1 access recorded on chain".to_owned(),
-        (n, 0) => format!("{n} accesses recorded on chain"),
-        (n, r) => format!("{n} accesses recorded on chain ({r} refused)"),
+    let noun = if n == 1 { "access" } else { "accesses" };
+    let summary = match refused {
+        0 => format!("{n} {noun} recorded on chain"),
+        r => format!("{n} {noun} recorded on chain ({r} refused)"),
     };
     html! {
         <details class="receipts" id="receipts">
