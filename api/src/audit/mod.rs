@@ -7,6 +7,7 @@
 //! The chain is the record; the index is a copy that can be rebuilt from it
 //! at any time (`careledger audit reindex`).
 
+pub mod admin;
 pub mod event;
 pub mod export;
 pub mod indexer;
