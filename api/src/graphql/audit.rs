@@ -22,7 +22,7 @@ use crate::users::Role;
 
 const DEFAULT_PAGE: i32 = 50;
 const MAX_PAGE: i32 = 500;
-/// How long `verifyRecord` waits for the index to reach the chain head.
+/// How long a query waits for the index to reach the block it needs.
 const CATCH_UP: Duration = Duration::from_secs(5);
 
 /// Asks the contract whether the caller may see the trail: staff search it
@@ -65,6 +65,12 @@ impl AuditQuery {
             .map(|a| Cursor::decode(&a).ok_or_else(|| ApiError::bad_input("after", "not a cursor from this list")))
             .transpose()?;
         let reveal = authorize(state, session, &mut filter).await?;
+        // The list includes this very access: wait for its block to be indexed.
+        if let Some(own) = session.audit().last() {
+            if !state.audit.wait_for(own.block_number, CATCH_UP).await {
+                return Err(ApiError::Unavailable("the audit index is behind the chain; try again shortly".into()).into());
+            }
+        }
         let page = search::search(&state.pool, &filter, first.unsigned_abs(), after).await.map_err(ApiError::from)?;
         let users = user_loader(&state.pool);
         let mut connection = Connection::new(after.is_some(), page.has_next);

@@ -2,6 +2,7 @@
 //! runs against the real PostgreSQL (a fresh database per test) and, where the
 //! chain is involved, a real Anvil.
 
+mod audit;
 mod auth;
 mod chain;
 mod data;
