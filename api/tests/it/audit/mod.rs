@@ -5,6 +5,7 @@ mod feed;
 mod indexer;
 mod integrity;
 mod report;
+mod websocket;
 
 use std::time::Duration;
 
