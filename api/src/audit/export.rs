@@ -136,3 +136,49 @@ pub async fn write_fhir(pool: &PgPool, deployment: &Deployment, out: &mut impl W
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{Address, B256};
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[test]
+    fn a_denied_record_read_is_a_rest_read_with_outcome_4_and_identifiers_only() {
+        let record: crate::records::RecordId = "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
+        let event = AuditEvent {
+            block_number: 7,
+            block_hash: B256::repeat_byte(1),
+            transaction_hash: B256::repeat_byte(2),
+            log_index: 3,
+            timestamp: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time"),
+            kind: AuditKind::AccessRequested,
+            actor: B256::repeat_byte(0xaa),
+            subject: Some(B256::repeat_byte(0xbb)),
+            record: Some(B256::from(crate::graphql::guard::uuid_word(record))),
+            action: Some(Action::Read),
+            resource: Some(Resource::HealthRecord),
+            role: None,
+            approved: false,
+            entry_id: Some(B256::repeat_byte(4)),
+            version: None,
+            content_hash: None,
+            duplicate: false,
+        };
+        let deployment = Deployment { chain_id: 31337, address: Address::repeat_byte(0x11), block: 1, transaction: B256::ZERO };
+        let r = fhir(&event, &deployment);
+        assert_eq!(r["resourceType"], "AuditEvent");
+        assert_eq!(r["type"]["code"], "rest");
+        assert_eq!(r["subtype"][0]["code"], "read");
+        assert_eq!(r["action"], "R");
+        assert_eq!(r["outcome"], "4");
+        assert_eq!(r["recorded"], "2026-01-02T03:04:05Z");
+        assert_eq!(r["agent"][0]["who"]["identifier"]["value"], B256::repeat_byte(0xaa).to_string());
+        assert_eq!(r["entity"][0]["what"]["identifier"]["value"], B256::repeat_byte(0xbb).to_string());
+        assert_eq!(r["entity"][0]["role"]["display"], "Patient");
+        assert_eq!(r["entity"][1]["what"]["identifier"]["value"], record.to_string());
+        assert_eq!(r["entity"][2]["what"]["identifier"]["value"], format!("{}#3", B256::repeat_byte(2)));
+        assert_eq!(r["source"]["observer"]["identifier"]["value"], Address::repeat_byte(0x11).to_string());
+    }
+}

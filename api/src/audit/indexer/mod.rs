@@ -6,6 +6,8 @@
 //!   indexed block and its hash) commit in one database transaction, so a
 //!   restart resumes right after the last range that committed; the unique
 //!   (transaction hash, log index) key makes a repeated insert a no-op anyway.
+//!   Steps hold a PostgreSQL advisory lock, so two indexers (the api and
+//!   `careledger audit reindex`) take turns instead of racing.
 //! - **Reorganisations.** Before each range the stored hash of the last
 //!   indexed block is compared with the chain's. When they differ the node
 //!   reorganised: the rows of the last [`REORG_DEPTH`] blocks are deleted and
@@ -117,16 +119,21 @@ impl Indexer {
     }
 
     /// Indexes at most [`RANGE`] blocks after the stored position (after
-    /// undoing a reorganisation, if the node had one).
+    /// undoing a reorganisation, if the node had one). Steps are serialised
+    /// across processes by a transaction-level advisory lock, so a running
+    /// api and `careledger audit reindex` never index the same range twice.
     pub async fn step(&self) -> Result<Step, IndexError> {
+        let mut tx = self.pool.begin().await?;
+        store::lock(&mut tx).await?;
         let head = self.chain.block_number().await?;
-        let position = store::position(&self.pool).await?.unwrap_or_else(|| self.origin());
+        let position = store::position(&mut *tx).await?.unwrap_or_else(|| self.origin());
         if let Some(stored) = position.hash {
             if self.block_hash(position.block).await? != Some(stored) {
-                return self.rewind(position, head).await;
+                return self.rewind(tx, position, head).await;
             }
         }
         if head <= position.block {
+            tx.commit().await?;
             self.status.set(position.block, head);
             return Ok(Step { position: position.block, head, ..Step::default() });
         }
@@ -138,7 +145,6 @@ impl Indexer {
         logs.sort_by_key(|l| (l.block_number, l.log_index));
         let events: Vec<AuditEvent> = logs.iter().filter_map(decode).collect();
 
-        let mut tx = self.pool.begin().await?;
         let mut stored = Vec::with_capacity(events.len());
         for event in &events {
             if let Some(row) = store::insert(&mut tx, event).await? {
@@ -159,11 +165,15 @@ impl Indexer {
         Ok(Step { indexed, rewound: 0, position: to, head })
     }
 
-    async fn rewind(&self, position: Position, head: u64) -> Result<Step, IndexError> {
+    async fn rewind(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        position: Position,
+        head: u64,
+    ) -> Result<Step, IndexError> {
         let origin = self.origin();
         let back = position.block.saturating_sub(REORG_DEPTH).max(origin.block);
         let hash = if back == origin.block { None } else { self.block_hash(back).await? };
-        let mut tx = self.pool.begin().await?;
         let deleted = store::truncate_after(&mut tx, back).await?;
         store::set_position(&mut tx, Position { block: back, hash }).await?;
         tx.commit().await?;
@@ -172,7 +182,8 @@ impl Indexer {
         Ok(Step { indexed: 0, rewound: position.block - back, position: back, head })
     }
 
-    /// Steps until the index has reached the chain head seen at the start.
+    /// Steps until the index has reached the chain head seen at the start;
+    /// returns how many rows this indexer stored.
     pub async fn catch_up(&self) -> Result<u64, IndexError> {
         let target = self.chain.block_number().await?;
         let mut total = 0;
@@ -185,13 +196,16 @@ impl Indexer {
         }
     }
 
-    /// Deletes the whole index and builds it again from the chain.
+    /// Deletes the whole index and builds it again from the chain (a running
+    /// api's indexer may take part); returns how many rows it then holds.
     pub async fn reindex(&self) -> Result<u64, IndexError> {
         let mut tx = self.pool.begin().await?;
+        store::lock(&mut tx).await?;
         sqlx::query!("DELETE FROM audit_events").execute(&mut *tx).await?;
         store::set_position(&mut tx, self.origin()).await?;
         tx.commit().await?;
-        self.catch_up().await
+        self.catch_up().await?;
+        Ok(store::count(&self.pool).await?)
     }
 }
 

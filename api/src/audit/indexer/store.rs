@@ -17,6 +17,19 @@ fn db_u64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Serialises index writers (any process) until the transaction ends.
+pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    // An arbitrary constant naming "the audit index".
+    sqlx::query!("SELECT pg_advisory_xact_lock(7261022001)").execute(conn).await?;
+    Ok(())
+}
+
+/// Rows in the index.
+pub async fn count(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_events"#).fetch_one(db).await?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
 pub async fn position(db: impl PgExecutor<'_>) -> Result<Option<Position>, sqlx::Error> {
     let row = sqlx::query!("SELECT block_number, block_hash FROM audit_index_position")
         .fetch_optional(db)

@@ -40,6 +40,9 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
         app.run(Some(&token), "{ me { id } }", json!({})).await;
     }
     caught_up(&app).await;
+    let head = app.state.chain.block_number().await.expect("head");
+    let health = careledger::http::health::check(&app.state).await;
+    assert_eq!(health.audit, careledger::http::health::AuditHealth { last_indexed_block: head, lag: Some(0) });
     let before = rows(&app.state.pool).await;
     assert_eq!(before, expected(&app).await);
 
