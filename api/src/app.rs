@@ -19,6 +19,8 @@ use crate::gate::Gate;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub pool: PgPool,
+    /// The audit index: its live feed and lag.
+    pub audit: crate::audit::Audit,
     pub chain: Chain,
     pub deployment: Deployment,
     pub gate: Gate,
@@ -69,10 +71,12 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
+    let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment));
     // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
     tokio::spawn(crate::auth::login::dummy_hash());
     Ok(AppState {
         pool,
+        audit,
         chain,
         deployment,
         gate,

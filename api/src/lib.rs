@@ -3,6 +3,7 @@
 //! private Ethereum chain, over versioned records kept in PostgreSQL.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod chain;

@@ -22,6 +22,7 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let tls_config = tls::load(&files).await?;
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
+    let audit = state.audit.clone();
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let url = public_url(config.bind);
     println!("CareLedger is running at {url} (GraphiQL at {url}graphql, health at {url}healthz)");
@@ -33,6 +34,7 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         .serve(app)
         .await
         .with_context(|| format!("CARELEDGER_BIND: cannot serve on {}", config.bind))?;
+    audit.stop();
     tracing::info!("stopped");
     Ok(())
 }

@@ -96,6 +96,8 @@ pub async fn decide(
     let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
     let request = AccessRequest { actor: b256(&caller.system_id), action, resource, subject, record, target_role };
     let verdict = state.gate.authorize(request).await?;
+    // Its block is mined: let the audit index pick it up now rather than at its next poll.
+    state.audit.wake();
     session.note(AuditNote {
         action: Some(action.as_str()),
         resource: Some(resource.as_str()),

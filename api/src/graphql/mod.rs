@@ -1,6 +1,8 @@
 //! The GraphQL schema and its HTTP endpoints: `/graphql` (POST to query, GET
 //! for GraphiQL) and `/graphql/ws` (subscriptions, graphql-transport-ws).
 
+mod audit;
+mod audit_types;
 mod auth;
 pub mod error;
 pub mod guard;
@@ -19,8 +21,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{Data, MergedObject, MergedSubscription, Schema};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
@@ -32,13 +36,23 @@ use session::Session;
 
 /// Every query field, merged from the domain modules.
 #[derive(MergedObject, Default)]
-pub struct Query(system::SystemQuery, auth::AuthQuery, users::UsersQuery, records::RecordsQuery);
+pub struct Query(
+    system::SystemQuery,
+    auth::AuthQuery,
+    users::UsersQuery,
+    records::RecordsQuery,
+    audit::AuditQuery,
+);
 
 /// Every mutation, merged from the domain modules.
 #[derive(MergedObject, Default)]
 pub struct Mutation(auth::AuthMutation, users::UsersMutation, records::RecordsMutation);
 
-pub type CareLedgerSchema = Schema<Query, Mutation, EmptySubscription>;
+/// Every subscription, merged from the domain modules.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(audit::AuditSubscription);
+
+pub type CareLedgerSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema; tests execute requests against it without a socket.
 pub fn schema(state: AppState) -> CareLedgerSchema {
@@ -50,8 +64,8 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(12)
         .limit_complexity(500)
         .limit_recursive_depth(32)
@@ -86,7 +100,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let schema = schema(state);
     Router::new()
         .route("/graphql", get(graphiql).post(handle))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema.clone()))
+        .route("/graphql/ws", get(subscribe))
         .layer(Extension(schema))
 }
 
@@ -100,6 +114,43 @@ async fn handle(
     let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let session = Session::from_header(&state.pool, &state.token_keys, authorization, Some(peer.ip())).await;
     execute(&schema, request.into_inner(), Arc::new(session)).await.into()
+}
+
+/// `/graphql/ws`: subscriptions over graphql-transport-ws (or the older
+/// graphql-ws). The token comes in `connection_init`, as
+/// `{"authorization": "Bearer <token>"}` or `{"token": "<token>"}`; the
+/// connection's operations then run as that session.
+async fn subscribe(
+    State(state): State<AppState>,
+    Extension(schema): Extension<CareLedgerSchema>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> axum::response::Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let header = connection_authorization(&payload);
+                    let session =
+                        Session::from_header(&state.pool, &state.token_keys, header.as_deref(), Some(peer.ip())).await;
+                    let mut data = Data::default();
+                    data.insert(Arc::new(session));
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+/// The `Authorization` value a `connection_init` payload carries, if any.
+fn connection_authorization(payload: &serde_json::Value) -> Option<String> {
+    let field = |name: &str| payload.get(name).and_then(|v| v.as_str());
+    field("authorization")
+        .or_else(|| field("Authorization"))
+        .map(str::to_owned)
+        .or_else(|| field("token").map(|t| format!("Bearer {t}")))
 }
 
 async fn graphiql() -> impl IntoResponse {

@@ -19,6 +19,10 @@ pub struct SystemStatus {
     /// Address of the access contract.
     pub contract: String,
     pub block_number: Option<String>,
+    /// The last block whose events are in the audit index.
+    pub audit_indexed_block: String,
+    /// How many blocks the audit index is behind the chain head.
+    pub audit_lag: Option<String>,
 }
 
 #[Object]
@@ -35,6 +39,8 @@ impl SystemQuery {
             chain_id: h.chain.chain_id.to_string(),
             contract: h.chain.contract,
             block_number: h.chain.block_number.map(|n| n.to_string()),
+            audit_indexed_block: h.audit.last_indexed_block.to_string(),
+            audit_lag: h.audit.lag.map(|n| n.to_string()),
         })
     }
 }

@@ -35,10 +35,11 @@ pub struct UserEdge {
     pub node: UserObject,
 }
 
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub end_cursor: Option<String>,
+/// Relay page info, shared with every other connection in the schema.
+use async_graphql::connection::PageInfo;
+
+fn page_info(has_next_page: bool, end_cursor: Option<String>) -> PageInfo {
+    PageInfo { has_previous_page: false, has_next_page, start_cursor: None, end_cursor }
 }
 
 /// The request's session and state, and the signed-in caller.
@@ -86,14 +87,14 @@ impl UsersQuery {
             .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
         let role = role.map(users::Role::from);
         if role.is_some_and(|r| !r.is_searchable()) {
-            return Ok(UserConnection { edges: Vec::new(), page_info: PageInfo { has_next_page: false, end_cursor: None } });
+            return Ok(UserConnection { edges: Vec::new(), page_info: page_info(false, None) });
         }
         let page = users::repo::search(&state.pool, query.as_deref(), role, i64::from(first), after.as_ref())
             .await
             .map_err(ApiError::from)?;
         let end_cursor = page.end_cursor().map(|c| c.to_string());
         Ok(UserConnection {
-            page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
+            page_info: page_info(page.has_next_page, end_cursor),
             edges: page
                 .edges
                 .into_iter()

@@ -15,6 +15,18 @@ pub struct Health {
     pub version: &'static str,
     pub database: Component,
     pub chain: ChainHealth,
+    pub audit: AuditHealth,
+}
+
+/// How far the audit index is behind the chain.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditHealth {
+    /// The last block whose events are indexed.
+    pub last_indexed_block: u64,
+    /// Chain head minus the last indexed block (when the chain answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag: Option<u64>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -74,6 +86,11 @@ pub async fn check(state: &AppState) -> Health {
         block_number,
         error: chain_error,
     };
+    let last_indexed_block = state.audit.status().last_indexed();
+    let audit = AuditHealth {
+        last_indexed_block,
+        lag: chain.block_number.map(|head| head.saturating_sub(last_indexed_block)),
+    };
     let status = if database.ok && chain.ok { "ok" } else { "degraded" };
-    Health { status, version: env!("CARGO_PKG_VERSION"), database, chain }
+    Health { status, version: env!("CARGO_PKG_VERSION"), database, chain, audit }
 }

@@ -3,6 +3,7 @@
 //! chain is involved, a real Anvil.
 
 mod api;
+mod audit;
 mod auth;
 mod chain;
 mod data;

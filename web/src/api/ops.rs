@@ -142,13 +142,10 @@ pub type AuditEventKind = String;
 
 macro_rules! operation {
     ($(#[$doc:meta])* $name:ident, $file:literal) => {
-        operation!($(#[$doc])* $name, $file, "../schema.graphql");
-    };
-    ($(#[$doc:meta])* $name:ident, $file:literal, $schema:literal) => {
         $(#[$doc])*
         #[derive(GraphQLQuery)]
         #[graphql(
-            schema_path = $schema,
+            schema_path = "../schema.graphql",
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq, Serialize",
             variables_derives = "Debug, Clone",
@@ -175,7 +172,6 @@ operation!(RecordPage, "graphql/records.graphql");
 operation!(CreateRecord, "graphql/records.graphql");
 operation!(UpdateRecord, "graphql/records.graphql");
 operation!(DeleteRecord, "graphql/records.graphql");
-// Issue 7's operations, typed against its schema until it lands on main.
-operation!(VerifyRecord, "graphql/audit.graphql", "graphql/issue7-schema.graphql");
-operation!(AuditTrail, "graphql/audit.graphql", "graphql/issue7-schema.graphql");
-operation!(AuditFeed, "graphql/audit.graphql", "graphql/issue7-schema.graphql");
+operation!(VerifyRecord, "graphql/audit.graphql");
+operation!(AuditTrail, "graphql/audit.graphql");
+operation!(AuditFeed, "graphql/audit.graphql");

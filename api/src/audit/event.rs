@@ -1,0 +1,107 @@
+//! One indexed event: where it sits on chain and what it says.
+
+use alloy::primitives::B256;
+use chrono::{DateTime, Utc};
+
+use crate::gate::{Action, Resource};
+use crate::records::RecordId;
+
+/// Which contract event a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditKind {
+    AccessRequested,
+    UserAdded,
+    UserModified,
+    UserDeleted,
+    RoleChanged,
+    RecordVersionCreated,
+    RecordDeleted,
+    PermissionChanged,
+    PermissionChangeDenied,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 9] = [
+        Self::AccessRequested,
+        Self::UserAdded,
+        Self::UserModified,
+        Self::UserDeleted,
+        Self::RoleChanged,
+        Self::RecordVersionCreated,
+        Self::RecordDeleted,
+        Self::PermissionChanged,
+        Self::PermissionChangeDenied,
+    ];
+
+    /// The name stored in `audit_events.kind` (and used in GraphQL).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessRequested => "ACCESS_REQUESTED",
+            Self::UserAdded => "USER_ADDED",
+            Self::UserModified => "USER_MODIFIED",
+            Self::UserDeleted => "USER_DELETED",
+            Self::RoleChanged => "ROLE_CHANGED",
+            Self::RecordVersionCreated => "RECORD_VERSION_CREATED",
+            Self::RecordDeleted => "RECORD_DELETED",
+            Self::PermissionChanged => "PERMISSION_CHANGED",
+            Self::PermissionChangeDenied => "PERMISSION_CHANGE_DENIED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Lifecycle entries carry an entry id that may be delivered twice.
+    pub fn is_lifecycle(self) -> bool {
+        !matches!(self, Self::AccessRequested | Self::PermissionChanged | Self::PermissionChangeDenied)
+    }
+}
+
+/// One row of the audit index. Zero words on chain are `None` here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub transaction_hash: B256,
+    pub log_index: u64,
+    pub timestamp: DateTime<Utc>,
+    pub kind: AuditKind,
+    pub actor: B256,
+    pub subject: Option<B256>,
+    pub record: Option<B256>,
+    pub action: Option<Action>,
+    pub resource: Option<Resource>,
+    /// Target role, new role, or the matrix cell's role (contract code).
+    pub role: Option<u8>,
+    /// The verdict; lifecycle events and applied permission changes are `true`.
+    pub approved: bool,
+    /// Request id or lifecycle entry id.
+    pub entry_id: Option<B256>,
+    pub version: Option<u64>,
+    pub content_hash: Option<B256>,
+    /// A second (or later) delivery of a lifecycle entry already on chain.
+    pub duplicate: bool,
+}
+
+impl AuditEvent {
+    /// The record id as a UUID when the word is a left-padded UUID (see
+    /// `graphql::guard::uuid_word`).
+    pub fn record_uuid(&self) -> Option<RecordId> {
+        self.record.and_then(|w| record_from_word(&w))
+    }
+}
+
+/// The inverse of `graphql::guard::uuid_word`.
+pub fn record_from_word(word: &B256) -> Option<RecordId> {
+    let bytes = word.as_slice();
+    if bytes[..16].iter().any(|b| *b != 0) {
+        return None;
+    }
+    uuid::Uuid::from_slice(&bytes[16..]).ok().map(RecordId)
+}
+
+/// `None` for the zero word.
+pub fn nonzero(word: B256) -> Option<B256> {
+    (!word.is_zero()).then_some(word)
+}

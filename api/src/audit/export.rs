@@ -1,0 +1,184 @@
+//! The trail as FHIR R4 `AuditEvent` resources, one JSON object per line
+//! (NDJSON). Identifiers only: system ids, record ids, transaction hashes;
+//! never a name or anything from a record.
+//!
+//! - `type`: `rest` (audit-event-type) for access requests and user changes;
+//!   DICOM `110110` Patient Record for record versions and deletions; DICOM
+//!   `110136` Security Roles Changed for role and permission changes, DICOM
+//!   `110137` User Security Attributes Changed for new users.
+//! - `subtype`: the FHIR restful interaction (`read`, `search-type`,
+//!   `create`, `update`, `delete`).
+//! - `action`: C, R, U, D or E (search); `outcome`: `0` approved, `4` denied.
+//! - `recorded`: the block timestamp.
+//! - `agent`: the actor's system id (`urn:careledger:system-id`).
+//! - `source.observer`: the contract (`urn:ethereum:chain:<id>`, its address).
+//! - `entity`: the subject (role Patient for health records), the record
+//!   (`urn:careledger:record-id`), and the transaction and log index.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use super::event::{AuditEvent, AuditKind};
+use super::search::{all_from, Cursor};
+use crate::chain::deployment::Deployment;
+use crate::gate::{Action, Resource};
+
+const DCM: &str = "http://dicom.nema.org/resources/ontology/DCM";
+const EVENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+const INTERACTION: &str = "http://hl7.org/fhir/restful-interaction";
+const SYSTEM_ID: &str = "urn:careledger:system-id";
+const RECORD_ID: &str = "urn:careledger:record-id";
+
+fn coding(system: &str, code: &str, display: &str) -> Value {
+    json!({ "system": system, "code": code, "display": display })
+}
+
+fn interaction(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("create", "C"),
+        Action::Read => ("read", "R"),
+        Action::Update => ("update", "U"),
+        Action::Delete => ("delete", "D"),
+        Action::Search => ("search-type", "E"),
+    }
+}
+
+/// One event as a FHIR R4 AuditEvent resource.
+pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
+    let rest = coding(EVENT_TYPE, "rest", "RESTful Operation");
+    let (type_, action) = match event.kind {
+        AuditKind::AccessRequested => (rest, event.action.unwrap_or(Action::Read)),
+        AuditKind::UserAdded => (coding(DCM, "110137", "User Security Attributes Changed"), Action::Create),
+        AuditKind::UserModified => (rest, Action::Update),
+        AuditKind::UserDeleted => (rest, Action::Delete),
+        AuditKind::RoleChanged => (coding(DCM, "110136", "Security Roles Changed"), Action::Update),
+        AuditKind::RecordVersionCreated => (
+            coding(DCM, "110110", "Patient Record"),
+            if event.version.unwrap_or(1) > 1 { Action::Update } else { Action::Create },
+        ),
+        AuditKind::RecordDeleted => (coding(DCM, "110110", "Patient Record"), Action::Delete),
+        AuditKind::PermissionChanged | AuditKind::PermissionChangeDenied => {
+            (coding(DCM, "110136", "Security Roles Changed"), Action::Update)
+        }
+    };
+    let (subtype, action_code) = interaction(action);
+    let mut entities = Vec::new();
+    if let Some(subject) = event.subject {
+        let mut entity = json!({
+            "what": { "identifier": { "system": SYSTEM_ID, "value": subject.to_string() } },
+            "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
+        });
+        let about_patient = event.resource == Some(Resource::HealthRecord) || event.record.is_some();
+        if about_patient {
+            entity["role"] = coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
+        }
+        entities.push(entity);
+    }
+    if let Some(record) = event.record {
+        let value = event.record_uuid().map_or_else(|| record.to_string(), |id| id.to_string());
+        let mut entity = json!({
+            "what": { "identifier": { "system": RECORD_ID, "value": value } },
+            "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+        });
+        if let Some(version) = event.version {
+            entity["detail"] = json!([{ "type": "version", "valueString": version.to_string() }]);
+        }
+        entities.push(entity);
+    }
+    entities.push(json!({
+        "what": { "identifier": {
+            "system": format!("urn:ethereum:chain:{}:tx", deployment.chain_id),
+            "value": format!("{}#{}", event.transaction_hash, event.log_index),
+        } },
+        "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "4", "Other"),
+        "detail": [
+            { "type": "blockNumber", "valueString": event.block_number.to_string() },
+            { "type": "kind", "valueString": event.kind.as_str() },
+        ],
+    }));
+    json!({
+        "resourceType": "AuditEvent",
+        "type": type_,
+        "subtype": [coding(INTERACTION, subtype, subtype)],
+        "action": action_code,
+        "recorded": event.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "outcome": if event.approved { "0" } else { "4" },
+        "agent": [{
+            "who": { "identifier": { "system": SYSTEM_ID, "value": event.actor.to_string() } },
+            "requestor": true,
+        }],
+        "source": {
+            "observer": { "identifier": {
+                "system": format!("urn:ethereum:chain:{}", deployment.chain_id),
+                "value": deployment.address.to_string(),
+            } },
+            "type": [coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")],
+        },
+        "entity": entities,
+    })
+}
+
+/// Writes every indexed event (duplicates too: they are on chain), oldest
+/// first; returns how many.
+pub async fn write_fhir(pool: &PgPool, deployment: &Deployment, out: &mut impl Write) -> anyhow::Result<u64> {
+    let mut after = None;
+    let mut count = 0;
+    loop {
+        let events = all_from(pool, after, 1000).await?;
+        let Some(last) = events.last() else { return Ok(count) };
+        after = Some(Cursor::of(last));
+        for event in &events {
+            serde_json::to_writer(&mut *out, &fhir(event, deployment))?;
+            out.write_all(b"\n")?;
+            count += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{Address, B256};
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[test]
+    fn a_denied_record_read_is_a_rest_read_with_outcome_4_and_identifiers_only() {
+        let record: crate::records::RecordId = "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
+        let event = AuditEvent {
+            block_number: 7,
+            block_hash: B256::repeat_byte(1),
+            transaction_hash: B256::repeat_byte(2),
+            log_index: 3,
+            timestamp: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time"),
+            kind: AuditKind::AccessRequested,
+            actor: B256::repeat_byte(0xaa),
+            subject: Some(B256::repeat_byte(0xbb)),
+            record: Some(B256::from(crate::graphql::guard::uuid_word(record))),
+            action: Some(Action::Read),
+            resource: Some(Resource::HealthRecord),
+            role: None,
+            approved: false,
+            entry_id: Some(B256::repeat_byte(4)),
+            version: None,
+            content_hash: None,
+            duplicate: false,
+        };
+        let deployment = Deployment { chain_id: 31337, address: Address::repeat_byte(0x11), block: 1, transaction: B256::ZERO };
+        let r = fhir(&event, &deployment);
+        assert_eq!(r["resourceType"], "AuditEvent");
+        assert_eq!(r["type"]["code"], "rest");
+        assert_eq!(r["subtype"][0]["code"], "read");
+        assert_eq!(r["action"], "R");
+        assert_eq!(r["outcome"], "4");
+        assert_eq!(r["recorded"], "2026-01-02T03:04:05Z");
+        assert_eq!(r["agent"][0]["who"]["identifier"]["value"], B256::repeat_byte(0xaa).to_string());
+        assert_eq!(r["entity"][0]["what"]["identifier"]["value"], B256::repeat_byte(0xbb).to_string());
+        assert_eq!(r["entity"][0]["role"]["display"], "Patient");
+        assert_eq!(r["entity"][1]["what"]["identifier"]["value"], record.to_string());
+        assert_eq!(r["entity"][2]["what"]["identifier"]["value"], format!("{}#3", B256::repeat_byte(2)));
+        assert_eq!(r["source"]["observer"]["identifier"]["value"], Address::repeat_byte(0x11).to_string());
+    }
+}

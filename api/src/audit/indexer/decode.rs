@@ -1,0 +1,123 @@
+//! Turning the contract's logs into index rows, with the alloy bindings.
+
+use alloy::primitives::B256;
+use alloy::rpc::types::Log;
+use alloy::sol_types::SolEventInterface;
+use chrono::{DateTime, Utc};
+
+use crate::audit::event::{nonzero, AuditEvent, AuditKind};
+use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
+use crate::gate::{Action, Resource};
+
+/// The row for `log`, or `None` for events the trail does not hold (the
+/// contract's AccessControl role events) or a log without its position.
+pub fn decode(log: &Log) -> Option<AuditEvent> {
+    let block_number = log.block_number?;
+    let block_hash = log.block_hash?;
+    let transaction_hash = log.transaction_hash?;
+    let log_index = log.log_index?;
+    let event = Ev::decode_log(&log.inner).ok()?.data;
+    let mut row = AuditEvent {
+        block_number,
+        block_hash,
+        transaction_hash,
+        log_index,
+        timestamp: DateTime::<Utc>::UNIX_EPOCH,
+        kind: AuditKind::AccessRequested,
+        actor: B256::ZERO,
+        subject: None,
+        record: None,
+        action: None,
+        resource: None,
+        role: None,
+        approved: true,
+        entry_id: None,
+        version: None,
+        content_hash: None,
+        duplicate: false,
+    };
+    let timestamp = match event {
+        Ev::AccessRequested(e) => {
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.record = nonzero(e.recordId);
+            row.entry_id = Some(e.requestId);
+            row.action = Action::from_code(e.action);
+            row.resource = Resource::from_code(e.resource);
+            row.role = (e.targetRole != 0).then_some(e.targetRole);
+            row.approved = e.approved;
+            e.timestamp
+        }
+        Ev::UserAdded(e) => {
+            row.kind = AuditKind::UserAdded;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            row.role = Some(e.role);
+            row.content_hash = nonzero(e.contentHash);
+            e.timestamp
+        }
+        Ev::UserModified(e) => {
+            row.kind = AuditKind::UserModified;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            row.content_hash = nonzero(e.contentHash);
+            e.timestamp
+        }
+        Ev::UserDeleted(e) => {
+            row.kind = AuditKind::UserDeleted;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            e.timestamp
+        }
+        Ev::RoleChanged(e) => {
+            row.kind = AuditKind::RoleChanged;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            row.role = Some(e.newRole);
+            e.timestamp
+        }
+        Ev::RecordVersionCreated(e) => {
+            row.kind = AuditKind::RecordVersionCreated;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.record = nonzero(e.recordId);
+            row.entry_id = Some(e.entryId);
+            row.version = Some(e.version);
+            row.content_hash = Some(e.contentHash);
+            e.timestamp
+        }
+        Ev::RecordDeleted(e) => {
+            row.kind = AuditKind::RecordDeleted;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.record = nonzero(e.recordId);
+            row.entry_id = Some(e.entryId);
+            row.version = Some(e.version);
+            e.timestamp
+        }
+        Ev::PermissionChanged(e) => {
+            row.kind = AuditKind::PermissionChanged;
+            row.actor = e.actor;
+            row.role = Some(e.role);
+            row.resource = Resource::from_code(e.resource);
+            row.action = Action::from_code(e.action);
+            e.timestamp
+        }
+        Ev::PermissionChangeDenied(e) => {
+            row.kind = AuditKind::PermissionChangeDenied;
+            row.actor = e.actor;
+            row.role = Some(e.role);
+            row.resource = Resource::from_code(e.resource);
+            row.action = Action::from_code(e.action);
+            row.approved = false;
+            e.timestamp
+        }
+        _ => return None,
+    };
+    row.timestamp = DateTime::from_timestamp(i64::try_from(timestamp).ok()?, 0)?;
+    Some(row)
+}

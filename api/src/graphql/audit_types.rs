@@ -1,0 +1,294 @@
+//! The audit trail's GraphQL types: `AuditEvent`, its filter and enums, the
+//! per-request user loader, and the integrity report.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::error::ApiError;
+use super::guard::{b256, parse_record_id, uuid_word};
+use super::user_object::UserObject;
+use crate::audit::{self, AuditKind};
+use crate::gate::{Action, Resource};
+use crate::users::{SystemId, User};
+
+/// Which contract event an audit event is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "AuditEventKind")]
+pub enum Kind {
+    AccessRequested,
+    UserAdded,
+    UserModified,
+    UserDeleted,
+    RoleChanged,
+    RecordVersionCreated,
+    RecordDeleted,
+    PermissionChanged,
+    PermissionChangeDenied,
+}
+
+impl From<AuditKind> for Kind {
+    fn from(k: AuditKind) -> Self {
+        match k {
+            AuditKind::AccessRequested => Self::AccessRequested,
+            AuditKind::UserAdded => Self::UserAdded,
+            AuditKind::UserModified => Self::UserModified,
+            AuditKind::UserDeleted => Self::UserDeleted,
+            AuditKind::RoleChanged => Self::RoleChanged,
+            AuditKind::RecordVersionCreated => Self::RecordVersionCreated,
+            AuditKind::RecordDeleted => Self::RecordDeleted,
+            AuditKind::PermissionChanged => Self::PermissionChanged,
+            AuditKind::PermissionChangeDenied => Self::PermissionChangeDenied,
+        }
+    }
+}
+
+impl From<Kind> for AuditKind {
+    fn from(k: Kind) -> Self {
+        AuditKind::ALL.into_iter().find(|a| Kind::from(*a) == k).unwrap_or(AuditKind::AccessRequested)
+    }
+}
+
+/// An action, as the access contract knows it.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::gate::Action")]
+pub enum AccessAction {
+    Create,
+    Read,
+    Update,
+    Delete,
+    Search,
+}
+
+/// A resource, as the access contract knows it.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::gate::Resource")]
+pub enum AccessResource {
+    UserRecord,
+    HealthRecord,
+    AuditTrail,
+}
+
+/// What to look for in the audit trail; every field narrows.
+#[derive(InputObject, Default, Debug)]
+pub struct AuditFilter {
+    /// The actor's system id (hex).
+    pub actor: Option<String>,
+    /// The subject's system id (hex).
+    pub subject: Option<String>,
+    pub record_id: Option<ID>,
+    pub action: Option<AccessAction>,
+    pub resource: Option<AccessResource>,
+    /// The verdict: true approved, false denied.
+    pub approved: Option<bool>,
+    pub kind: Option<Kind>,
+    /// From this instant (inclusive).
+    pub since: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    pub until: Option<DateTime<Utc>>,
+    /// Also list the repeated deliveries of lifecycle entries (default false).
+    pub include_duplicates: Option<bool>,
+}
+
+fn system_id(value: &str, field: &str) -> Result<SystemId, ApiError> {
+    value.parse::<SystemId>().map_err(|_| ApiError::bad_input(field, "must be a system id (64 hex digits)"))
+}
+
+impl AuditFilter {
+    pub fn parse(self) -> Result<audit::Filter, ApiError> {
+        Ok(audit::Filter {
+            actor: self.actor.as_deref().map(|a| system_id(a, "filter.actor")).transpose()?.map(|s| b256(&s)),
+            subject: self.subject.as_deref().map(|s| system_id(s, "filter.subject")).transpose()?.map(|s| b256(&s)),
+            record: self
+                .record_id
+                .as_ref()
+                .map(|id| parse_record_id(id, "filter.recordId"))
+                .transpose()?
+                .map(|r| uuid_word(r).into()),
+            action: self.action.map(Action::from),
+            resource: self.resource.map(Resource::from),
+            approved: self.approved,
+            kind: self.kind.map(AuditKind::from),
+            since: self.since,
+            until: self.until,
+            include_duplicates: self.include_duplicates.unwrap_or(false),
+        })
+    }
+}
+
+/// Users by system id, loaded per request (never shared between callers).
+pub struct UsersBySystemId(pub PgPool);
+
+impl Loader<SystemId> for UsersBySystemId {
+    type Value = User;
+    type Error = Arc<String>;
+
+    async fn load(&self, keys: &[SystemId]) -> Result<HashMap<SystemId, User>, Self::Error> {
+        let mut found = HashMap::new();
+        for key in keys {
+            let user = crate::users::repo::get_by_system_id(&self.0, key).await.map_err(|e| {
+                tracing::error!(error = %e, "loading an audit event's user failed");
+                Arc::new("could not load the user".to_owned())
+            })?;
+            if let Some(user) = user {
+                found.insert(*key, user);
+            }
+        }
+        Ok(found)
+    }
+}
+
+pub type UserLoader = Arc<DataLoader<UsersBySystemId>>;
+
+pub fn user_loader(pool: &PgPool) -> UserLoader {
+    Arc::new(DataLoader::new(UsersBySystemId(pool.clone()), tokio::spawn))
+}
+
+/// Whose user data the caller may see through audit events.
+#[derive(Clone, Copy, Debug)]
+pub enum Reveal {
+    /// Staff with AUDIT_TRAIL SEARCH: everyone.
+    Everyone,
+    /// A patient: only themself.
+    Only(SystemId),
+}
+
+impl Reveal {
+    fn allows(&self, id: &SystemId) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::Only(me) => me == id,
+        }
+    }
+}
+
+/// One event of the audit trail, as recorded on chain.
+pub struct AuditEventObject {
+    pub event: Arc<audit::AuditEvent>,
+    pub users: UserLoader,
+    pub reveal: Reveal,
+}
+
+impl AuditEventObject {
+    async fn user(&self, word: Option<alloy::primitives::B256>) -> async_graphql::Result<Option<UserObject>> {
+        let Some(id) = word.map(|w| SystemId::from_bytes(w.0)) else { return Ok(None) };
+        if !self.reveal.allows(&id) {
+            return Ok(None);
+        }
+        let user = self.users.load_one(id).await.map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
+        Ok(user.map(UserObject))
+    }
+}
+
+#[Object(name = "AuditEvent")]
+impl AuditEventObject {
+    /// When the block was mined.
+    async fn timestamp(&self) -> DateTime<Utc> {
+        self.event.timestamp
+    }
+    async fn kind(&self) -> Kind {
+        self.event.kind.into()
+    }
+    /// The system id of who acted (hex).
+    async fn actor_system_id(&self) -> String {
+        self.event.actor.to_string()
+    }
+    /// The acting user, when the caller may see them (a patient sees only themself).
+    async fn actor(&self) -> async_graphql::Result<Option<UserObject>> {
+        self.user(Some(self.event.actor)).await
+    }
+    /// The system id of the affected user (hex), if any.
+    async fn subject_system_id(&self) -> Option<String> {
+        self.event.subject.map(|s| s.to_string())
+    }
+    async fn subject(&self) -> async_graphql::Result<Option<UserObject>> {
+        self.user(self.event.subject).await
+    }
+    async fn action(&self) -> Option<AccessAction> {
+        self.event.action.map(Into::into)
+    }
+    async fn resource(&self) -> Option<AccessResource> {
+        self.event.resource.map(Into::into)
+    }
+    /// The health record's id (a UUID), or the raw word when it is not one.
+    async fn record_id(&self) -> Option<ID> {
+        let word = self.event.record?;
+        Some(ID(self.event.record_uuid().map_or_else(|| word.to_string(), |id| id.to_string())))
+    }
+    /// The record version, for record events.
+    async fn version(&self) -> Option<i64> {
+        self.event.version.and_then(|v| i64::try_from(v).ok())
+    }
+    /// The contract's verdict (lifecycle events are always approved).
+    async fn approved(&self) -> bool {
+        self.event.approved
+    }
+    async fn transaction_hash(&self) -> String {
+        self.event.transaction_hash.to_string()
+    }
+    async fn block_number(&self) -> String {
+        self.event.block_number.to_string()
+    }
+    async fn log_index(&self) -> i32 {
+        i32::try_from(self.event.log_index).unwrap_or(i32::MAX)
+    }
+    /// A repeated delivery of a lifecycle entry already on chain (listed
+    /// only with `includeDuplicates`).
+    async fn duplicate(&self) -> bool {
+        self.event.duplicate
+    }
+}
+
+/// How one stored version compares with the chain.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::audit::verify::Status")]
+pub enum IntegrityStatus {
+    Verified,
+    Mismatch,
+    MissingOnChain,
+    MissingInDatabase,
+}
+
+#[derive(SimpleObject)]
+pub struct VersionIntegrity {
+    pub version: i32,
+    pub status: IntegrityStatus,
+    /// The hash recomputed from the stored row (null when the row is gone).
+    pub stored_hash: Option<String>,
+    /// The hash anchored on chain (null when none was).
+    pub anchored_hash: Option<String>,
+    /// The transaction that anchored it.
+    pub transaction_hash: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct IntegrityReport {
+    pub record_id: ID,
+    pub versions: Vec<VersionIntegrity>,
+    /// True when every version is VERIFIED.
+    pub verified: bool,
+}
+
+impl From<audit::verify::IntegrityReport> for IntegrityReport {
+    fn from(r: audit::verify::IntegrityReport) -> Self {
+        Self {
+            record_id: ID(r.record_id.to_string()),
+            verified: r.verified(),
+            versions: r
+                .versions
+                .into_iter()
+                .map(|v| VersionIntegrity {
+                    version: i32::try_from(v.version).unwrap_or(i32::MAX),
+                    status: v.status.into(),
+                    stored_hash: v.stored_hash.map(|h| h.to_string()),
+                    anchored_hash: v.anchored_hash.map(|h| h.to_string()),
+                    transaction_hash: v.transaction_hash.map(|h| h.to_string()),
+                })
+                .collect(),
+        }
+    }
+}

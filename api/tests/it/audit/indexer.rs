@@ -1,0 +1,134 @@
+//! The indexer: restarts, reorganisations, rebuilds and duplicate deliveries.
+
+use alloy::primitives::B256;
+use alloy::providers::Provider;
+use careledger::audit::indexer::Indexer;
+use careledger::audit::{Audit, AuditKind, Filter};
+use careledger::gate::{LifecycleEntry, LifecycleKind};
+use careledger::users::Role;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{caught_up, chain_events};
+use crate::support::{self, id, TestApp, ROOT_PASSWORD};
+
+/// The index's rows as (transaction hash, log index, duplicate), in chain order.
+async fn rows(pool: &PgPool) -> Vec<(String, i64, bool)> {
+    let rows: Vec<(Vec<u8>, i64, bool)> = sqlx::query_as(
+        "SELECT transaction_hash, log_index, duplicate FROM audit_events ORDER BY block_number, log_index",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("rows");
+    rows.into_iter().map(|(tx, i, d)| (B256::from_slice(&tx).to_string(), i, d)).collect()
+}
+
+/// What the chain says the rows must be (no duplicate deliveries here).
+async fn expected(app: &TestApp) -> Vec<(String, i64, bool)> {
+    chain_events(app).await.into_iter().map(|e| (e.transaction_hash.to_string(), e.log_index as i64, false)).collect()
+}
+
+fn indexer(app: &TestApp) -> Indexer {
+    Indexer::new(app.state.pool.clone(), app.state.chain.clone(), &app.state.deployment)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
+    let app = support::app(pool).await;
+    let token = app.login("root", ROOT_PASSWORD).await;
+    for _ in 0..3 {
+        app.run(Some(&token), "{ me { id } }", json!({})).await;
+    }
+    caught_up(&app).await;
+    let head = app.state.chain.block_number().await.expect("head");
+    let health = careledger::http::health::check(&app.state).await;
+    assert_eq!(health.audit, careledger::http::health::AuditHealth { last_indexed_block: head, lag: Some(0) });
+    let before = rows(&app.state.pool).await;
+    assert_eq!(before, expected(&app).await);
+
+    // Stopped mid-stream: what happens now is not indexed...
+    app.state.audit.stop();
+    for _ in 0..4 {
+        app.run(Some(&token), "{ me { id } }", json!({})).await;
+    }
+    app.add_user("late.comer", "a sound password", Role::Nurse).await;
+    assert_eq!(rows(&app.state.pool).await, before);
+    let all = expected(&app).await;
+    assert_eq!(all.len(), before.len() + 5);
+
+    // ...until a new indexer resumes from the stored position.
+    let resumed = Audit::start(indexer(&app));
+    let head = app.state.chain.block_number().await.expect("head");
+    assert!(resumed.wait_for(head, std::time::Duration::from_secs(30)).await);
+    assert_eq!(rows(&app.state.pool).await, all);
+    resumed.stop();
+
+    // Rebuilding from scratch gives the same table.
+    assert_eq!(indexer(&app).reindex().await.expect("reindex"), all.len() as u64);
+    assert_eq!(rows(&app.state.pool).await, all);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.state.audit.stop();
+    let indexer = indexer(&app);
+    indexer.catch_up().await.expect("index");
+    let provider = app.state.chain.provider();
+    let snapshot: alloy::primitives::U256 = provider.raw_request("evm_snapshot".into(), ()).await.expect("snapshot");
+    let kept = rows(&app.state.pool).await;
+    let token = app.login("root", ROOT_PASSWORD).await;
+    for _ in 0..2 {
+        app.run(Some(&token), "{ me { id } }", json!({})).await;
+    }
+    indexer.catch_up().await.expect("index");
+    assert_eq!(rows(&app.state.pool).await.len(), kept.len() + 2);
+    let head = provider.get_block_number().await.expect("head");
+
+    // The node abandons those blocks for a longer branch without them.
+    let reverted: bool = provider.raw_request("evm_revert".into(), (snapshot,)).await.expect("revert");
+    assert!(reverted);
+    let _: serde_json::Value = provider.raw_request("anvil_mine".into(), (format!("{:#x}", 5),)).await.expect("mine");
+    assert!(provider.get_block_number().await.expect("head") > head);
+
+    let step = indexer.step().await.expect("step");
+    assert!(step.rewound > 0, "{step:?}");
+    indexer.catch_up().await.expect("index");
+    assert_eq!(rows(&app.state.pool).await, kept);
+    assert_eq!(rows(&app.state.pool).await, expected(&app).await);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lifecycle_entry_delivered_twice_is_kept_and_marked_once(pool: PgPool) {
+    let app = support::app(pool).await;
+    let entry = LifecycleEntry {
+        entry_id: id(77),
+        kind: LifecycleKind::UserModified,
+        actor: careledger::bootstrap::SYSTEM_ACTOR,
+        subject: id(5),
+        record: B256::ZERO,
+        version: 0,
+        content_hash: id(9),
+        role: 0,
+    };
+    let first = app.state.gate.record(vec![entry]).await.expect("first");
+    let second = app.state.gate.record(vec![entry]).await.expect("again");
+    caught_up(&app).await;
+    let copies: Vec<(Vec<u8>, bool)> =
+        sqlx::query_as("SELECT transaction_hash, duplicate FROM audit_events WHERE entry_id = $1 ORDER BY block_number")
+            .bind(id(77).as_slice())
+            .fetch_all(&app.state.pool)
+            .await
+            .expect("copies");
+    assert_eq!(
+        copies,
+        [(first[0].transaction_hash.to_vec(), false), (second[0].transaction_hash.to_vec(), true)]
+    );
+    let filter = Filter { subject: Some(id(5)), kind: Some(AuditKind::UserModified), ..Filter::default() };
+    let page = careledger::audit::search::search(&app.state.pool, &filter, 10, None).await.expect("search");
+    assert_eq!(page.events.len(), 1);
+    assert_eq!(page.events[0].transaction_hash, first[0].transaction_hash);
+    let all = Filter { include_duplicates: true, ..filter };
+    let page = careledger::audit::search::search(&app.state.pool, &all, 10, None).await.expect("search");
+    assert_eq!(page.events.len(), 2);
+}

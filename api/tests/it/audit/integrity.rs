@@ -1,0 +1,138 @@
+//! The integrity proof: `verifyRecord` and the routine behind `careledger verify`.
+
+use careledger::audit::verify::{self, Summary};
+use careledger::users::Role;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use super::{caught_up, create_record, update_record};
+use crate::support::{self, TestApp};
+
+const VERIFY: &str = "query($id: ID!) { verifyRecord(id: $id) {
+    recordId verified versions { version status storedHash anchoredHash transactionHash } } }";
+
+async fn statuses(app: &TestApp, token: &str, id: &careledger::records::RecordId) -> (Value, Vec<(i64, String)>) {
+    let out = app.run(Some(token), VERIFY, json!({ "id": id.to_string() })).await;
+    assert_eq!(out["errors"], Value::Null, "{out}");
+    let report = out["data"]["verifyRecord"].clone();
+    assert_eq!(report["recordId"], id.to_string());
+    let list = report["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| (v["version"].as_i64().expect("version"), v["status"].as_str().expect("status").to_owned()))
+        .collect();
+    (report, list)
+}
+
+fn s(list: &[(i64, &str)]) -> Vec<(i64, String)> {
+    list.iter().map(|(v, st)| (*v, (*st).to_owned())).collect()
+}
+
+async fn tamper(pool: &PgPool, sql: &str, id: &careledger::records::RecordId) {
+    // As an attacker with database access would: switch off the triggers that
+    // version and protect the rows, change them, switch the triggers back on.
+    let mut tx = pool.begin().await.expect("begin");
+    for table in ["health_records", "health_records_history"] {
+        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER")).execute(&mut *tx).await.expect("disable");
+    }
+    let done = sqlx::query(sql).bind(id.0).execute(&mut *tx).await.expect("tamper");
+    assert_eq!(done.rows_affected(), 1, "{sql}");
+    for table in ["health_records", "health_records_history"] {
+        sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER")).execute(&mut *tx).await.expect("enable");
+    }
+    tx.commit().await.expect("commit");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies(pool: PgPool) {
+    let app = support::app(pool).await;
+    let pw = "a sound password";
+    let patient = app.add_user("pat.verify", pw, Role::Patient).await;
+    let doctor = app.add_user("dr.verify", pw, Role::Doctor).await;
+    let token = app.login("dr.verify", pw).await;
+
+    let edited = create_record(&app, &patient, &doctor).await;
+    let edited_v2 = update_record(&app, &edited, &patient, &doctor).await;
+    let pruned = create_record(&app, &patient, &doctor).await;
+    update_record(&app, &pruned, &patient, &doctor).await;
+    let swapped = create_record(&app, &patient, &doctor).await;
+
+    // Untouched: everything verifies, and the report names what was anchored.
+    caught_up(&app).await;
+    let (report, list) = statuses(&app, &token, &edited.id).await;
+    assert_eq!(list, s(&[(1, "VERIFIED"), (2, "VERIFIED")]));
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["versions"][1]["storedHash"], edited_v2.content_hash.to_string());
+    assert_eq!(report["versions"][1]["anchoredHash"], edited_v2.content_hash.to_string());
+    let (clean, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
+    assert_eq!(clean, Summary { records: 3, verified: 5, ..Summary::default() });
+    assert!(clean.clean() && problems.is_empty());
+
+    // A record stored but never anchored.
+    let mut conn = app.state.pool.acquire().await.expect("conn");
+    let unanchored = careledger::records::repo::create(
+        &mut conn,
+        &careledger::records::NewRecord {
+            patient_id: patient.id,
+            record_type: careledger::records::RecordType::Allergy,
+            title: careledger::records::RecordTitle::parse("Penicillin").expect("title"),
+            content: careledger::records::RecordContent::parse(json!({"severity": "high"})).expect("content"),
+            author_id: doctor.id,
+        },
+    )
+    .await
+    .expect("create");
+    drop(conn);
+
+    // Content edited in place, a history row deleted, a hash swapped.
+    tamper(&app.state.pool, r#"UPDATE health_records SET content = '{"code": "I11"}' WHERE id = $1"#, &edited.id).await;
+    tamper(&app.state.pool, "DELETE FROM health_records_history WHERE id = $1 AND version = 1", &pruned.id).await;
+    tamper(
+        &app.state.pool,
+        "UPDATE health_records SET content_hash = sha256(content_hash) WHERE id = $1",
+        &swapped.id,
+    )
+    .await;
+
+    let (report, list) = statuses(&app, &token, &edited.id).await;
+    assert_eq!(list, s(&[(1, "VERIFIED"), (2, "MISMATCH")]));
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["versions"][1]["anchoredHash"], edited_v2.content_hash.to_string());
+    assert_ne!(report["versions"][1]["storedHash"], edited_v2.content_hash.to_string());
+    let (report, list) = statuses(&app, &token, &pruned.id).await;
+    assert_eq!(list, s(&[(1, "MISSING_IN_DATABASE"), (2, "VERIFIED")]));
+    assert_eq!(report["versions"][0]["storedHash"], Value::Null);
+    assert_eq!(statuses(&app, &token, &swapped.id).await.1, s(&[(1, "MISMATCH")]));
+    let (report, list) = statuses(&app, &token, &unanchored.id).await;
+    assert_eq!(list, s(&[(1, "MISSING_ON_CHAIN")]));
+    assert_eq!(report["versions"][0]["anchoredHash"], Value::Null);
+
+    let (summary, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
+    assert_eq!(
+        summary,
+        Summary { records: 4, verified: 2, mismatch: 2, missing_on_chain: 1, missing_in_database: 1 }
+    );
+    assert!(!summary.clean());
+    let mut ids: Vec<_> = problems.iter().map(|r| r.record_id).collect();
+    ids.sort_by_key(|id| id.0);
+    let mut want = vec![edited.id, pruned.id, swapped.id, unanchored.id];
+    want.sort_by_key(|id| id.0);
+    assert_eq!(ids, want);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_who_may_read_the_record_may_verify_it(pool: PgPool) {
+    let app = support::app(pool).await;
+    let pw = "a sound password";
+    let patient = app.add_user("pat.own", pw, Role::Patient).await;
+    let other = app.add_user("pat.other", pw, Role::Patient).await;
+    let doctor = app.add_user("dr.own", pw, Role::Doctor).await;
+    let record = create_record(&app, &patient, &doctor).await;
+    let own = app.login("pat.own", pw).await;
+    assert_eq!(statuses(&app, &own, &record.id).await.1, s(&[(1, "VERIFIED")]));
+    let stranger = app.login("pat.other", pw).await;
+    let out = app.run(Some(&stranger), VERIFY, json!({ "id": record.id.to_string() })).await;
+    assert_eq!(support::code(&out), "FORBIDDEN");
+    let _ = other;
+}
