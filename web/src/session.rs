@@ -87,9 +87,11 @@ impl Api {
 
     pub async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
         let token = self.token();
+        let path = current_path();
         let outcome = api::run::<Q>(token.as_deref(), variables).await;
         if let Some(auth) = &self.auth {
-            if !outcome.receipts.is_empty() {
+            // Receipts belong to the page that asked (not to one opened since).
+            if !outcome.receipts.is_empty() && current_path() == path {
                 auth.dispatch(AuthAction::AddReceipts(outcome.receipts));
             }
             if let Err(e) = &outcome.result {
@@ -119,6 +121,10 @@ impl Api {
             });
         }
     }
+}
+
+fn current_path() -> Option<String> {
+    web_sys::window().and_then(|w| w.location().pathname().ok())
 }
 
 /// What a role may do in the app (mirrors the contract's default matrix;

@@ -295,3 +295,32 @@ impl Browser {
         t
     }
 }
+
+impl Browser {
+    /// Waits until a row of the events table `table` reads `cells` (who,
+    /// what, about, verdict), then returns that row's cells (or the first
+    /// row's, if none ever matched, for the caller's assert to show).
+    pub async fn row_becomes(&self, table: &str, cells: &[&str]) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut first = vec![];
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(rows) = self.client.find_all(Locator::Css(&format!("{table} tbody tr"))).await {
+                for (i, row) in rows.into_iter().enumerate() {
+                    let mut texts = vec![];
+                    for td in row.find_all(Locator::Css("td")).await.unwrap_or_default() {
+                        texts.push(td.text().await.unwrap_or_default());
+                    }
+                    let who_what = texts.get(1..5).map(<[String]>::to_vec).unwrap_or_default();
+                    if who_what == cells {
+                        return who_what;
+                    }
+                    if i == 0 {
+                        first = who_what;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        first
+    }
+}

@@ -59,6 +59,9 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
         b.texts("#diff td.added").await,
         ["added:\nTitle: Blood pressure (repeat)", "added:\n  \"systolic\": 136"]
     );
+    let verified = "✓ Every version matches the hash anchored on chain.";
+    assert_eq!(b.text_becomes("#integrity-verdict", verified).await, verified);
+    assert_eq!(b.texts("#integrity .badge").await, ["verified", "verified"]);
     b.screenshot("record").await;
     b.scroll_to("#compare-title").await;
     b.screenshot("record-diff").await;
@@ -109,7 +112,7 @@ async fn a_nurse_is_not_offered_create_and_a_forced_attempt_is_refused(pool: PgP
     assert_eq!(b.text_becomes(".alert-error strong", refusal).await, refusal);
     assert_eq!(b.find(".alert-error").await.attr("data-code").await.expect("attr").as_deref(), Some("FORBIDDEN"));
     b.click("#receipts summary").await;
-    assert_eq!(b.text("#receipts .receipt-what").await, "AccessRequested · CREATE · HEALTH_RECORD · refused");
+    assert_eq!(b.texts("#receipts .receipt-what").await, ["AccessRequested · CREATE · HEALTH_RECORD · refused"]);
     b.screenshot("nurse-refused").await;
     b.close().await;
 }
