@@ -104,7 +104,7 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                             <td>{ who(&e.subject, &e.subject_system_id) }</td>
                             <td>{ if e.approved { html! { <span class="badge badge-ok">{ "approved" }</span> } } else { html! { <span class="badge badge-bad">{ "refused" }</span> } } }</td>
                             <td class="small"><code class="hash" title={e.transaction_hash.clone()}>{ short_hash(&e.transaction_hash) }</code>
-                                <span class="muted">{ format!(" #{}", e.block_number) }</span></td>
+                                <span class="muted">{ format!(" · block {}", e.block_number) }</span></td>
                         </tr>
                     }) }
                 </tbody>
