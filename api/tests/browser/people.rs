@@ -58,3 +58,32 @@ async fn people_search_never_shows_root_or_admin(pool: PgPool) {
     b.screenshot("person").await;
     b.close().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_receptionist_registers_a_patient_and_root_changes_a_role(pool: PgPool) {
+    let server = Server::start(pool).await;
+    server.user("front_desk", Role::Receptionist).await;
+    let nurse = server.user("nurse_to_be_doctor", Role::Nurse).await;
+    let b = Browser::open(&server.base).await;
+    b.login("front_desk", PASSWORD).await;
+    b.visit("/admin/new").await;
+    assert_eq!(b.text("#user-form-title").await, "Register a patient");
+    assert_eq!(b.texts("#new-role option").await, ["Patient"]);
+    b.fill("#full-name", "Maria Lopez").await;
+    b.fill("#new-username", "maria.lopez").await;
+    b.fill("#new-password", "a long enough password").await;
+    b.fill("#address", "12 Harbour Street").await;
+    b.screenshot("register-patient").await;
+    b.click("#save-user").await;
+    assert_eq!(b.text_becomes("#person-name", "Maria Lopez").await, "Maria Lopez");
+    assert_eq!(b.text("#person-name + p .badge").await, "Patient");
+    assert!(!b.has("#delete-user").await);
+    b.click("#logout").await;
+
+    b.login("root", crate::support::ROOT_PASSWORD).await;
+    b.visit(&format!("/admin/users/{}", nurse.id)).await;
+    b.find("#new-role option[value='DOCTOR']").await.click().await.expect("pick role");
+    b.click("#save-user").await;
+    assert_eq!(b.text_becomes("#person-name + p .badge", "Doctor").await, "Doctor");
+    b.close().await;
+}

@@ -203,10 +203,12 @@ fn user_form(props: &UserFormProps) -> Html {
                     <label for="new-password">{ "Initial password" }</label>
                     <input id="new-password" type="password" required=true minlength="12" value={(*password).clone()} oninput={bind(&password)} autocomplete="new-password" />
                 }
-                <label for="department">{ "Department" }</label>
-                <input id="department" value={(*department).clone()} oninput={bind(&department)} placeholder="Cardiology" />
-                <label for="designation">{ "Position" }</label>
-                <input id="designation" value={(*designation).clone()} oninput={bind(&designation)} placeholder="Attending Physician" />
+                if *role != Role::Patient.code() {
+                    <label for="department">{ "Department" }</label>
+                    <input id="department" value={(*department).clone()} oninput={bind(&department)} placeholder="Cardiology" />
+                    <label for="designation">{ "Position" }</label>
+                    <input id="designation" value={(*designation).clone()} oninput={bind(&designation)} placeholder="Attending Physician" />
+                }
                 <label for="address">{ "Address" }</label>
                 <input id="address" value={(*address).clone()} oninput={bind(&address)} autocomplete="off" />
                 if role_editable && !roles.is_empty() {
