@@ -54,15 +54,7 @@ pub async fn ensure_root(
     let system_id = root.system_id.ok_or_else(|| anyhow::anyhow!("root was created without an identifier"))?;
     let entry = outbox::enqueue(
         &mut tx,
-        Change {
-            kind: LifecycleKind::UserAdded,
-            actor: SYSTEM_ACTOR,
-            subject: B256::from(*system_id.as_bytes()),
-            record: B256::ZERO,
-            version: 0,
-            content_hash: B256::ZERO,
-            role: Role::Root.contract_code(),
-        },
+        Change::user(LifecycleKind::UserAdded, SYSTEM_ACTOR, B256::from(*system_id.as_bytes()), Role::Root.contract_code()),
     )
     .await?;
     tx.commit().await?;

@@ -128,15 +128,7 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
     let system_id = users::repo::assign_system_id(&mut tx, user.id).await?;
     let entry = outbox::enqueue(
         &mut tx,
-        Change {
-            kind: LifecycleKind::UserAdded,
-            actor: SYSTEM_ACTOR,
-            subject: B256::from(*system_id.as_bytes()),
-            record: B256::ZERO,
-            version: 0,
-            content_hash: B256::ZERO,
-            role: user.role.contract_code(),
-        },
+        Change::user(LifecycleKind::UserAdded, SYSTEM_ACTOR, B256::from(*system_id.as_bytes()), user.role.contract_code()),
     )
     .await
     .map_err(|e| LoginError::Internal(e.to_string()))?;

@@ -35,6 +35,13 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change to a user account: no record, no version, and no content hash
+    /// (nothing about a person goes on chain). `role` is the contract code of
+    /// the role set by USER_ADDED / ROLE_CHANGED, 0 otherwise.
+    pub fn user(kind: LifecycleKind, actor: B256, subject: B256, role: u8) -> Self {
+        Self { kind, actor, subject, record: B256::ZERO, version: 0, content_hash: B256::ZERO, role }
+    }
+
     /// The contract refuses (reverts) entries without an actor or subject, a
     /// record event without a record, or a role event without a role; a
     /// refused entry would take its whole batch down, so it is caught here.

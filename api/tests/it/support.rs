@@ -158,15 +158,7 @@ impl TestApp {
         let sid = user.system_id.expect("sid");
         let entry = outbox::enqueue(
             &mut tx,
-            Change {
-                kind: careledger::gate::LifecycleKind::UserAdded,
-                actor: careledger::bootstrap::SYSTEM_ACTOR,
-                subject: B256::from(*sid.as_bytes()),
-                record: B256::ZERO,
-                version: 0,
-                content_hash: B256::ZERO,
-                role: role.contract_code(),
-            },
+            Change::user(careledger::gate::LifecycleKind::UserAdded, careledger::bootstrap::SYSTEM_ACTOR, B256::from(*sid.as_bytes()), role.contract_code()),
         )
         .await
         .expect("enqueue");

@@ -33,14 +33,6 @@ async fn enqueue_user_event(
     role: Option<Role>,
 ) -> Result<B256, ServiceError> {
     let subject = user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
-    let change = Change {
-        kind,
-        actor,
-        subject,
-        record: B256::ZERO,
-        version: 0,
-        content_hash: B256::ZERO,
-        role: role.map_or(0, Role::contract_code),
-    };
+    let change = Change::user(kind, actor, subject, role.map_or(0, Role::contract_code));
     Ok(outbox::enqueue(conn, change).await?)
 }

@@ -1,0 +1,50 @@
+# CareLedger api + web app in one image: the `careledger` binary serving the
+# built Yew app. Multi-stage; dependency layers cached; offline sqlx builds;
+# a small non-root runtime image. Base images are build arguments.
+ARG RUST_IMAGE=rust:1.95-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${RUST_IMAGE} AS build
+ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never
+WORKDIR /src
+# The toolchain, the wasm target and the wasm-bindgen CLI matching Cargo.lock.
+COPY rust-toolchain.toml Cargo.toml Cargo.lock ./
+RUN rustup show active-toolchain \
+ && rustup target add wasm32-unknown-unknown \
+ && cargo install wasm-bindgen-cli --version "$(sed -n '/^name = "wasm-bindgen"$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)"
+# Dependency layer: the manifests with empty crates, built once and cached
+# until Cargo.toml or Cargo.lock change.
+COPY api/Cargo.toml api/Cargo.toml
+COPY api/password/Cargo.toml api/password/Cargo.toml
+COPY bench/Cargo.toml bench/Cargo.toml
+COPY web/Cargo.toml web/Cargo.toml
+RUN mkdir -p api/src api/tests/it api/password/src bench/src web/src \
+ && echo 'fn main() {}' > api/src/main.rs && touch api/src/lib.rs api/tests/it/main.rs \
+ && touch api/password/src/lib.rs bench/src/lib.rs && echo 'fn main() {}' > bench/src/main.rs \
+ && echo 'fn main() {}' > web/src/main.rs \
+ && cargo build --release -p careledger \
+ && cargo build --release -p careledger-web --target wasm32-unknown-unknown \
+ && rm -rf api/src api/password/src bench/src web/src
+# The sources.
+COPY . .
+RUN touch api/src/main.rs api/src/lib.rs api/password/src/lib.rs web/src/main.rs \
+ && cargo build --release -p careledger \
+ && scripts/build-web.sh
+
+FROM ${RUNTIME_IMAGE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/careledger --create-home careledger
+COPY --from=build /src/target/release/careledger /usr/local/bin/careledger
+COPY --from=build /src/web/dist /usr/share/careledger/web
+ENV CARELEDGER_BIND=0.0.0.0:8443 \
+    CARELEDGER_DATA_DIR=/var/lib/careledger \
+    CARELEDGER_WEB_DIR=/usr/share/careledger/web
+USER careledger
+VOLUME /var/lib/careledger
+EXPOSE 8443
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD curl -kfsS https://127.0.0.1:8443/healthz >/dev/null || exit 1
+ENTRYPOINT ["careledger"]
+CMD ["serve"]
