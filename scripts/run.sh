@@ -48,9 +48,10 @@ or point DATABASE_URL at yours, e.g. DATABASE_URL=postgres://user:password@host:
 fi
 
 # --- The chain ---------------------------------------------------------------
-rpc_ready() {
-  curl -sf -m 2 -H 'content-type: application/json' \
-    -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$1" >/dev/null
+rpc_ready() { # with Node (a prerequisite), not curl, which a minimal Debian lacks
+  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"},
+    body: JSON.stringify({jsonrpc: "2.0", id: 1, method: "eth_chainId", params: []}),
+    signal: AbortSignal.timeout(2000)}).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
 }
 if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
   CHAIN_RPC_URL=http://127.0.0.1:8545
@@ -72,7 +73,7 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
     ganache)
       mkdir -p "$DATA_DIR/ganache"
       say "starting Ganache 7 on 127.0.0.1:8545 (database in $DATA_DIR/ganache/)"
-      ganache --server.host 127.0.0.1 --server.port 8545 --wallet.mnemonic "$DEV_MNEMONIC" \
+      node_modules/.bin/ganache --server.host 127.0.0.1 --server.port 8545 --wallet.mnemonic "$DEV_MNEMONIC" \
         --chain.chainId 1337 --database.dbPath "$DATA_DIR/ganache" --logging.quiet \
         >"$DATA_DIR/ganache.log" 2>&1 &
       pids+=($!)
