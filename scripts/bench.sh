@@ -57,7 +57,7 @@ bench() { # $1 = chain, $2 = name, rest = careledger-bench arguments
     --duration "$DURATION" --json "$OUT/$chain-$name.json" "$@"
 }
 
-for chain in anvil ganache; do
+for chain in ${BENCH_CHAINS:-anvil ganache}; do
   run_chain "$chain"
   run_api "$chain"
   bench "$chain" read --scenario read --concurrency 64 --compare-naive
