@@ -14,6 +14,7 @@ use careledger_bench::load::{Plan, Stop};
 use careledger_bench::scenario::{Scenario, Shared};
 use sqlx::PgPool;
 
+/// Anvil's well-known development key #0 (public; test chains only).
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROOT_PASSWORD: &str = "bench smoke root password";
 

@@ -18,9 +18,11 @@ run_chain() {
   case "$chain" in
     anvil)
       "$ANVIL" --port "$port" --hardfork shanghai --silent >"$log" 2>&1 &
+      # Anvil's well-known development key #0 (public, local chains only).
       key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 ;;
     ganache)
       "$ganache" --wallet.deterministic --server.port "$port" --logging.quiet --chain.hardfork shanghai >"$log" 2>&1 &
+      # Ganache --wallet.deterministic account #0: a well-known public test key.
       key=0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d ;;
     *) echo "chain-smoke.sh: unknown chain $chain" >&2; return 2 ;;
   esac

@@ -201,6 +201,7 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
+        // Anvil's well-known development key #0 (public), used as a stand-in secret.
         let key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
         let c = Config::from_vars(vars(&[
             ("CHAIN_GATEWAY_KEY", key),
