@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use axum_server::tls_rustls::RustlsConfig;
+
 use crate::app::AppState;
+use crate::config::Config;
 use crate::http::tls;
 
 /// Selects rustls's crypto provider for the process (several crates enable
@@ -14,12 +17,18 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Serves the api on `state.config.bind` over TLS until a shutdown signal.
-pub async fn run(state: AppState) -> anyhow::Result<()> {
-    let config = state.config.clone();
+/// The certificate files (given or generated) and the rustls configuration.
+async fn tls_setup(config: &Config) -> anyhow::Result<(tls::TlsFiles, RustlsConfig)> {
     let given = config.tls_cert.as_deref().zip(config.tls_key.as_deref());
     let files = tls::ensure_files(&config.data_dir, given)?;
     let tls_config = tls::load(&files).await?;
+    Ok((files, tls_config))
+}
+
+/// Serves the api on `state.config.bind` over TLS until a shutdown signal.
+pub async fn run(state: AppState) -> anyhow::Result<()> {
+    let config = state.config.clone();
+    let (files, tls_config) = tls_setup(&config).await?;
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     let audit = state.audit.clone();
@@ -44,9 +53,7 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
 /// that run the api in-process.
 pub async fn spawn(state: AppState) -> anyhow::Result<(SocketAddr, axum_server::Handle)> {
     let config = state.config.clone();
-    let given = config.tls_cert.as_deref().zip(config.tls_key.as_deref());
-    let files = tls::ensure_files(&config.data_dir, given)?;
-    let tls_config = tls::load(&files).await?;
+    let (_, tls_config) = tls_setup(&config).await?;
     let handle = axum_server::Handle::new();
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum_server::bind_rustls(config.bind, tls_config).handle(handle.clone());
