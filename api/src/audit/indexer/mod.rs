@@ -145,12 +145,7 @@ impl Indexer {
         logs.sort_by_key(|l| (l.block_number, l.log_index));
         let events: Vec<AuditEvent> = logs.iter().filter_map(decode).collect();
 
-        let mut stored = Vec::with_capacity(events.len());
-        for event in &events {
-            if let Some(row) = store::insert(&mut tx, event).await? {
-                stored.push(row);
-            }
-        }
+        let stored = store::insert_all(&mut tx, &events).await?;
         store::set_position(&mut tx, Position { block: to, hash: Some(to_hash) }).await?;
         tx.commit().await?;
 

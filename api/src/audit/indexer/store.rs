@@ -52,43 +52,72 @@ pub async fn set_position(conn: &mut PgConnection, position: Position) -> Result
     Ok(())
 }
 
-/// Inserts one row; marks it a duplicate when its lifecycle entry id is
-/// already indexed. Returns the row as stored, or `None` when this log was
-/// already there.
-pub async fn insert(conn: &mut PgConnection, event: &AuditEvent) -> Result<Option<AuditEvent>, sqlx::Error> {
-    let lifecycle = event.kind.is_lifecycle();
-    let duplicate = sqlx::query_scalar!(
+/// Inserts a range's rows in one statement, in chain order. A lifecycle row
+/// whose entry id is already indexed, or appears earlier in `events`, is
+/// marked a duplicate. Returns the rows as stored, without those whose log
+/// was already there.
+pub async fn insert_all(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Rows of one statement do not see each other, so repeats within the
+    // range are found here; repeats of earlier ranges by the EXISTS below.
+    let mut seen = std::collections::HashSet::new();
+    let repeated: Vec<bool> = events
+        .iter()
+        .map(|e| e.kind.is_lifecycle() && e.entry_id.is_some_and(|id| !seen.insert(id)))
+        .collect();
+    let bytes = |w: &B256| w.as_slice().to_vec();
+    let optional = |w: &Option<B256>| w.as_ref().map(bytes);
+    let stored = sqlx::query!(
         r#"
         INSERT INTO audit_events
             (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
              record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                $17 AND EXISTS (SELECT 1 FROM audit_events
-                                 WHERE entry_id = $14 AND kind <> 'ACCESS_REQUESTED'))
+        SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
+               record_id, action, resource, role, approved, entry_id, version, content_hash,
+               repeated OR (lifecycle AND EXISTS (SELECT 1 FROM audit_events a
+                                                   WHERE a.entry_id = r.entry_id AND a.kind <> 'ACCESS_REQUESTED'))
+          FROM UNNEST($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], $5::timestamptz[], $6::text[],
+                      $7::bytea[], $8::bytea[], $9::bytea[], $10::int2[], $11::int2[], $12::int2[],
+                      $13::bool[], $14::bytea[], $15::int8[], $16::bytea[], $17::bool[], $18::bool[])
+               WITH ORDINALITY AS r(block_number, block_hash, transaction_hash, log_index, occurred_at, kind,
+                                    actor, subject, record_id, action, resource, role, approved, entry_id,
+                                    version, content_hash, lifecycle, repeated, position)
+         ORDER BY position
         ON CONFLICT ON CONSTRAINT audit_events_log_key DO NOTHING
-        RETURNING duplicate
+        RETURNING transaction_hash, log_index, duplicate
         "#,
-        db_u64(event.block_number),
-        event.block_hash.as_slice(),
-        event.transaction_hash.as_slice(),
-        db_u64(event.log_index),
-        event.timestamp,
-        event.kind.as_str(),
-        event.actor.as_slice(),
-        event.subject.as_ref().map(|w| w.as_slice()),
-        event.record.as_ref().map(|w| w.as_slice()),
-        event.action.map(|a| a as i16),
-        event.resource.map(|r| r as i16),
-        event.role.map(i16::from),
-        event.approved,
-        event.entry_id.as_ref().map(|w| w.as_slice()),
-        event.version.map(db_u64),
-        event.content_hash.as_ref().map(|w| w.as_slice()),
-        lifecycle,
+        &events.iter().map(|e| db_u64(e.block_number)).collect::<Vec<_>>(),
+        &events.iter().map(|e| bytes(&e.block_hash)).collect::<Vec<_>>(),
+        &events.iter().map(|e| bytes(&e.transaction_hash)).collect::<Vec<_>>(),
+        &events.iter().map(|e| db_u64(e.log_index)).collect::<Vec<_>>(),
+        &events.iter().map(|e| e.timestamp).collect::<Vec<_>>(),
+        &events.iter().map(|e| e.kind.as_str().to_owned()).collect::<Vec<_>>(),
+        &events.iter().map(|e| bytes(&e.actor)).collect::<Vec<_>>(),
+        &events.iter().map(|e| optional(&e.subject)).collect::<Vec<_>>() as &[Option<Vec<u8>>],
+        &events.iter().map(|e| optional(&e.record)).collect::<Vec<_>>() as &[Option<Vec<u8>>],
+        &events.iter().map(|e| e.action.map(|a| a as i16)).collect::<Vec<_>>() as &[Option<i16>],
+        &events.iter().map(|e| e.resource.map(|r| r as i16)).collect::<Vec<_>>() as &[Option<i16>],
+        &events.iter().map(|e| e.role.map(i16::from)).collect::<Vec<_>>() as &[Option<i16>],
+        &events.iter().map(|e| e.approved).collect::<Vec<_>>(),
+        &events.iter().map(|e| optional(&e.entry_id)).collect::<Vec<_>>() as &[Option<Vec<u8>>],
+        &events.iter().map(|e| e.version.map(db_u64)).collect::<Vec<_>>() as &[Option<i64>],
+        &events.iter().map(|e| optional(&e.content_hash)).collect::<Vec<_>>() as &[Option<Vec<u8>>],
+        &events.iter().map(|e| e.kind.is_lifecycle()).collect::<Vec<_>>(),
+        &repeated,
     )
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(duplicate.map(|duplicate| AuditEvent { duplicate, ..event.clone() }))
+    let duplicate: std::collections::HashMap<(Vec<u8>, i64), bool> =
+        stored.into_iter().map(|r| ((r.transaction_hash, r.log_index), r.duplicate)).collect();
+    Ok(events
+        .iter()
+        .filter_map(|e| {
+            let key = (bytes(&e.transaction_hash), db_u64(e.log_index));
+            duplicate.get(&key).map(|&duplicate| AuditEvent { duplicate, ..e.clone() })
+        })
+        .collect())
 }
 
 /// Forgets every row after `block` (a reorganisation, or a rebuild).
