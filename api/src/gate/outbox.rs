@@ -4,9 +4,15 @@
 //! died between the commit and the chain) is sent then, and a background
 //! task retries anything a failed send left behind.
 //!
+//! A sender claims its rows for [`CLAIM`] (one short statement) rather than
+//! holding them locked in a transaction while the chain mines them, so a
+//! request waiting for its anchor holds no database connection. A failed send
+//! gives its claim back at once; a sender that dies leaves its claim to run
+//! out, and the rows are then sent by whoever sweeps next.
+//!
 //! Delivery is at least once: a crash after the chain mined an entry but
-//! before the row was marked leaves it to be sent again; the entry id on
-//! chain lets the audit index keep one copy.
+//! before the row was marked (or a send slower than its claim) leaves it to
+//! be sent again; the entry id on chain lets the audit index keep one copy.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +27,10 @@ use super::{AuditReceipt, Gate, GateError, LifecycleEntry, LifecycleKind};
 const CHUNK: i64 = 400;
 /// How often the background task looks for entries a failed send left behind.
 const SWEEP: Duration = Duration::from_secs(2);
+/// How long a sender has to get claimed rows on chain before another sender
+/// may take them: longer than the gate's slowest answer (three mining
+/// timeouts of 30 s, see gate/submit.rs).
+const CLAIM: Duration = Duration::from_secs(120);
 
 /// A lifecycle entry before it has an id: what changed, by whom, to whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,49 +118,51 @@ impl Outbox {
         Self { pool, gate, wake: Arc::new(Notify::new()) }
     }
 
-    /// Sends the given entries now (those not already taken by another
+    /// Sends the given entries now (those not already claimed by another
     /// sender) and returns their receipts in order of the ids given.
     pub async fn deliver(&self, ids: &[B256]) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
-        let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.to_vec()).collect();
-        let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query_as!(
+        let wanted: Vec<Vec<u8>> = ids.iter().map(|id| id.to_vec()).collect();
+        let mut rows = sqlx::query_as!(
             Row,
-            "SELECT id, entry_id, kind, actor, subject, record_id, version, content_hash, role
-             FROM chain_outbox WHERE entry_id = ANY($1) AND sent_at IS NULL
-             ORDER BY id FOR UPDATE SKIP LOCKED",
-            &ids
+            "UPDATE chain_outbox SET claimed_until = now() + make_interval(secs => $2)
+             WHERE entry_id = ANY($1) AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+             RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role",
+            &wanted,
+            CLAIM.as_secs_f64(),
         )
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        let sent = self.send_rows(&mut tx, rows).await;
-        tx.commit().await?;
-        let sent = sent?;
+        rows.sort_by_key(|r| r.id);
+        let sent = self.send_rows(rows).await?;
         if sent.len() < ids.len() {
             self.wake.notify_one();
         }
-        Ok(sent)
+        let mut sent: std::collections::HashMap<B256, AuditReceipt> = sent.into_iter().collect();
+        Ok(ids.iter().filter_map(|id| sent.remove(id).map(|r| (*id, r))).collect())
     }
 
-    /// Sends everything pending, oldest first; returns how many were sent.
+    /// Sends everything pending and unclaimed, oldest first; returns how many
+    /// were sent.
     pub async fn flush(&self) -> Result<usize, OutboxError> {
         let mut total = 0;
         loop {
-            let mut tx = self.pool.begin().await?;
-            let rows = sqlx::query_as!(
+            let mut rows = sqlx::query_as!(
                 Row,
-                "SELECT id, entry_id, kind, actor, subject, record_id, version, content_hash, role
-                 FROM chain_outbox WHERE sent_at IS NULL
-                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                CHUNK
+                "UPDATE chain_outbox SET claimed_until = now() + make_interval(secs => $2)
+                 WHERE id IN (SELECT id FROM chain_outbox
+                               WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                               ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role",
+                CHUNK,
+                CLAIM.as_secs_f64(),
             )
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.pool)
             .await?;
             if rows.is_empty() {
                 return Ok(total);
             }
-            let sent = self.send_rows(&mut tx, rows).await?;
-            tx.commit().await?;
-            total += sent.len();
+            rows.sort_by_key(|r| r.id);
+            total += self.send_rows(rows).await?.len();
         }
     }
 
@@ -182,34 +194,42 @@ impl Outbox {
         Ok(self)
     }
 
-    async fn send_rows(
-        &self,
-        conn: &mut PgConnection,
-        rows: Vec<Row>,
-    ) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
+    /// Sends claimed rows through the gate and marks them sent; on failure
+    /// gives the claim back so the next sweep retries them.
+    async fn send_rows(&self, rows: Vec<Row>) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let entries: Vec<LifecycleEntry> = rows.iter().filter_map(Row::entry).collect();
-        let receipts = self.gate.record(entries.clone()).await?;
-        for (entry, receipt) in entries.iter().zip(&receipts) {
-            sqlx::query!(
-                "UPDATE chain_outbox SET sent_tx = $2, sent_block = $3, sent_log_index = $4, sent_at = now()
-                 WHERE entry_id = $1",
-                entry.entry_id.as_slice(),
-                receipt.transaction_hash.as_slice(),
-                i64::try_from(receipt.block_number).unwrap_or(i64::MAX),
-                i64::try_from(receipt.log_index).unwrap_or(i64::MAX),
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
+        let ids: Vec<Vec<u8>> = entries.iter().map(|e| e.entry_id.to_vec()).collect();
+        let receipts = match self.gate.record(entries.clone()).await {
+            Ok(receipts) => receipts,
+            Err(error) => {
+                sqlx::query!("UPDATE chain_outbox SET claimed_until = NULL WHERE entry_id = ANY($1)", &ids)
+                    .execute(&self.pool)
+                    .await?;
+                return Err(error.into());
+            }
+        };
+        let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        sqlx::query!(
+            "UPDATE chain_outbox o
+                SET sent_tx = r.tx, sent_block = r.block, sent_log_index = r.log_index, sent_at = now(),
+                    claimed_until = NULL
+               FROM UNNEST($1::bytea[], $2::bytea[], $3::int8[], $4::int8[]) AS r(entry_id, tx, block, log_index)
+              WHERE o.entry_id = r.entry_id",
+            &ids,
+            &receipts.iter().map(|r| r.transaction_hash.to_vec()).collect::<Vec<_>>(),
+            &receipts.iter().map(|r| number(r.block_number)).collect::<Vec<_>>(),
+            &receipts.iter().map(|r| number(r.log_index)).collect::<Vec<_>>(),
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(entries.iter().map(|e| e.entry_id).zip(receipts).collect())
     }
 }
 
 struct Row {
-    #[allow(dead_code)]
     id: i64,
     entry_id: Vec<u8>,
     kind: i16,
