@@ -26,6 +26,10 @@ pub struct AppState {
     pub gate: Gate,
     pub outbox: Outbox,
     pub token_keys: TokenKeys,
+    /// Session checks remembered until the database says they changed.
+    pub sessions: Arc<crate::cache::sessions::Sessions>,
+    /// Whom requests are about (identifiers that never change), remembered.
+    pub subjects: Arc<crate::cache::subjects::Subjects>,
     pub web_dir: PathBuf,
     pub config: Arc<Config>,
 }
@@ -72,6 +76,8 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
     let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment));
+    let sessions = Arc::new(crate::cache::sessions::Sessions::default());
+    tokio::spawn(sessions.clone().listen(pool.clone()));
     // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
     tokio::spawn(crate::auth::login::dummy_hash());
     Ok(AppState {
@@ -82,6 +88,8 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
         gate,
         outbox,
         token_keys,
+        sessions,
+        subjects: Arc::default(),
         web_dir: config.web_dir.clone(),
         config: Arc::new(config),
     })

@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn unknown_careledger_variable_is_named() {
-        let err = Config::from_vars(vars(&[("CARELEDGER_GAT", "naive")])).unwrap_err();
+        let err = Config::from_vars(vars(&[("CARELEDGER_GAT", "naive")])).expect_err("refused");
         assert!(err.to_string().starts_with("CARELEDGER_GAT: unknown variable"), "{err}");
     }
 
@@ -192,7 +192,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("TLS_CERT", "/tmp/cert.pem"),
         ] {
-            let err = Config::from_vars(vars(&[(name, value)])).unwrap_err();
+            let err = Config::from_vars(vars(&[(name, value)])).expect_err("refused");
             let shown = err.to_string();
             let expected = if name == "TLS_CERT" { "TLS_KEY: " } else { name };
             assert!(shown.starts_with(expected), "{name}={value}: {shown}");

@@ -86,6 +86,8 @@ impl AuthMutation {
         let session = ctx.data::<Arc<Session>>()?;
         let caller = session.caller()?;
         login::logout(&state.pool, &caller.claims, caller.user_id.0).await.map_err(ApiError::from)?;
+        // Every instance hears of it from the database; this one at once.
+        state.sessions.forget_user(caller.user_id);
         Ok(true)
     }
 }

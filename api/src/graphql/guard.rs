@@ -123,7 +123,9 @@ async fn resolve(
         Target::User { id, field } => (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0),
         Target::Record { id, field } => {
             let record = parse_record_id(id, field)?;
-            let subject = crate::records::repo::subject_of(&state.pool, record)
+            let subject = state
+                .subjects
+                .of_record(&state.pool, record)
                 .await?
                 .map(|s| b256(&s))
                 .unwrap_or(B256::ZERO);
@@ -151,9 +153,10 @@ pub fn uuid_word(id: RecordId) -> [u8; 32] {
 /// (the contract then decides on an unknown subject, and the request is still
 /// recorded).
 async fn user_subject(state: &AppState, id: UserId) -> Result<B256, ApiError> {
-    Ok(crate::users::repo::get(&state.pool, id)
+    Ok(state
+        .subjects
+        .of_user(&state.pool, id)
         .await?
-        .and_then(|u| u.system_id)
         .map(|s| b256(&s))
         .unwrap_or(B256::ZERO))
 }

@@ -112,7 +112,7 @@ async fn handle(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let session = Session::from_header(&state.pool, &state.token_keys, authorization, Some(peer.ip())).await;
+    let session = Session::from_header(&state, authorization, Some(peer.ip())).await;
     execute(&schema, request.into_inner(), Arc::new(session)).await.into()
 }
 
@@ -134,7 +134,7 @@ async fn subscribe(
                 .on_connection_init(move |payload| async move {
                     let header = connection_authorization(&payload);
                     let session =
-                        Session::from_header(&state.pool, &state.token_keys, header.as_deref(), Some(peer.ip())).await;
+                        Session::from_header(&state, header.as_deref(), Some(peer.ip())).await;
                     let mut data = Data::default();
                     data.insert(Arc::new(session));
                     Ok(data)

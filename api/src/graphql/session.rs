@@ -1,6 +1,8 @@
 //! Who is calling, per request: the token's holder (checked against the
-//! database: the account still active, the token not revoked), the client's
-//! address, and the on-chain receipts this request produced.
+//! database: the account still active, the token not revoked; a passed check
+//! is remembered until the database reports a change, see
+//! [`crate::cache::sessions`]), the client's address, and the on-chain
+//! receipts this request produced.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -9,6 +11,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::error::ApiError;
+use crate::app::AppState;
 use crate::auth::keys::TokenKeys;
 use crate::auth::token::{self, Claims};
 use crate::gate::AuditReceipt;
@@ -80,16 +83,11 @@ impl Session {
     /// Builds the session from the `Authorization` header, if any. A token
     /// that is present but invalid, expired, revoked or whose account was
     /// deleted makes every guarded field answer UNAUTHENTICATED.
-    pub async fn from_header(
-        pool: &PgPool,
-        keys: &TokenKeys,
-        authorization: Option<&str>,
-        address: Option<IpAddr>,
-    ) -> Self {
+    pub async fn from_header(state: &AppState, authorization: Option<&str>, address: Option<IpAddr>) -> Self {
         let Some(value) = authorization else { return Self::anonymous(address) };
         let auth = match value.strip_prefix("Bearer ").map(str::trim) {
             None => Err("the Authorization header must be `Bearer <token>`".to_owned()),
-            Some(raw) => caller_for(pool, keys, raw).await.map(Some),
+            Some(raw) => remembered_caller(state, raw).await.map(Some),
         };
         Self::with(auth, address)
     }
@@ -122,6 +120,19 @@ impl Session {
     pub fn take_pending_subject(&self) -> Option<SystemId> {
         self.pending_subject.lock().ok().and_then(|mut s| s.take())
     }
+}
+
+/// The caller, from memory when this token's check passed recently and
+/// nothing about its holder changed since; otherwise checked and remembered.
+async fn remembered_caller(state: &AppState, raw: &str) -> Result<Caller, String> {
+    let now = chrono::Utc::now().timestamp();
+    if let Some(caller) = state.sessions.get(raw, now) {
+        return Ok(caller);
+    }
+    let generation = state.sessions.generation();
+    let caller = caller_for(&state.pool, &state.token_keys, raw).await?;
+    state.sessions.remember(generation, raw, &caller, now);
+    Ok(caller)
 }
 
 async fn caller_for(pool: &PgPool, keys: &TokenKeys, raw: &str) -> Result<Caller, String> {

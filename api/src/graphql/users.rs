@@ -170,6 +170,8 @@ impl UsersMutation {
         let written = users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
             .await
             .map_err(ApiError::from)?;
+        // Every instance hears of it from the database; this one at once.
+        state.sessions.forget_user(id);
         note_events(session, &written.events);
         Ok(true)
     }
@@ -183,6 +185,7 @@ impl UsersMutation {
         let written = users::service::set_role(&state.pool, &state.outbox, word(&caller.system_id), id, role.into())
             .await
             .map_err(ApiError::from)?;
+        state.sessions.forget_user(id);
         note_events(session, &written.events);
         Ok(written.value.into())
     }

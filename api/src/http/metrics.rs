@@ -21,7 +21,7 @@ pub async fn time_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
-    if graphql { &*GRAPHQL_LATENCY } else { &*OTHER_LATENCY }.observe(seconds);
+    if graphql { &GRAPHQL_LATENCY } else { &OTHER_LATENCY }.observe(seconds);
     response
 }
 
@@ -40,6 +40,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(pending) = state.outbox.pending().await {
         scalar(&mut out, "careledger_outbox_pending", "gauge", "Lifecycle entries committed but not yet on chain.", pending as f64);
     }
+    let (sessions, subjects) = (&state.sessions, &state.subjects);
+    let hits = |c: &crate::cache::Counts| c.hits.load(std::sync::atomic::Ordering::Relaxed) as f64;
+    let misses = |c: &crate::cache::Counts| c.misses.load(std::sync::atomic::Ordering::Relaxed) as f64;
+    scalar(&mut out, "careledger_session_cache_hits_total", "counter", "Requests whose token check was remembered.", hits(&sessions.counts));
+    scalar(&mut out, "careledger_session_cache_misses_total", "counter", "Requests whose token was checked against the database.", misses(&sessions.counts));
+    scalar(&mut out, "careledger_session_cache_entries", "gauge", "Token checks remembered.", sessions.entries() as f64);
+    scalar(&mut out, "careledger_session_cache_listening", "gauge", "1 while listening for session changes (else nothing is remembered).", f64::from(u8::from(sessions.is_listening())));
+    scalar(&mut out, "careledger_subject_cache_hits_total", "counter", "Guard subject lookups answered from memory.", hits(&subjects.counts));
+    scalar(&mut out, "careledger_subject_cache_misses_total", "counter", "Guard subject lookups that asked the database.", misses(&subjects.counts));
     let size = state.pool.size() as f64;
     let idle = state.pool.num_idle() as f64;
     scalar(&mut out, "careledger_db_pool_connections", "gauge", "Open database connections.", size);

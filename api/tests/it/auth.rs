@@ -161,3 +161,92 @@ async fn root_exists_after_first_start_and_is_root_on_chain(pool: PgPool) {
     let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
     assert_eq!(contract.roleOf(sid).call().await.expect("role"), Role::Root.contract_code());
 }
+
+/// Waits (up to 10 s) until `done` holds, checking every 20 ms.
+async fn eventually(mut done: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..500 {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+fn session_hits(app: &support::TestApp) -> u64 {
+    app.state.sessions.counts.hits.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_deletes_the_user(pool: PgPool) {
+    let app = support::app(pool.clone()).await;
+    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    let user = app.add_user("dr.remembered", PASSWORD, Role::Doctor).await;
+    let first = app.login("dr.remembered", PASSWORD).await;
+    let second = app.login("dr.remembered", PASSWORD).await;
+    for token in [&first, &first, &second, &second] {
+        assert_eq!(app.run(Some(token), ME, json!({})).await["data"]["me"]["username"], "dr.remembered");
+    }
+    assert_eq!(session_hits(&app), 2, "each token's second request was answered from memory");
+
+    // Another api instance logs the first token out: only the database tells this one.
+    let claims = careledger::auth::token::verify(&app.state.token_keys, &first).expect("claims");
+    sqlx::query("INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, now() + interval '15 minutes')")
+        .bind(claims.jti)
+        .bind(user.id.0)
+        .execute(&pool)
+        .await
+        .expect("revoke");
+    assert!(eventually(async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED").await);
+    assert_eq!(app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"], "dr.remembered");
+
+    // And deletes the account.
+    let mut conn = pool.acquire().await.expect("conn");
+    careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
+    assert!(eventually(async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED").await);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool: PgPool) {
+    let app = support::app(pool.clone()).await;
+    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    let user = app.add_user("dr.offline", PASSWORD, Role::Doctor).await;
+    let token = app.login("dr.offline", PASSWORD).await;
+    for _ in 0..2 {
+        assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.offline");
+    }
+    assert_eq!(session_hits(&app), 1);
+
+    // The listening connection dies; the account is deleted while nobody listens.
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%') t",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("terminate");
+    assert_eq!(killed, 1, "one listening connection");
+    assert!(eventually(async || !app.state.sessions.is_listening()).await, "noticed the lost connection");
+    let mut conn = pool.acquire().await.expect("conn");
+    careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
+    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED", "checked, not remembered");
+
+    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening again");
+    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(session_hits(&app), 1, "nothing answered from memory since");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_users_system_wide_identifier_never_changes_once_set(pool: PgPool) {
+    let app = support::app(pool.clone()).await;
+    let user = app.add_user("dr.fixed", PASSWORD, Role::Doctor).await;
+    let error = sqlx::query("UPDATE users SET system_id = $2 WHERE id = $1")
+        .bind(user.id.0)
+        .bind(careledger::users::SystemId::random().as_bytes().as_slice())
+        .execute(&pool)
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("never changes once set"), "{error}");
+    let stored = careledger::users::repo::get(&pool, user.id).await.expect("get").expect("user");
+    assert_eq!(stored.system_id, user.system_id);
+}

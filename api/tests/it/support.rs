@@ -118,8 +118,7 @@ impl TestApp {
     pub async fn run(&self, token: Option<&str>, query: &str, variables: serde_json::Value) -> serde_json::Value {
         let header = token.map(|t| format!("Bearer {t}"));
         let session = careledger::graphql::session::Session::from_header(
-            &self.state.pool,
-            &self.state.token_keys,
+            &self.state,
             header.as_deref(),
             Some("127.0.0.1".parse().expect("ip")),
         )

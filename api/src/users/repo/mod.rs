@@ -16,7 +16,7 @@ pub use delete::soft_delete;
 pub use many::get_many;
 pub use read::{get, get_by_system_id, get_by_username};
 pub use search::search;
-pub use system_id::assign_system_id;
+pub use system_id::{assign_system_id, system_id_of};
 pub use update::{set_role, update};
 
 /// An optional free-text field as stored: trimmed, and blank means absent.

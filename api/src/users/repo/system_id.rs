@@ -1,4 +1,4 @@
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 
 use crate::db::{corrupt, Entity, StoreError};
 use crate::users::{SystemId, UserId};
@@ -37,4 +37,15 @@ pub async fn assign_system_id(conn: &mut PgConnection, id: UserId) -> Result<Sys
     };
     let bytes = stored.ok_or(StoreError::NotFound(Entity::User))?;
     SystemId::from_slice(&bytes).map_err(|_| corrupt("users.system_id"))
+}
+
+/// The user's system-wide identifier, deleted or not; `None` for an unknown
+/// user or one that has none yet.
+#[tracing::instrument(skip(db))]
+pub async fn system_id_of(db: impl PgExecutor<'_>, id: UserId) -> Result<Option<SystemId>, StoreError> {
+    let stored = sqlx::query_scalar!("SELECT system_id FROM users WHERE id = $1", id.0)
+        .fetch_optional(db)
+        .await?
+        .flatten();
+    stored.map(|bytes| SystemId::from_slice(&bytes).map_err(|_| corrupt("users.system_id"))).transpose()
 }

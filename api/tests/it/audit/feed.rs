@@ -18,7 +18,7 @@ const FEED: &str = "subscription($f: AuditFilter) { auditEvents(filter: $f) {
 
 async fn subscribe(app: &TestApp, token: &str, filter: Value) -> impl Stream<Item = async_graphql::Response> {
     let header = format!("Bearer {token}");
-    let session = Session::from_header(&app.state.pool, &app.state.token_keys, Some(&header), None).await;
+    let session = Session::from_header(&app.state, Some(&header), None).await;
     let request = async_graphql::Request::new(FEED)
         .variables(async_graphql::Variables::from_json(json!({ "f": filter })))
         .data(Arc::new(session));
