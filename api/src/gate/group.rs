@@ -114,6 +114,10 @@ impl GroupGate {
         &self.counters.batch
     }
 
+    pub fn confirm_seconds(&self) -> &crate::metrics::Histogram {
+        &self.submitter.confirm_seconds
+    }
+
     pub fn stats(&self) -> GateStats {
         GateStats {
             transactions: self.submitter.transactions.load(Ordering::Relaxed),

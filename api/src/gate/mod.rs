@@ -121,6 +121,14 @@ impl Gate {
         }
     }
 
+    /// Seconds from sending a transaction to holding its receipt (group commit only).
+    pub fn confirm_seconds(&self) -> Option<&crate::metrics::Histogram> {
+        match &*self.inner {
+            Inner::Group(g) => Some(g.confirm_seconds()),
+            Inner::Naive(_) => None,
+        }
+    }
+
     /// Counters for metrics and tests: (transactions sent, requests decided).
     pub fn stats(&self) -> GateStats {
         match &*self.inner {

@@ -33,6 +33,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Some(batches) = state.gate.batch_sizes() {
         batches.render(&mut out, "careledger_gate_batch_size", "Access requests and lifecycle entries per transaction.", "");
     }
+    if let Some(confirm) = state.gate.confirm_seconds() {
+        confirm.render(&mut out, "careledger_gate_confirm_seconds", "From sending a transaction to holding its receipt.", "");
+    }
     scalar(&mut out, "careledger_gate_transactions_total", "counter", "Transactions the gate sent.", stats.transactions as f64);
     scalar(&mut out, "careledger_gate_transactions_in_flight", "gauge", "Transactions sent and not yet mined.", stats.in_flight as f64);
     scalar(&mut out, "careledger_gate_requests_total", "counter", "Access requests decided on chain.", stats.requests as f64);

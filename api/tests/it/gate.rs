@@ -181,3 +181,30 @@ async fn a_group_gate_recovers_when_another_sender_used_its_key(pool: PgPool) {
     assert!(verdict.approved);
     assert_eq!(group.stats().transactions, 2, "the refused attempt is not counted as sent");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_verdict_waits_for_its_block_and_arrives_when_it_is_mined(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let gate = s.gate(GateMode::Group).await;
+    let (doctor, patient) = (id(1), id(2));
+    register(&gate, &[(doctor, DOCTOR), (patient, PATIENT)]).await;
+    let provider = s.chain.provider();
+    let _: () = provider.raw_request("evm_setAutomine".into(), (false,)).await.expect("automine off");
+
+    let call = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.authorize(read(doctor, patient, 1)).await })
+    };
+    // Sent but not mined: no answer yet, however long it waits.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!call.is_finished(), "no verdict before its block");
+    assert_eq!(gate.stats().in_flight, 1, "the transaction waits in the node's pool");
+
+    let block_before = provider.get_block_number().await.expect("block");
+    let _: String = provider.raw_request("evm_mine".into(), ()).await.expect("mine");
+    let verdict = call.await.expect("task").expect("verdict");
+    assert!(verdict.approved);
+    assert_eq!(verdict.receipt.block_number, block_before + 1, "answered from the mined block");
+    let confirmed = gate.confirm_seconds().expect("group gate").count();
+    assert_eq!(confirmed, gate.stats().transactions, "every transaction's confirmation timed");
+}
