@@ -43,6 +43,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(pending) = state.outbox.pending().await {
         scalar(&mut out, "careledger_outbox_pending", "gauge", "Lifecycle entries committed but not yet on chain.", pending as f64);
     }
+    let index = state.audit.status();
+    let (indexed, head) = (index.last_indexed(), index.head());
+    scalar(&mut out, "careledger_audit_index_block", "gauge", "Last block the audit index holds completely.", indexed as f64);
+    scalar(&mut out, "careledger_audit_index_head_block", "gauge", "Chain head seen at the indexer's last poll.", head as f64);
+    scalar(&mut out, "careledger_audit_index_lag_blocks", "gauge", "Blocks the audit index is behind the chain head.", head.saturating_sub(indexed) as f64);
     let (sessions, subjects) = (&state.sessions, &state.subjects);
     let hits = |c: &crate::cache::Counts| c.hits.load(std::sync::atomic::Ordering::Relaxed) as f64;
     let misses = |c: &crate::cache::Counts| c.misses.load(std::sync::atomic::Ordering::Relaxed) as f64;

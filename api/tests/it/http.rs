@@ -1,5 +1,7 @@
 //! The HTTP edge without a socket: `/healthz` and `/metrics`.
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
@@ -47,4 +49,13 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     assert!(body.contains("careledger_outbox_pending 0\n"), "{body}");
     assert!(body.contains("# TYPE careledger_gate_batch_size histogram"), "{body}");
     assert!(body.contains("careledger_db_pool_max 16\n"), "{body}");
+    let transactions = app.state.gate.stats().transactions;
+    assert!(body.contains(&format!("careledger_gate_confirm_seconds_count {transactions}\n")), "{body}");
+    let head = app.state.audit.status().head();
+    assert!(body.contains(&format!("careledger_audit_index_head_block {head}\n")), "{body}");
+    assert!(body.contains("# TYPE careledger_audit_index_lag_blocks gauge"), "{body}");
+    let sessions = &app.state.sessions.counts;
+    let (hits, misses) = (sessions.hits.load(Relaxed), sessions.misses.load(Relaxed));
+    assert_eq!(hits + misses, 3, "one session check per request");
+    assert!(body.contains(&format!("careledger_session_cache_hits_total {hits}\n")), "{body}");
 }
