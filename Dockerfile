@@ -23,7 +23,7 @@ RUN mkdir -p api/src api/tests/it api/password/src bench/src web/src \
  && touch api/password/src/lib.rs bench/src/lib.rs && echo 'fn main() {}' > bench/src/main.rs \
  && echo 'fn main() {}' > web/src/main.rs \
  && cargo build --release -p careledger \
- && cargo build --release -p careledger-web --target wasm32-unknown-unknown \
+ && cargo build --profile wasm-release -p careledger-web --target wasm32-unknown-unknown \
  && rm -rf api/src api/password/src bench/src web/src
 # The sources.
 COPY . .
