@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 source contracts/tools/foundry-env.sh
 
 DURATION="${BENCH_DURATION:-30s}"
+# The memory run: reads at an offered 1,000/s on Anvil while the api's resident
+# memory is sampled every 10 s. BENCH_SOAK=0 skips it.
+SOAK="${BENCH_SOAK:-10m}"
 OUT=target/bench
 mkdir -p "$OUT"
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -54,7 +57,7 @@ bench() { # $1 = chain, $2 = name, rest = careledger-bench arguments
   echo "== $chain: $name"
   target/release/careledger-bench --url https://127.0.0.1:9443 --chain-rpc http://127.0.0.1:9545 --insecure \
     --naive-bind 127.0.0.1:9444 --api-binary target/release/careledger \
-    --duration "$DURATION" --json "$OUT/$chain-$name.json" "$@"
+    --duration "${RUN_DURATION:-$DURATION}" --json "$OUT/$chain-$name.json" "$@"
 }
 
 for chain in ${BENCH_CHAINS:-anvil ganache}; do
@@ -66,6 +69,15 @@ for chain in ${BENCH_CHAINS:-anvil ganache}; do
   bench "$chain" denied --scenario denied --concurrency 64
   bench "$chain" login --scenario login --concurrency 8
   bench "$chain" read-open-1000 --scenario read --rate 1000 --concurrency 256
+  if [[ "$chain" == anvil && "$SOAK" != 0 ]]; then
+    api_pid="${pids[-1]}"
+    ( echo "seconds,rss_kib"; start=$SECONDS
+      while kill -0 "$api_pid" 2>/dev/null; do echo "$((SECONDS - start)),$(ps -o rss= -p "$api_pid" | tr -d ' ')"; sleep 10; done
+    ) > "$OUT/$chain-soak-rss.csv" &
+    sampler=$!
+    RUN_DURATION="$SOAK" bench "$chain" soak --scenario read --rate 1000 --concurrency 256
+    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+  fi
   grep -E '^careledger_db_pool|^careledger_gate_transactions_total' <(curl -sk https://127.0.0.1:9443/metrics) || true
   ps -o rss= -p "${pids[-1]}" | awk '{printf "api resident memory: %.0f MB\n", $1/1024}' | tee "$OUT/$chain-rss.txt"
   stop_all

@@ -1,6 +1,12 @@
 //! One transaction per request, each awaited through the provider's usual
 //! fillers (nonce, gas estimate, fees) and receipt polling: the common design,
 //! kept so benchmarks can compare group commit against it on the same chain.
+//!
+//! Sends are taken one at a time (fill, sign, hand to the node), so
+//! concurrent requests never read the same pending nonce; the waits for
+//! receipts overlap. Without this, concurrent requests sign with the same
+//! nonce, and a node that queues a transaction behind a nonce gap (Ganache)
+//! leaves its request waiting for ever.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +25,7 @@ pub struct NaiveGate {
     transactions: AtomicU64,
     requests: AtomicU64,
     entries: AtomicU64,
+    sending: tokio::sync::Mutex<()>,
 }
 
 impl NaiveGate {
@@ -29,16 +36,18 @@ impl NaiveGate {
             transactions: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             entries: AtomicU64::new(0),
+            sending: tokio::sync::Mutex::new(()),
         }
     }
 
     pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
         let id = super::random_id();
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
-        let receipt = contract
-            .authorize(vec![request.to_abi(id)])
-            .send()
-            .await
+        let pending = {
+            let _one_at_a_time = self.sending.lock().await;
+            contract.authorize(vec![request.to_abi(id)]).send().await
+        };
+        let receipt = pending
             .map_err(|e| GateError::Unavailable(e.to_string()))?
             .get_receipt()
             .await
@@ -52,10 +61,11 @@ impl NaiveGate {
 
     pub async fn record(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<AuditReceipt>, GateError> {
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
-        let receipt = contract
-            .recordLifecycle(entries.iter().map(|e| e.to_abi()).collect())
-            .send()
-            .await
+        let pending = {
+            let _one_at_a_time = self.sending.lock().await;
+            contract.recordLifecycle(entries.iter().map(|e| e.to_abi()).collect()).send().await
+        };
+        let receipt = pending
             .map_err(|e| GateError::Unavailable(e.to_string()))?
             .get_receipt()
             .await
