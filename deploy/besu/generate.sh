@@ -25,6 +25,8 @@ umask 022
 list=$(printf '"%s",' "${addresses[@]}"); list="[${list%,}]"
 # QBFT extraData: RLP([32-byte vanity, validators, votes, round, seals]).
 extra=$("$CAST" to-rlp "[\"0x$(printf '0%.0s' $(seq 1 64))\", $list, [], \"0x\", []]")
+# mixHash below is not a secret: it is the fixed value QBFT requires, the ASCII of
+# "ctical byzantine fault tolerance" (Besu's documented QBFT genesis constant).
 cat > config/genesis.json <<JSON
 {
   "config": {
