@@ -17,7 +17,7 @@ use alloy::primitives::B256;
 use crate::auth::password::PasswordError;
 use crate::db::StoreError;
 use crate::gate::outbox::{Outbox, OutboxError};
-use crate::gate::AuditReceipt;
+use crate::gate::{AuditReceipt, LifecycleEntry};
 use crate::records::RecordId;
 use crate::users::SystemId;
 
@@ -82,16 +82,16 @@ pub fn record_word(id: RecordId) -> B256 {
 /// Delivers committed outbox entries now; returns the receipts of those
 /// delivered. A failure is logged and left to the outbox sweep: the change
 /// is committed and stands.
-pub async fn deliver(outbox: &Outbox, entries: &[(B256, &'static str)]) -> Vec<LifecycleReceipt> {
+pub async fn deliver(outbox: &Outbox, entries: &[(LifecycleEntry, &'static str)]) -> Vec<LifecycleReceipt> {
     if entries.is_empty() {
         return Vec::new();
     }
-    let ids: Vec<B256> = entries.iter().map(|(id, _)| *id).collect();
-    match outbox.deliver(&ids).await {
+    let claimed: Vec<LifecycleEntry> = entries.iter().map(|(entry, _)| *entry).collect();
+    match outbox.deliver(&claimed).await {
         Ok(sent) => sent
             .into_iter()
             .filter_map(|(id, receipt)| {
-                entries.iter().find(|(e, _)| *e == id).map(|(_, event)| LifecycleReceipt { event, receipt })
+                entries.iter().find(|(e, _)| e.entry_id == id).map(|(_, event)| LifecycleReceipt { event, receipt })
             })
             .collect(),
         Err(error) => {

@@ -4,11 +4,18 @@
 //! died between the commit and the chain) is sent then, and a background
 //! task retries anything a failed send left behind.
 //!
-//! A sender claims its rows for [`CLAIM`] (one short statement) rather than
-//! holding them locked in a transaction while the chain mines them, so a
-//! request waiting for its anchor holds no database connection. A failed send
-//! gives its claim back at once; a sender that dies leaves its claim to run
-//! out, and the rows are then sent by whoever sweeps next.
+//! The row is written already claimed by its writer for [`CLAIM`]: the
+//! writer sends it right after the commit, and no other sender takes it in
+//! the meantime. Nothing is held locked while the chain mines it, so a request
+//! waiting for its anchor holds no database connection. A failed send gives
+//! its claim back at once; a sender that dies leaves its claims to run out,
+//! and the rows are then sent by whoever sweeps next (within [`CLAIM`] plus
+//! [`SWEEP`]).
+//!
+//! Rows are marked sent together: requests answered by the same chain
+//! transaction reach the marker at about the same time, and one statement
+//! marks all that are waiting (as the gate groups requests into one
+//! transaction).
 //!
 //! Delivery is at least once: a crash after the chain mined an entry but
 //! before the row was marked (or a send slower than its claim) leaves it to
@@ -19,7 +26,7 @@ use std::time::Duration;
 
 use alloy::primitives::B256;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::{AuditReceipt, Gate, GateError, LifecycleEntry, LifecycleKind};
 
@@ -73,15 +80,25 @@ impl Change {
     }
 }
 
-/// Writes the change into the outbox inside the caller's transaction and
-/// returns its entry id.
-pub async fn enqueue(conn: &mut PgConnection, change: Change) -> Result<B256, OutboxError> {
+/// Writes the change into the outbox inside the caller's transaction,
+/// claimed by the caller, and returns the entry to hand to
+/// [`Outbox::deliver`] once the transaction has committed.
+pub async fn enqueue(conn: &mut PgConnection, change: Change) -> Result<LifecycleEntry, OutboxError> {
     change.check()?;
-    let entry_id = super::random_id();
+    let entry = LifecycleEntry {
+        entry_id: super::random_id(),
+        kind: change.kind,
+        actor: change.actor,
+        subject: change.subject,
+        record: change.record,
+        version: change.version,
+        content_hash: change.content_hash,
+        role: change.role,
+    };
     sqlx::query!(
-        "INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, version, content_hash, role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        entry_id.as_slice(),
+        "INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, version, content_hash, role, claimed_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))",
+        entry.entry_id.as_slice(),
         change.kind as i16,
         change.actor.as_slice(),
         change.subject.as_slice(),
@@ -89,10 +106,11 @@ pub async fn enqueue(conn: &mut PgConnection, change: Change) -> Result<B256, Ou
         i64::try_from(change.version).unwrap_or(i64::MAX),
         change.content_hash.as_slice(),
         i16::from(change.role),
+        CLAIM.as_secs_f64(),
     )
     .execute(conn)
     .await?;
-    Ok(entry_id)
+    Ok(entry)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +121,12 @@ pub enum OutboxError {
     Database(#[from] sqlx::Error),
     #[error("a lifecycle entry must name its {0}")]
     Invalid(&'static str),
+    /// Marking the rows sent failed (the entries are on chain; their claims
+    /// run out and they are sent again, kept once by the audit index).
+    #[error("outbox database error while marking entries sent: {0}")]
+    Marking(Arc<sqlx::Error>),
+    #[error("the outbox has stopped")]
+    Closed,
 }
 
 /// Sends outbox entries and marks them sent.
@@ -111,34 +135,29 @@ pub struct Outbox {
     pool: PgPool,
     gate: Gate,
     wake: Arc<Notify>,
+    marker: mpsc::UnboundedSender<Mark>,
+}
+
+/// Receipts to store on their rows, and who waits for it.
+#[derive(Debug)]
+struct Mark {
+    sent: Vec<(B256, AuditReceipt)>,
+    done: oneshot::Sender<Result<(), Arc<sqlx::Error>>>,
 }
 
 impl Outbox {
+    /// Needs a Tokio runtime: the marker runs as a task until the last clone
+    /// is dropped.
     pub fn new(pool: PgPool, gate: Gate) -> Self {
-        Self { pool, gate, wake: Arc::new(Notify::new()) }
+        let (marker, marks) = mpsc::unbounded_channel();
+        tokio::spawn(mark_sent(pool.clone(), marks));
+        Self { pool, gate, wake: Arc::new(Notify::new()), marker }
     }
 
-    /// Sends the given entries now (those not already claimed by another
-    /// sender) and returns their receipts in order of the ids given.
-    pub async fn deliver(&self, ids: &[B256]) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
-        let wanted: Vec<Vec<u8>> = ids.iter().map(|id| id.to_vec()).collect();
-        let mut rows = sqlx::query_as!(
-            Row,
-            "UPDATE chain_outbox SET claimed_until = now() + make_interval(secs => $2)
-             WHERE entry_id = ANY($1) AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-             RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role",
-            &wanted,
-            CLAIM.as_secs_f64(),
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.sort_by_key(|r| r.id);
-        let sent = self.send_rows(rows).await?;
-        if sent.len() < ids.len() {
-            self.wake.notify_one();
-        }
-        let mut sent: std::collections::HashMap<B256, AuditReceipt> = sent.into_iter().collect();
-        Ok(ids.iter().filter_map(|id| sent.remove(id).map(|r| (*id, r))).collect())
+    /// Sends entries its caller enqueued (and so claimed) in a transaction
+    /// that has committed; returns their receipts in the order given.
+    pub async fn deliver(&self, entries: &[LifecycleEntry]) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
+        self.send(entries.to_vec()).await
     }
 
     /// Sends everything pending and unclaimed, oldest first; returns how many
@@ -146,7 +165,7 @@ impl Outbox {
     pub async fn flush(&self) -> Result<usize, OutboxError> {
         let mut total = 0;
         loop {
-            let mut rows = sqlx::query_as!(
+            let rows = sqlx::query_as!(
                 Row,
                 "UPDATE chain_outbox SET claimed_until = now() + make_interval(secs => $2)
                  WHERE id IN (SELECT id FROM chain_outbox
@@ -161,8 +180,7 @@ impl Outbox {
             if rows.is_empty() {
                 return Ok(total);
             }
-            rows.sort_by_key(|r| r.id);
-            total += self.send_rows(rows).await?.len();
+            total += self.send(entries_in_order(rows)).await?.len();
         }
     }
 
@@ -194,39 +212,66 @@ impl Outbox {
         Ok(self)
     }
 
-    /// Sends claimed rows through the gate and marks them sent; on failure
-    /// gives the claim back so the next sweep retries them.
-    async fn send_rows(&self, rows: Vec<Row>) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
-        if rows.is_empty() {
+    /// Sends claimed entries through the gate and marks them sent; on failure
+    /// gives the claims back and wakes the sweep to retry them.
+    async fn send(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
+        if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let entries: Vec<LifecycleEntry> = rows.iter().filter_map(Row::entry).collect();
-        let ids: Vec<Vec<u8>> = entries.iter().map(|e| e.entry_id.to_vec()).collect();
-        let receipts = match self.gate.record(entries.clone()).await {
+        let ids: Vec<B256> = entries.iter().map(|e| e.entry_id).collect();
+        let receipts = match self.gate.record(entries).await {
             Ok(receipts) => receipts,
             Err(error) => {
+                let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.to_vec()).collect();
                 sqlx::query!("UPDATE chain_outbox SET claimed_until = NULL WHERE entry_id = ANY($1)", &ids)
                     .execute(&self.pool)
                     .await?;
+                self.wake.notify_one();
                 return Err(error.into());
             }
         };
+        let sent: Vec<(B256, AuditReceipt)> = ids.into_iter().zip(receipts).collect();
+        let (done, marked) = oneshot::channel();
+        self.marker.send(Mark { sent: sent.clone(), done }).map_err(|_| OutboxError::Closed)?;
+        marked.await.map_err(|_| OutboxError::Closed)?.map_err(OutboxError::Marking)?;
+        Ok(sent)
+    }
+}
+
+/// The marker: takes every mark waiting and stores them in one statement.
+async fn mark_sent(pool: PgPool, mut marks: mpsc::UnboundedReceiver<Mark>) {
+    while let Some(first) = marks.recv().await {
+        let mut batch = vec![first];
+        while let Ok(mark) = marks.try_recv() {
+            batch.push(mark);
+        }
+        let sent = batch.iter().flat_map(|m| m.sent.iter());
         let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        sqlx::query!(
+        let result = sqlx::query!(
             "UPDATE chain_outbox o
                 SET sent_tx = r.tx, sent_block = r.block, sent_log_index = r.log_index, sent_at = now(),
                     claimed_until = NULL
                FROM UNNEST($1::bytea[], $2::bytea[], $3::int8[], $4::int8[]) AS r(entry_id, tx, block, log_index)
               WHERE o.entry_id = r.entry_id",
-            &ids,
-            &receipts.iter().map(|r| r.transaction_hash.to_vec()).collect::<Vec<_>>(),
-            &receipts.iter().map(|r| number(r.block_number)).collect::<Vec<_>>(),
-            &receipts.iter().map(|r| number(r.log_index)).collect::<Vec<_>>(),
+            &sent.clone().map(|(id, _)| id.to_vec()).collect::<Vec<_>>(),
+            &sent.clone().map(|(_, r)| r.transaction_hash.to_vec()).collect::<Vec<_>>(),
+            &sent.clone().map(|(_, r)| number(r.block_number)).collect::<Vec<_>>(),
+            &sent.map(|(_, r)| number(r.log_index)).collect::<Vec<_>>(),
         )
-        .execute(&self.pool)
-        .await?;
-        Ok(entries.iter().map(|e| e.entry_id).zip(receipts).collect())
+        .execute(&pool)
+        .await
+        .map(|_| ())
+        .map_err(Arc::new);
+        for mark in batch {
+            let _ = mark.done.send(result.clone());
+        }
     }
+}
+
+/// Claimed rows as entries, oldest first.
+fn entries_in_order(mut rows: Vec<Row>) -> Vec<LifecycleEntry> {
+    rows.sort_by_key(|r| r.id);
+    rows.iter().filter_map(Row::entry).collect()
 }
 
 struct Row {

@@ -1,6 +1,7 @@
 //! The gate on a real Anvil: group commit gives every concurrent caller its
 //! own verdict from its own event, in fewer transactions than requests; the
-//! outbox sends what a dead process left pending.
+//! outbox sends what a dead process left pending, leaves a writer's claimed
+//! row to its writer, and marks concurrent deliveries with their own receipts.
 
 use std::collections::HashSet;
 
@@ -120,24 +121,15 @@ async fn the_naive_gate_sends_one_transaction_per_request(pool: PgPool) {
 async fn the_outbox_sends_what_a_dead_process_left_pending(pool: PgPool) {
     let s = support::stack(&pool).await;
     // A "previous run" committed a change and its outbox row, then died
-    // before sending it.
+    // before sending it; its claim on the row has run out.
     let subject = id(42);
     let mut tx = pool.begin().await.expect("begin");
-    let entry = outbox::enqueue(
-        &mut tx,
-        Change {
-            kind: LifecycleKind::UserAdded,
-            actor: SYSTEM_ACTOR,
-            subject,
-            record: B256::ZERO,
-            version: 0,
-            content_hash: B256::ZERO,
-            role: PATIENT,
-        },
-    )
-    .await
-    .expect("enqueue");
+    let entry = outbox::enqueue(&mut tx, user_added(subject)).await.expect("enqueue").entry_id;
     tx.commit().await.expect("commit");
+    sqlx::query("UPDATE chain_outbox SET claimed_until = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .expect("claim ran out");
 
     // The next start sends it.
     let gate = s.gate(GateMode::Group).await;
@@ -161,6 +153,92 @@ async fn the_outbox_sends_what_a_dead_process_left_pending(pool: PgPool) {
             .expect("row");
     assert_eq!(sent.0.as_deref(), Some(logs[0].transaction_hash.expect("tx").as_slice()));
     assert_eq!(sent.1, logs[0].block_number.map(|b| b as i64));
+}
+
+fn user_added(subject: B256) -> Change {
+    Change {
+        kind: LifecycleKind::UserAdded,
+        actor: SYSTEM_ACTOR,
+        subject,
+        record: B256::ZERO,
+        version: 0,
+        content_hash: B256::ZERO,
+        role: PATIENT,
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sweep_leaves_a_writers_claimed_row_to_its_writer(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let outbox = Outbox::new(pool.clone(), s.gate(GateMode::Group).await);
+    let mut tx = pool.begin().await.expect("begin");
+    let entry = outbox::enqueue(&mut tx, user_added(id(42))).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    // Committed and claimed by its writer: a sweep now does not send it.
+    assert_eq!(outbox.flush().await.expect("sweep"), 0);
+    assert_eq!(outbox.pending().await.expect("pending"), 1);
+    // Its writer does, once.
+    let sent = outbox.deliver(&[entry]).await.expect("deliver");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, entry.entry_id);
+    assert_eq!(outbox.pending().await.expect("pending"), 0);
+    assert_eq!(outbox.flush().await.expect("sweep"), 0);
+    let filter = Filter::new()
+        .address(s.deployment.address)
+        .event_signature(CareLedgerAccess::UserAdded::SIGNATURE_HASH)
+        .from_block(0);
+    assert_eq!(s.chain.provider().get_logs(&filter).await.expect("logs").len(), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_deliveries_are_each_marked_with_their_own_receipt(pool: PgPool) {
+    let s = support::stack(&pool).await;
+    let outbox = Outbox::new(pool.clone(), s.gate(GateMode::Group).await);
+    let mut writers = tokio::task::JoinSet::new();
+    for n in 0..60u64 {
+        let (pool, outbox) = (pool.clone(), outbox.clone());
+        writers.spawn(async move {
+            let mut tx = pool.begin().await.expect("begin");
+            let entry = outbox::enqueue(&mut tx, user_added(id(100 + n))).await.expect("enqueue");
+            tx.commit().await.expect("commit");
+            let sent = outbox.deliver(&[entry]).await.expect("deliver");
+            assert_eq!(sent.len(), 1);
+            assert_eq!(sent[0].0, entry.entry_id);
+            (entry.entry_id, sent[0].1)
+        });
+    }
+    let mut receipts = Vec::new();
+    while let Some(done) = writers.join_next().await {
+        receipts.push(done.expect("writer"));
+    }
+    assert_eq!(outbox.pending().await.expect("pending"), 0);
+    let transactions: HashSet<B256> = receipts.iter().map(|(_, r)| r.transaction_hash).collect();
+    assert!(transactions.len() < 60, "grouped into fewer transactions: {}", transactions.len());
+    for (entry, receipt) in receipts {
+        let row: (Vec<u8>, i64, i64) =
+            sqlx::query_as("SELECT sent_tx, sent_block, sent_log_index FROM chain_outbox WHERE entry_id = $1")
+                .bind(entry.as_slice())
+                .fetch_one(&pool)
+                .await
+                .expect("row");
+        assert_eq!(row.0, receipt.transaction_hash.to_vec());
+        assert_eq!(row.1, receipt.block_number as i64);
+        assert_eq!(row.2, receipt.log_index as i64);
+        let logs = s.chain.provider().get_transaction_receipt(receipt.transaction_hash).await.expect("receipt");
+        let log = logs
+            .expect("mined")
+            .inner
+            .logs()
+            .iter()
+            .find(|l| l.log_index == Some(receipt.log_index))
+            .expect("log at its index")
+            .log_decode::<CareLedgerAccess::UserAdded>()
+            .expect("a UserAdded event")
+            .inner
+            .data;
+        assert_eq!(log.entryId, entry);
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -16,5 +16,5 @@ pub use delete::delete;
 pub use read::{for_patient, get};
 pub use subject::subject_of;
 pub use temporal::{as_of, history, version};
-pub use update::update;
+pub use update::{update, update_in};
 pub use verify::{verify, VersionCheck};

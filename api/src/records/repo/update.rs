@@ -1,4 +1,4 @@
-use sqlx::{Acquire, PgConnection};
+use sqlx::{Acquire, PgConnection, Postgres, Transaction};
 
 use super::row::RecordRow;
 use crate::db::{corrupt, Conflict, Entity, StoreError};
@@ -19,7 +19,6 @@ use crate::users::UserId;
 ///
 /// Runs in its own transaction (a savepoint if `conn` is already in one),
 /// holding the record's row lock from the version check to the write.
-#[tracing::instrument(skip(conn, changes), fields(record_id = %id))]
 pub async fn update(
     conn: &mut PgConnection,
     id: RecordId,
@@ -28,6 +27,23 @@ pub async fn update(
     author: UserId,
 ) -> Result<UpdateOutcome, StoreError> {
     let mut tx = conn.begin().await?;
+    let outcome = update_in(&mut tx, id, expected_version, changes, author).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// [`update`] inside the caller's transaction, without a savepoint of its
+/// own (two round trips fewer): the record's row stays locked until the
+/// caller commits or rolls back, and an error leaves the transaction to be
+/// rolled back.
+#[tracing::instrument(skip(tx, changes), fields(record_id = %id))]
+pub async fn update_in(
+    tx: &mut Transaction<'_, Postgres>,
+    id: RecordId,
+    expected_version: i32,
+    changes: &RecordChanges,
+    author: UserId,
+) -> Result<UpdateOutcome, StoreError> {
     let current = sqlx::query!(
         r#"
         SELECT id, patient_id, record_type AS "record_type: RecordType", title, content,
@@ -39,7 +55,7 @@ pub async fn update(
         "#,
         id.0,
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(StoreError::NotFound(Entity::Record))?;
 
@@ -94,9 +110,8 @@ pub async fn update(
         author.0,
         hash.as_bytes().as_slice(),
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    tx.commit().await?;
 
     match updated {
         Some(row) => Ok(UpdateOutcome::Updated(HealthRecord::try_from(row)?)),

@@ -17,7 +17,7 @@ use sqlx::PgConnection;
 
 use crate::db::InvalidInput;
 use crate::gate::outbox::{self, Change};
-use crate::gate::LifecycleKind;
+use crate::gate::{LifecycleEntry, LifecycleKind};
 use crate::lifecycle::{record_word, word, ServiceError};
 use crate::records::RecordId;
 use crate::users::UserId;
@@ -40,7 +40,7 @@ async fn enqueue_record_event(
     record: RecordId,
     version: i32,
     content_hash: B256,
-) -> Result<B256, ServiceError> {
+) -> Result<LifecycleEntry, ServiceError> {
     let subject = patient_word(conn, patient).await?;
     let change = Change {
         kind,

@@ -23,7 +23,7 @@ pub async fn update(
     changes: &RecordChanges,
 ) -> Result<Written<HealthRecord>, ServiceError> {
     let mut tx = pool.begin().await?;
-    let outcome = repo::update(&mut tx, id, expected_version, changes, author).await?;
+    let outcome = repo::update_in(&mut tx, id, expected_version, changes, author).await?;
     let record = match outcome {
         UpdateOutcome::Unchanged(record) => {
             tx.rollback().await?;

@@ -19,7 +19,7 @@ use alloy::primitives::B256;
 use sqlx::PgConnection;
 
 use crate::gate::outbox::{self, Change};
-use crate::gate::LifecycleKind;
+use crate::gate::{LifecycleEntry, LifecycleKind};
 use crate::lifecycle::{word, ServiceError};
 use crate::users::{Role, User};
 
@@ -31,7 +31,7 @@ async fn enqueue_user_event(
     actor: B256,
     user: &User,
     role: Option<Role>,
-) -> Result<B256, ServiceError> {
+) -> Result<LifecycleEntry, ServiceError> {
     let subject = user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
     let change = Change::user(kind, actor, subject, role.map_or(0, Role::contract_code));
     Ok(outbox::enqueue(conn, change).await?)

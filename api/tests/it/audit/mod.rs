@@ -14,7 +14,7 @@ use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};
 use careledger::audit::AuditEvent;
 use careledger::gate::outbox::{self, Change};
-use careledger::gate::LifecycleKind;
+use careledger::gate::{LifecycleEntry, LifecycleKind};
 use careledger::records::{HealthRecord, NewRecord, RecordContent, RecordTitle, RecordType};
 use careledger::users::User;
 
@@ -76,7 +76,7 @@ pub async fn update_record(app: &TestApp, record: &HealthRecord, patient: &User,
     updated
 }
 
-async fn anchor(tx: &mut sqlx::PgConnection, record: &HealthRecord, patient: &User, author: &User) -> B256 {
+async fn anchor(tx: &mut sqlx::PgConnection, record: &HealthRecord, patient: &User, author: &User) -> LifecycleEntry {
     outbox::enqueue(
         tx,
         Change {
