@@ -60,10 +60,13 @@ soak = load("anvil-soak")
 samples = []
 csv = os.path.join(out, "anvil-soak-rss.csv")
 if os.path.exists(csv):
+    extra = {}  # seconds -> (connections, chain MB), when the sampler recorded them
     for line in open(csv).read().split("\n")[1:]:
         parts = line.split(",")
-        if len(parts) == 2 and parts[1].strip():
+        if len(parts) >= 2 and parts[1].strip():
             samples.append((int(parts[0]), int(parts[1]) / 1024))
+            if len(parts) >= 4 and parts[2].strip() and parts[3].strip():
+                extra[int(parts[0])] = (int(parts[2]), int(parts[3]) / 1024)
 if soak and samples:
     r = soak[0]
     l = r["latency_ms"]
@@ -83,7 +86,20 @@ if soak and samples:
     minutes = [(t // 60, m) for t, m in samples]
     print("| minute | " + " | ".join(str(k) for k in sorted({k for k, _ in minutes})) + " |")
     print("|---|" + "---:|" * len({k for k, _ in minutes}))
-    print("| MB (max) | " + " | ".join(f"{max(m for k2, m in minutes if k2 == k):.1f}" for k in sorted({k for k, _ in minutes})) + " |\n")
+    keys = sorted({k for k, _ in minutes})
+    print("| api MB (max) | " + " | ".join(f"{max(m for k2, m in minutes if k2 == k):.1f}" for k in keys) + " |")
+    if extra:
+        by_minute = lambda i: [max((v[i] for t, v in extra.items() if t // 60 == k), default=0) for k in keys]
+        print("| connections to the api (max) | " + " | ".join(str(c) for c in by_minute(0)) + " |")
+        print("| chain MB (max) | " + " | ".join(f"{m:.0f}" for m in by_minute(1)) + " |")
+    windows = r.get("windows") or []
+    if windows:
+        per = int(60 // r["window_seconds"])
+        def worst(minute):
+            p99s = [w["latency_ms"]["p99"] for w in windows[minute * per:(minute + 1) * per] if w["requests"]]
+            return f"{max(p99s):.0f}" if p99s else "—"
+        print(f"| worst {r['window_seconds']:.0f} s p99, ms | " + " | ".join(worst(k) for k in keys) + " |")
+    print()
 
 def cell(value, target, fmt, good):
     if value is None:

@@ -71,8 +71,13 @@ for chain in ${BENCH_CHAINS:-anvil ganache}; do
   bench "$chain" read-open-1000 --scenario read --rate 1000 --concurrency 256
   if [[ "$chain" == anvil && "$SOAK" != 0 ]]; then
     api_pid="${pids[-1]}"
-    ( echo "seconds,rss_kib"; start=$SECONDS
-      while kill -0 "$api_pid" 2>/dev/null; do echo "$((SECONDS - start)),$(ps -o rss= -p "$api_pid" | tr -d ' ')"; sleep 10; done
+    chain_pid="${pids[-2]}"
+    # The api's and the chain's resident memory, and the HTTPS connections open to the api.
+    ( echo "seconds,rss_kib,connections,chain_rss_kib"; start=$SECONDS
+      while kill -0 "$api_pid" 2>/dev/null; do
+        echo "$((SECONDS - start)),$(ps -o rss= -p "$api_pid" | tr -d ' '),$(ss -Htn state established '( sport = :9443 )' | wc -l),$(ps -o rss= -p "$chain_pid" | tr -d ' ')"
+        sleep 10
+      done
     ) > "$OUT/$chain-soak-rss.csv" &
     sampler=$!
     RUN_DURATION="$SOAK" bench "$chain" soak --scenario read --rate 1000 --concurrency 256

@@ -36,8 +36,46 @@ pub struct Observed {
     pub requests: u64,
     pub elapsed: Duration,
     pub latency_us: Histogram<u64>,
+    /// The same latencies split by when each request began (open loop: was
+    /// due), in windows of [`WINDOW`]: where in a long run the slow ones were.
+    pub windows: Vec<Histogram<u64>>,
     pub outcomes: BTreeMap<String, u64>,
     pub expected_events: u64,
+}
+
+/// The length of one window of [`Observed::windows`].
+pub const WINDOW: Duration = Duration::from_secs(10);
+
+/// Latencies in microseconds, overall and per window.
+struct Latencies {
+    all: Histogram<u64>,
+    windows: Vec<Histogram<u64>>,
+}
+
+impl Latencies {
+    fn new() -> Self {
+        Self { all: histogram(), windows: Vec::new() }
+    }
+
+    fn record(&mut self, began: Duration, micros: u64) {
+        let micros = micros.max(1);
+        let _ = self.all.record(micros);
+        let window = (began.as_secs_f64() / WINDOW.as_secs_f64()) as usize;
+        while self.windows.len() <= window {
+            self.windows.push(histogram());
+        }
+        let _ = self.windows[window].record(micros);
+    }
+
+    fn add(&mut self, other: Latencies) {
+        let _ = self.all.add(other.all);
+        for (n, h) in other.windows.into_iter().enumerate() {
+            if self.windows.len() <= n {
+                self.windows.push(histogram());
+            }
+            let _ = self.windows[n].add(h);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -73,7 +111,8 @@ pub async fn run(shared: Arc<Shared>, plan: Plan) -> Observed {
     Observed {
         requests: tally.requests,
         elapsed: started.elapsed(),
-        latency_us: latency,
+        latency_us: latency.all,
+        windows: latency.windows,
         outcomes: tally.outcomes,
         expected_events: tally.expected_events,
     }
@@ -86,14 +125,14 @@ fn keep_going(stop: Stop, started: Instant, issued: u64) -> bool {
     }
 }
 
-async fn closed(shared: Arc<Shared>, plan: Plan, started: Instant) -> (Tally, Histogram<u64>) {
+async fn closed(shared: Arc<Shared>, plan: Plan, started: Instant) -> (Tally, Latencies) {
     let issued = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut workers = JoinSet::new();
     for worker in 0..plan.concurrency {
         let (shared, issued) = (shared.clone(), issued.clone());
         workers.spawn(async move {
             let mut tally = Tally::default();
-            let mut latency = histogram();
+            let mut latency = Latencies::new();
             loop {
                 let n = issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !keep_going(plan.stop, started, n) {
@@ -101,28 +140,28 @@ async fn closed(shared: Arc<Shared>, plan: Plan, started: Instant) -> (Tally, Hi
                 }
                 let t = Instant::now();
                 let done = scenario::request(&shared, plan.scenario, worker, n).await;
-                let _ = latency.record(t.elapsed().as_micros().max(1) as u64);
+                latency.record(t - started, t.elapsed().as_micros() as u64);
                 tally.add(&done);
             }
             (tally, latency)
         });
     }
     let mut total = Tally::default();
-    let mut latency = histogram();
-    while let Some(Ok((tally, h))) = workers.join_next().await {
+    let mut latency = Latencies::new();
+    while let Some(Ok((tally, l))) = workers.join_next().await {
         total.requests += tally.requests;
         total.expected_events += tally.expected_events;
         for (k, v) in tally.outcomes {
             *total.outcomes.entry(k).or_default() += v;
         }
-        let _ = latency.add(h);
+        latency.add(l);
     }
     (total, latency)
 }
 
-async fn open(shared: Arc<Shared>, plan: Plan, rate: f64, started: Instant) -> (Tally, Histogram<u64>) {
+async fn open(shared: Arc<Shared>, plan: Plan, rate: f64, started: Instant) -> (Tally, Latencies) {
     let interval = Duration::from_secs_f64(1.0 / rate.max(0.001));
-    let results = Arc::new(Mutex::new((Tally::default(), histogram())));
+    let results = Arc::new(Mutex::new((Tally::default(), Latencies::new())));
     let mut in_flight = JoinSet::new();
     let mut n = 0u64;
     while keep_going(plan.stop, started, n) {
@@ -132,9 +171,9 @@ async fn open(shared: Arc<Shared>, plan: Plan, rate: f64, started: Instant) -> (
         let worker = (n as usize) % plan.concurrency.max(1);
         in_flight.spawn(async move {
             let done = scenario::request(&shared, plan.scenario, worker, n).await;
-            let waited = due.elapsed().as_micros().max(1) as u64;
+            let waited = due.elapsed().as_micros() as u64;
             let mut r = results.lock().await;
-            let _ = r.1.record(waited);
+            r.1.record(due - started, waited);
             r.0.add(&done);
         });
         n += 1;
@@ -142,6 +181,5 @@ async fn open(shared: Arc<Shared>, plan: Plan, rate: f64, started: Instant) -> (
     }
     while in_flight.join_next().await.is_some() {}
     let mut guard = results.lock().await;
-    let (tally, latency) = std::mem::replace(&mut *guard, (Tally::default(), histogram()));
-    (tally, latency)
+    std::mem::replace(&mut *guard, (Tally::default(), Latencies::new()))
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::chain::ChainCount;
-use crate::load::Observed;
+use hdrhistogram::Histogram;
+
+use crate::load::{Observed, WINDOW};
 use crate::scenario::Scenario;
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,6 +21,9 @@ pub struct Report {
     pub seconds: f64,
     pub throughput: f64,
     pub latency_ms: Latency,
+    /// Latency per window of `window_seconds`, by when each request began.
+    pub window_seconds: f64,
+    pub windows: Vec<Window>,
     pub outcomes: BTreeMap<String, u64>,
     pub chain: ChainCount,
     pub expected_events: u64,
@@ -34,6 +39,21 @@ pub struct Latency {
     pub max: f64,
 }
 
+/// The requests that began in one window of the run.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Window {
+    pub start_seconds: f64,
+    pub requests: u64,
+    pub latency_ms: Latency,
+}
+
+impl Latency {
+    fn of(h: &Histogram<u64>) -> Self {
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        Self { p50: ms(0.50), p95: ms(0.95), p99: ms(0.99), max: h.max() as f64 / 1000.0 }
+    }
+}
+
 impl Report {
     pub fn new(
         scenario: Scenario,
@@ -43,8 +63,13 @@ impl Report {
         observed: &Observed,
         chain: ChainCount,
     ) -> Self {
-        let h = &observed.latency_us;
-        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        let window_seconds = WINDOW.as_secs_f64();
+        let windows = observed
+            .windows
+            .iter()
+            .enumerate()
+            .map(|(n, h)| Window { start_seconds: n as f64 * window_seconds, requests: h.len(), latency_ms: Latency::of(h) })
+            .collect();
         let seconds = observed.elapsed.as_secs_f64();
         Self {
             scenario,
@@ -55,7 +80,9 @@ impl Report {
             requests: observed.requests,
             seconds,
             throughput: observed.requests as f64 / seconds.max(1e-9),
-            latency_ms: Latency { p50: ms(0.50), p95: ms(0.95), p99: ms(0.99), max: h.max() as f64 / 1000.0 },
+            latency_ms: Latency::of(&observed.latency_us),
+            window_seconds,
+            windows,
             outcomes: observed.outcomes.clone(),
             chain,
             expected_events: observed.expected_events,
@@ -77,6 +104,15 @@ impl Report {
         );
         let l = self.latency_ms;
         println!("  latency ms: p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
+        let full = self.windows.iter().filter(|w| w.start_seconds + self.window_seconds <= self.seconds);
+        if let Some(worst) = full.max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99)) {
+            if self.windows.len() > 2 {
+                println!(
+                    "  slowest {:.0} s window: from {:.0} s, p99 {:.1} ms ({} requests)",
+                    self.window_seconds, worst.start_seconds, worst.latency_ms.p99, worst.requests
+                );
+            }
+        }
         let outcomes: Vec<String> = self.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  outcomes: {}", outcomes.join(", "));
         println!(
