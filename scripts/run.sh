@@ -65,7 +65,11 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
       source contracts/tools/foundry-env.sh
       mkdir -p "$DATA_DIR/anvil"
       say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/)"
-      "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" \
+      # --prune-history: keep only recent states in memory and none on disk
+      # (the api reads the latest state and logs, never an old block's state);
+      # with Anvil's default, a busy chain stalls for hundreds of ms every few
+      # seconds (docs/PERFORMANCE.md). Blocks, logs and state are still kept.
+      "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" --prune-history \
         --state "$DATA_DIR/anvil/state.json" --state-interval 1 \
         >"$DATA_DIR/anvil/anvil.log" 2>&1 &
       pids+=($!)
