@@ -30,6 +30,8 @@ pub struct AppState {
     pub sessions: Arc<crate::cache::sessions::Sessions>,
     /// Whom requests are about (identifiers that never change), remembered.
     pub subjects: Arc<crate::cache::subjects::Subjects>,
+    /// The bound on GraphQL requests in progress.
+    pub admission: Arc<crate::http::admission::Admission>,
     pub web_dir: PathBuf,
     pub config: Arc<Config>,
 }
@@ -90,6 +92,7 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
         token_keys,
         sessions,
         subjects: Arc::default(),
+        admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),
         web_dir: config.web_dir.clone(),
         config: Arc::new(config),
     })

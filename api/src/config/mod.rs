@@ -56,6 +56,9 @@ pub struct Config {
     pub gate: GateMode,
     /// Maximum PostgreSQL connections (`CARELEDGER_DB_POOL`).
     pub db_pool_size: u32,
+    /// Most GraphQL requests over HTTPS in progress at once; the excess is
+    /// answered at once with 503 OVERLOADED (`CARELEDGER_MAX_IN_PROGRESS`).
+    pub max_in_progress: usize,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -75,6 +78,7 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_WEB_DIR",
     "CARELEDGER_GATE",
     "CARELEDGER_DB_POOL",
+    "CARELEDGER_MAX_IN_PROGRESS",
     "CARELEDGER_LOG",
 ];
 
@@ -140,6 +144,11 @@ impl Config {
             .ok()
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| invalid("CARELEDGER_DB_POOL", "must be a whole number from 1 to 1000".into()))?;
+        let max_in_progress = parse("CARELEDGER_MAX_IN_PROGRESS", "512")?
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| invalid("CARELEDGER_MAX_IN_PROGRESS", "must be a whole number from 1 to 100000".into()))?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -152,6 +161,7 @@ impl Config {
             web_dir,
             gate,
             db_pool_size,
+            max_in_progress,
         })
     }
 }
@@ -172,6 +182,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from(".data"));
         assert_eq!(c.gate, GateMode::Group);
         assert_eq!(c.db_pool_size, 16);
+        assert_eq!(c.max_in_progress, 512);
         assert!(c.gateway_key.is_none());
     }
 
@@ -187,6 +198,8 @@ mod tests {
             ("CARELEDGER_BIND", "localhost"),
             ("CARELEDGER_GATE", "fast"),
             ("CARELEDGER_DB_POOL", "0"),
+            ("CARELEDGER_MAX_IN_PROGRESS", "0"),
+            ("CARELEDGER_MAX_IN_PROGRESS", "many"),
             ("CHAIN_GATEWAY_KEY", "0x1234"),
             ("CHAIN_RPC_URL", "ws://x"),
             ("DATABASE_URL", "mysql://x"),

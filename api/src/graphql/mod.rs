@@ -110,10 +110,13 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> axum::response::Response {
+    let Some(_place) = state.admission.enter() else {
+        return crate::http::admission::overloaded();
+    };
     let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let session = Session::from_header(&state, authorization, Some(peer.ip())).await;
-    execute(&schema, request.into_inner(), Arc::new(session)).await.into()
+    GraphQLResponse::from(execute(&schema, request.into_inner(), Arc::new(session)).await).into_response()
 }
 
 /// `/graphql/ws`: subscriptions over graphql-transport-ws (or the older

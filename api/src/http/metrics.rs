@@ -29,6 +29,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     GRAPHQL_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"graphql\"");
     OTHER_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"other\"");
+    let admission = &state.admission;
+    scalar(&mut out, "careledger_http_in_progress", "gauge", "GraphQL requests over HTTPS in progress.", admission.in_progress() as f64);
+    scalar(&mut out, "careledger_http_in_progress_max", "gauge", "Most GraphQL requests in progress at once (CARELEDGER_MAX_IN_PROGRESS).", admission.max() as f64);
+    scalar(&mut out, "careledger_http_overloaded_total", "counter", "GraphQL requests answered OVERLOADED, at capacity.", admission.refused() as f64);
     let stats = state.gate.stats();
     if let Some(batches) = state.gate.batch_sizes() {
         batches.render(&mut out, "careledger_gate_batch_size", "Access requests and lifecycle entries per transaction.", "");

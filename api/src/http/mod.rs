@@ -1,5 +1,6 @@
 //! The HTTPS edge: routes, TLS, health, and the web app's static files.
 
+pub mod admission;
 pub mod health;
 pub mod metrics;
 pub mod tls;

@@ -49,6 +49,9 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     assert!(body.contains("careledger_outbox_pending 0\n"), "{body}");
     assert!(body.contains("# TYPE careledger_gate_batch_size histogram"), "{body}");
     assert!(body.contains("careledger_db_pool_max 16\n"), "{body}");
+    assert!(body.contains("careledger_http_in_progress_max 512\n"), "{body}");
+    assert!(body.contains("careledger_http_in_progress 0\n"), "{body}");
+    assert!(body.contains("careledger_http_overloaded_total 0\n"), "{body}");
     let transactions = app.state.gate.stats().transactions;
     assert!(body.contains(&format!("careledger_gate_confirm_seconds_count {transactions}\n")), "{body}");
     let head = app.state.audit.status().head();

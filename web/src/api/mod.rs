@@ -60,6 +60,7 @@ impl ApiError {
                 None => "Too many attempts. Try again later.".into(),
             },
             "UNAVAILABLE" => "The service is temporarily unavailable. Please try again shortly.".into(),
+            "OVERLOADED" => "The service is busy right now and did nothing. Please try again in a moment.".into(),
             "UNREACHABLE" => self.message.clone(),
             _ => "Something went wrong on the server. Please try again.".into(),
         }

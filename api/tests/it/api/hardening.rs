@@ -125,3 +125,48 @@ async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
     let signed_in = h.run(Role::Nurse, introspect, json!({})).await;
     assert_eq!(signed_in["data"]["__schema"]["queryType"]["name"], "Query");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let mut state = h.app.state.clone();
+    state.admission = std::sync::Arc::new(careledger::http::admission::Admission::new(1));
+    let patient = h.user(Role::Patient).id.to_string();
+    let body = json!({"query": CREATE_RECORD, "variables": {"input": record_input(&patient, "Asthma")}}).to_string();
+    let token = h.token(Role::Doctor).to_owned();
+    let post = || {
+        let mut request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body.clone()))
+            .expect("request");
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
+        careledger::http::router(state.clone()).oneshot(request)
+    };
+    let before = fingerprint(&state.pool).await;
+    let asked = state.gate.stats().requests;
+
+    // The one place is taken: the request is refused at the door.
+    let place = state.admission.enter().expect("the only place");
+    let response = post().await.expect("response");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    let out: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(code(&out), "OVERLOADED", "{out}");
+    assert_eq!(out["errors"][0]["extensions"]["retryAfterSeconds"], 1);
+    assert_eq!(out["data"], Value::Null);
+    assert_eq!(fingerprint(&state.pool).await, before, "nothing written");
+    assert_eq!(state.gate.stats().requests, asked, "nothing asked of the contract");
+    assert_eq!((state.admission.in_progress(), state.admission.refused()), (1, 1));
+
+    // Given back, the same request goes through, and its place is freed after it.
+    drop(place);
+    let response = post().await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    let out: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(out["data"]["createRecord"]["title"], "Asthma", "{out}");
+    assert_eq!(state.gate.stats().requests, asked + 1);
+    assert_eq!((state.admission.in_progress(), state.admission.refused()), (0, 1));
+}
