@@ -1,13 +1,13 @@
 #!/bin/sh
 # Starts the chosen development chain on 0.0.0.0:8545 with its state in /data.
 # The mnemonic is the public development one: its key #0 funds the gateway.
-# Anvil keeps only recent states (--prune-history; see scripts/run.sh).
+# Anvil keeps only recent states and runs Cancun rules (see scripts/run.sh).
 set -eu
 MNEMONIC="test test test test test test test test test test test junk"
 case "${CHAIN:-anvil}" in
   anvil)
     exec /app/node_modules/@foundry-rs/anvil-linux-*/bin/anvil --host 0.0.0.0 --port 8545 \
-      --mnemonic "$MNEMONIC" --prune-history --state /data/anvil-state.json --state-interval 1 ;;
+      --mnemonic "$MNEMONIC" --prune-history --hardfork cancun --state /data/anvil-state.json --state-interval 1 ;;
   ganache)
     exec /app/node_modules/.bin/ganache --server.host 0.0.0.0 --server.port 8545 \
       --wallet.mnemonic "$MNEMONIC" --chain.chainId 1337 --database.dbPath /data/ganache --logging.quiet ;;
