@@ -25,9 +25,7 @@ run_chain() { # $1 = anvil|ganache
   local data="$OUT/$1"
   rm -rf "$data" && mkdir -p "$data"
   case "$1" in
-    # --prune-history and --hardfork cancun as in scripts/run.sh (why: there).
-    anvil) "$ANVIL" --host 127.0.0.1 --port 9545 --mnemonic "$MNEMONIC" --prune-history --hardfork cancun \
-             >"$data/chain.log" 2>&1 & ;;
+    anvil) "$ANVIL" --host 127.0.0.1 --port 9545 --mnemonic "$MNEMONIC" "${ANVIL_CHAIN_FLAGS[@]}" >"$data/chain.log" 2>&1 & ;;
     ganache) node_modules/.bin/ganache --server.host 127.0.0.1 --server.port 9545 --wallet.mnemonic "$MNEMONIC" \
                --chain.chainId 1337 --logging.quiet --miner.instamine eager >"$data/chain.log" 2>&1 & ;;
   esac

@@ -65,16 +65,7 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
       source contracts/tools/foundry-env.sh
       mkdir -p "$DATA_DIR/anvil"
       say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/)"
-      # --prune-history: keep only recent states in memory and none on disk
-      # (the api reads the latest state and logs, never an old block's state);
-      # with Anvil's default, a busy chain stalls for hundreds of ms every few
-      # seconds. --hardfork cancun: under Anvil's default (Prague) rules each
-      # block costs more CPU as the chain grows (a plain transfer: 0.9 ms on a
-      # new chain, 7.4 ms after 10,000 blocks; under Cancun 0.49 and 0.42 ms),
-      # most likely Prague's block-hash history (EIP-2935: every block writes a
-      # system contract's storage, up to 8,191 slots). The contract targets
-      # Shanghai (docs/PERFORMANCE.md). Blocks, logs and state are still kept.
-      "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" --prune-history --hardfork cancun \
+      "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" "${ANVIL_CHAIN_FLAGS[@]}" \
         --state "$DATA_DIR/anvil/state.json" --state-interval 1 \
         >"$DATA_DIR/anvil/anvil.log" 2>&1 &
       pids+=($!)

@@ -57,23 +57,24 @@ impl Latencies {
         Self { all: histogram(), windows: Vec::new() }
     }
 
+    /// Window `n`, created (with any before it) when first needed.
+    fn window(&mut self, n: usize) -> &mut Histogram<u64> {
+        if self.windows.len() <= n {
+            self.windows.resize_with(n + 1, histogram);
+        }
+        &mut self.windows[n]
+    }
+
     fn record(&mut self, began: Duration, micros: u64) {
         let micros = micros.max(1);
         let _ = self.all.record(micros);
-        let window = (began.as_secs_f64() / WINDOW.as_secs_f64()) as usize;
-        while self.windows.len() <= window {
-            self.windows.push(histogram());
-        }
-        let _ = self.windows[window].record(micros);
+        let _ = self.window((began.as_secs_f64() / WINDOW.as_secs_f64()) as usize).record(micros);
     }
 
     fn add(&mut self, other: Latencies) {
         let _ = self.all.add(other.all);
         for (n, h) in other.windows.into_iter().enumerate() {
-            if self.windows.len() <= n {
-                self.windows.push(histogram());
-            }
-            let _ = self.windows[n].add(h);
+            let _ = self.window(n).add(h);
         }
     }
 }

@@ -104,14 +104,14 @@ impl Report {
         );
         let l = self.latency_ms;
         println!("  latency ms: p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
-        let full = self.windows.iter().filter(|w| w.start_seconds + self.window_seconds <= self.seconds);
-        if let Some(worst) = full.max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99)) {
-            if self.windows.len() > 2 {
-                println!(
-                    "  slowest {:.0} s window: from {:.0} s, p99 {:.1} ms ({} requests)",
-                    self.window_seconds, worst.start_seconds, worst.latency_ms.p99, worst.requests
-                );
-            }
+        // Only for runs of several windows, and only whole ones (the last is often short).
+        let whole = self.windows.iter().filter(|w| w.start_seconds + self.window_seconds <= self.seconds);
+        let slowest = whole.max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99));
+        if let Some(worst) = slowest.filter(|_| self.windows.len() > 2) {
+            println!(
+                "  slowest {:.0} s window: from {:.0} s, p99 {:.1} ms ({} requests)",
+                self.window_seconds, worst.start_seconds, worst.latency_ms.p99, worst.requests
+            );
         }
         let outcomes: Vec<String> = self.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  outcomes: {}", outcomes.join(", "));

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Starts the chosen development chain on 0.0.0.0:8545 with its state in /data.
 # The mnemonic is the public development one: its key #0 funds the gateway.
-# Anvil keeps only recent states and runs Cancun rules (see scripts/run.sh).
+# Anvil flags as ANVIL_CHAIN_FLAGS in contracts/tools/foundry-env.sh (why: there).
 set -eu
 MNEMONIC="test test test test test test test test test test test junk"
 case "${CHAIN:-anvil}" in

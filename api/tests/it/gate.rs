@@ -40,6 +40,11 @@ async fn register(gate: &Gate, users: &[(B256, u8)]) {
     assert_eq!(receipts.len(), users.len());
 }
 
+/// Every event of one kind the stack's contract has emitted.
+fn events_of(s: &support::Stack, signature: B256) -> Filter {
+    Filter::new().address(s.deployment.address).event_signature(signature).from_block(0)
+}
+
 fn read(actor: B256, subject: B256, record: u64) -> AccessRequest {
     AccessRequest {
         actor,
@@ -94,10 +99,7 @@ async fn concurrent_requests_each_get_their_own_verdict_in_fewer_transactions(po
     assert_eq!(after.transactions - before.transactions, transactions.len() as u64);
 
     // Exactly 200 access events on chain, no more.
-    let filter = Filter::new()
-        .address(s.deployment.address)
-        .event_signature(CareLedgerAccess::AccessRequested::SIGNATURE_HASH)
-        .from_block(0);
+    let filter = events_of(&s, CareLedgerAccess::AccessRequested::SIGNATURE_HASH);
     assert_eq!(s.chain.provider().get_logs(&filter).await.expect("logs").len(), 200);
 }
 
@@ -135,10 +137,7 @@ async fn the_outbox_sends_what_a_dead_process_left_pending(pool: PgPool) {
     let gate = s.gate(GateMode::Group).await;
     let outbox = Outbox::new(pool.clone(), gate).start().await.expect("start");
     assert_eq!(outbox.pending().await.expect("pending"), 0);
-    let filter = Filter::new()
-        .address(s.deployment.address)
-        .event_signature(CareLedgerAccess::UserAdded::SIGNATURE_HASH)
-        .from_block(0);
+    let filter = events_of(&s, CareLedgerAccess::UserAdded::SIGNATURE_HASH);
     let logs = s.chain.provider().get_logs(&filter).await.expect("logs");
     assert_eq!(logs.len(), 1);
     let event = logs[0].log_decode::<CareLedgerAccess::UserAdded>().expect("decode").inner.data;
@@ -184,10 +183,7 @@ async fn the_sweep_leaves_a_writers_claimed_row_to_its_writer(pool: PgPool) {
     assert_eq!(sent[0].0, entry.entry_id);
     assert_eq!(outbox.pending().await.expect("pending"), 0);
     assert_eq!(outbox.flush().await.expect("sweep"), 0);
-    let filter = Filter::new()
-        .address(s.deployment.address)
-        .event_signature(CareLedgerAccess::UserAdded::SIGNATURE_HASH)
-        .from_block(0);
+    let filter = events_of(&s, CareLedgerAccess::UserAdded::SIGNATURE_HASH);
     assert_eq!(s.chain.provider().get_logs(&filter).await.expect("logs").len(), 1);
 }
 
