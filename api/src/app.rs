@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 use crate::auth::keys::TokenKeys;
@@ -48,9 +47,8 @@ pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
         sqlx::Postgres::create_database(url).await.context("cannot create the database named in DATABASE_URL")?;
         tracing::info!("created the database");
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(config.db_pool_size)
-        .connect(url)
+    let pool_config = crate::db::PoolConfig { max_connections: config.db_pool_size, ..Default::default() };
+    let pool = crate::db::connect(url, &pool_config)
         .await
         .context("cannot connect to the database named in DATABASE_URL")?;
     crate::db::migrate(&pool).await.context("applying the database migrations failed")?;

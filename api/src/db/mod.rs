@@ -7,6 +7,6 @@ mod error;
 mod pool;
 
 pub use error::{Conflict, Entity, InvalidInput, StoreError};
-pub use pool::{connect, migrate, PoolConfig, MIGRATOR};
+pub use pool::{connect, migrate, options as pool_options, PoolConfig, MIGRATOR};
 
 pub(crate) use error::corrupt;

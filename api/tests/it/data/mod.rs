@@ -1,10 +1,12 @@
 //! The database layer against a real PostgreSQL, a fresh database per test
-//! with every migration applied: users, search, and versioned health records.
+//! with every migration applied: the connection pool, users, search, and
+//! versioned health records.
 
 mod records_concurrency;
 mod records_integrity;
 mod records_temporal;
 mod records_versions;
+mod pool;
 mod support;
 mod user_search;
 mod users;
