@@ -7,6 +7,7 @@ mod auth;
 pub mod error;
 pub mod guard;
 mod inputs;
+pub mod documents;
 pub mod introspection;
 pub mod loaders;
 mod record_objects;
@@ -69,7 +70,10 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscriptio
         .limit_depth(12)
         .limit_complexity(500)
         .limit_recursive_depth(32)
+        // Outermost first: the introspection limit sees every document,
+        // remembered or not.
         .extension(introspection::IntrospectionLimit::default())
+        .extension(documents::ParsedDocuments::default())
 }
 
 /// Runs one request as `session`, then lists the on-chain receipts it
