@@ -24,6 +24,8 @@ pub struct AppState {
     pub deployment: Deployment,
     pub gate: Gate,
     pub outbox: Outbox,
+    /// A patient's records and records by id, read in batches under load.
+    pub reads: crate::records::reads::Reads,
     pub token_keys: TokenKeys,
     /// Session checks remembered until the database says they changed.
     pub sessions: Arc<crate::cache::sessions::Sessions>,
@@ -76,6 +78,7 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
     let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment));
+    let reads = crate::records::reads::Reads::start(pool.clone());
     let sessions = Arc::new(crate::cache::sessions::Sessions::default());
     tokio::spawn(sessions.clone().listen(pool.clone()));
     // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
@@ -87,6 +90,7 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
         deployment,
         gate,
         outbox,
+        reads,
         token_keys,
         sessions,
         subjects: Arc::default(),

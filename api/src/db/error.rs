@@ -23,6 +23,10 @@ pub enum StoreError {
     /// chain; show the client only that something went wrong.
     #[error("internal database error")]
     Internal(#[source] sqlx::Error),
+    /// The same, for a query that answered several requests at once
+    /// ([`super::batch`]): each of them gets the one cause.
+    #[error("internal database error")]
+    Shared(#[source] std::sync::Arc<sqlx::Error>),
 }
 
 /// What was not found.

@@ -2,6 +2,7 @@
 //! repository function returns. The tables themselves belong to the domain
 //! modules (`users`, `records`) that query them; the schema is in `migrations/`.
 
+pub mod batch;
 mod constraint;
 mod error;
 mod pool;

@@ -28,7 +28,7 @@ impl RecordsQuery {
     async fn patient_records(&self, ctx: &Context<'_>, patient_id: ID) -> async_graphql::Result<Vec<HealthRecordObject>> {
         let state = ctx.data::<AppState>()?;
         let patient = inputs::user_id(&patient_id, "patientId")?;
-        let found = records::repo::for_patient(&state.pool, patient).await.map_err(ApiError::from)?;
+        let found = state.reads.for_patient(patient).await.map_err(ApiError::from)?;
         Ok(found.into_iter().map(HealthRecordObject).collect())
     }
 
@@ -37,7 +37,7 @@ impl RecordsQuery {
     async fn record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<HealthRecordObject>> {
         let state = ctx.data::<AppState>()?;
         let id = inputs::record_id(&id)?;
-        Ok(records::repo::get(&state.pool, id).await.map_err(ApiError::from)?.map(HealthRecordObject))
+        Ok(state.reads.get(id).await.map_err(ApiError::from)?.map(HealthRecordObject))
     }
 
     /// Every version of a record, oldest first (deleted records too).

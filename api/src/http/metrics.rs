@@ -1,6 +1,8 @@
 //! `/metrics`: Prometheus text format — request latencies, gate batch
-//! sizes, transactions in flight, lifecycle outbox backlog, database pool use.
+//! sizes, transactions in flight, lifecycle outbox backlog, database pool use,
+//! batched record reads.
 
+use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 use std::time::Instant;
 
@@ -61,6 +63,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     scalar(&mut out, "careledger_session_cache_listening", "gauge", "1 while listening for session changes (else nothing is remembered).", f64::from(u8::from(sessions.is_listening())));
     scalar(&mut out, "careledger_subject_cache_hits_total", "counter", "Guard subject lookups answered from memory.", hits(&subjects.counts));
     scalar(&mut out, "careledger_subject_cache_misses_total", "counter", "Guard subject lookups that asked the database.", misses(&subjects.counts));
+    let [by_id, by_patient] = state.reads.stats();
+    for (kind, stats) in [("record", by_id), ("patient_records", by_patient)] {
+        let (keys, queries) = (stats.keys.load(Ordering::Relaxed), stats.queries.load(Ordering::Relaxed));
+        scalar(&mut out, &format!("careledger_db_{kind}_reads_total"), "counter", "Batched reads answered (requests).", keys as f64);
+        scalar(&mut out, &format!("careledger_db_{kind}_read_queries_total"), "counter", "Queries that answered them (requests per query = the batch size).", queries as f64);
+    }
     let size = state.pool.size() as f64;
     let idle = state.pool.num_idle() as f64;
     scalar(&mut out, "careledger_db_pool_connections", "gauge", "Open database connections.", size);

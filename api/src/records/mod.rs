@@ -13,6 +13,7 @@
 pub mod canonical;
 mod fields;
 pub mod hash;
+pub mod reads;
 mod id;
 mod model;
 mod record_type;

@@ -13,7 +13,7 @@ mod verify;
 
 pub use create::create;
 pub use delete::delete;
-pub use read::{for_patient, get};
+pub use read::{for_patient, for_patients, get, get_many};
 pub use subject::subject_of;
 pub use temporal::{as_of, history, version};
 pub use update::{update, update_in};

@@ -4,6 +4,7 @@
 
 mod records_concurrency;
 mod records_integrity;
+mod records_reads;
 mod records_temporal;
 mod records_versions;
 mod pool;
