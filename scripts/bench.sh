@@ -13,6 +13,12 @@ SOAK="${BENCH_SOAK:-10m}"
 OUT=target/bench
 mkdir -p "$OUT"
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
+# The api reaches the database on this machine, over loopback, where TLS protects nothing
+# (whoever can read loopback traffic can read the server's memory): a one-machine install
+# connects this way. BENCH_DATABASE_OPTIONS= (empty) keeps sqlx's default, sslmode=prefer:
+# TLS whenever the server offers it, as this machine's PostgreSQL does (about 10 % fewer
+# reads/s). Across a network use sslmode=verify-full (docs/SCALING.md).
+PG_OPTIONS="${BENCH_DATABASE_OPTIONS-sslmode=disable}"
 KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # Anvil dev key #0 (public)
 MNEMONIC="test test test test test test test test test test test junk"
 export CARELEDGER_ROOT_PASSWORD="bench root password $(date +%s)"
@@ -41,7 +47,7 @@ run_chain() { # $1 = anvil|ganache
 run_api() { # $1 = chain name
   local db="careledger_bench_$1"
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-  export DATABASE_URL="$PG/$db" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY \
+  export DATABASE_URL="$PG/$db${PG_OPTIONS:+?$PG_OPTIONS}" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY \
          CARELEDGER_DATA_DIR="$OUT/$1/api" CARELEDGER_BIND=127.0.0.1:9443 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32
   target/release/careledger serve >"$OUT/$1/api.log" 2>&1 &
   pids+=($!)
