@@ -5,12 +5,6 @@ use tracing_subscriber::EnvFilter;
 
 use careledger::config::{Config, GateMode};
 
-/// mimalloc rather than the system allocator: a request allocates and frees
-/// many small objects across threads, and glibc's malloc was about a tenth of
-/// the api's CPU time under the read benchmark (docs/PERFORMANCE.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "careledger", version, about = "CareLedger: health records whose every access is decided and recorded on chain")]
 struct Cli {
