@@ -69,6 +69,8 @@ where
         F: Fn(Vec<K>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Answers<K, V>> + Send + 'static,
     {
+        // Unbounded: what waits here is bounded by the requests in progress
+        // (CARELEDGER_MAX_IN_PROGRESS) and the fields each may ask for.
         let (queue, waiting) = mpsc::unbounded_channel();
         let stats = Arc::new(BatchStats::default());
         let fetch: Arc<Fetch<K, V>> = Arc::new(move |keys| Box::pin(fetch(keys)));
