@@ -164,6 +164,7 @@ mod tests {
     use std::sync::Mutex;
 
     use tokio::sync::Notify;
+    use tokio::task::JoinHandle;
 
     use super::*;
 
@@ -203,6 +204,21 @@ mod tests {
         }
     }
 
+    fn spawn_load(batcher: &Batcher<u32, u32>, key: u32) -> JoinHandle<Result<Option<u32>, StoreError>> {
+        let batcher = batcher.clone();
+        tokio::spawn(async move { batcher.load(key).await })
+    }
+
+    /// A batcher whose first query (for key 2) is running and held until
+    /// `hold` is notified, so its one slot is busy.
+    async fn first_query_held() -> (Arc<Notify>, Batcher<u32, u32>, Queries, JoinHandle<Result<Option<u32>, StoreError>>) {
+        let hold = Arc::new(Notify::new());
+        let (batcher, queries) = recording(hold.clone());
+        let first = spawn_load(&batcher, 2);
+        queries_made(&queries, 1).await;
+        (hold, batcher, queries, first)
+    }
+
     #[tokio::test]
     async fn a_lone_request_is_answered_by_its_own_query() {
         let hold = Arc::new(Notify::new());
@@ -217,21 +233,9 @@ mod tests {
 
     #[tokio::test]
     async fn requests_that_wait_for_a_slot_share_the_next_query() {
-        let hold = Arc::new(Notify::new());
-        let (batcher, queries) = recording(hold.clone());
-        let first = tokio::spawn({
-            let b = batcher.clone();
-            async move { b.load(2).await }
-        });
-        queries_made(&queries, 1).await;
+        let (hold, batcher, queries, first) = first_query_held().await;
         // The only slot is busy: these queue, asking for 2 again among them.
-        let later: Vec<_> = [4, 2, 6, 7, 4]
-            .into_iter()
-            .map(|key| {
-                let b = batcher.clone();
-                tokio::spawn(async move { b.load(key).await })
-            })
-            .collect();
+        let later: Vec<_> = [4, 2, 6, 7, 4].into_iter().map(|key| spawn_load(&batcher, key)).collect();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert_eq!(queries.lock().expect("lock").len(), 1, "nothing else runs while the slot is taken");
         hold.notify_one();
@@ -250,20 +254,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_query_fails_each_of_its_requests() {
-        let hold = Arc::new(Notify::new());
-        let (batcher, queries) = recording(hold.clone());
-        let first = tokio::spawn({
-            let b = batcher.clone();
-            async move { b.load(2).await }
-        });
-        queries_made(&queries, 1).await;
-        let failing: Vec<_> = [13, 4]
-            .into_iter()
-            .map(|key| {
-                let b = batcher.clone();
-                tokio::spawn(async move { b.load(key).await })
-            })
-            .collect();
+        let (hold, batcher, _, first) = first_query_held().await;
+        let failing: Vec<_> = [13, 4].into_iter().map(|key| spawn_load(&batcher, key)).collect();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         hold.notify_one();
         assert_eq!(first.await.expect("task").expect("answer"), Some(21));

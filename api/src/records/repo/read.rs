@@ -7,50 +7,14 @@ use crate::users::UserId;
 
 /// The current version of a live record; `None` if there is no such record
 /// (or it was deleted: its history stays readable through `temporal`).
-#[tracing::instrument(skip(db))]
-pub async fn get(
-    db: impl PgExecutor<'_>,
-    id: RecordId,
-) -> Result<Option<HealthRecord>, StoreError> {
-    sqlx::query_as!(
-        RecordRow,
-        r#"
-        SELECT id, patient_id, record_type AS "record_type: RecordType", title, content,
-               author_id, created_at, updated_at, version, content_hash, content_salt
-          FROM health_records
-         WHERE id = $1
-        "#,
-        id.0,
-    )
-    .fetch_optional(db)
-    .await?
-    .map(HealthRecord::try_from)
-    .transpose()
+pub async fn get(db: impl PgExecutor<'_>, id: RecordId) -> Result<Option<HealthRecord>, StoreError> {
+    Ok(get_many(db, &[id]).await?.pop())
 }
 
 /// The current version of every live record of a patient, most recently
 /// changed first.
-#[tracing::instrument(skip(db))]
-pub async fn for_patient(
-    db: impl PgExecutor<'_>,
-    patient_id: UserId,
-) -> Result<Vec<HealthRecord>, StoreError> {
-    sqlx::query_as!(
-        RecordRow,
-        r#"
-        SELECT id, patient_id, record_type AS "record_type: RecordType", title, content,
-               author_id, created_at, updated_at, version, content_hash, content_salt
-          FROM health_records
-         WHERE patient_id = $1
-         ORDER BY updated_at DESC, id
-        "#,
-        patient_id.0,
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(HealthRecord::try_from)
-    .collect()
+pub async fn for_patient(db: impl PgExecutor<'_>, patient_id: UserId) -> Result<Vec<HealthRecord>, StoreError> {
+    for_patients(db, &[patient_id]).await
 }
 
 /// The current version of each live record among `ids`, in no set order;

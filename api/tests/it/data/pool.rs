@@ -17,12 +17,16 @@ async fn backend_pid(pool: &PgPool) -> sqlx::Result<i32> {
     sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(pool).await
 }
 
-/// Closes the pool's connection from the server's side, as a restart or an
-/// operator's `pg_terminate_backend` would.
-async fn terminate(admin: &PgPool, pid: i32) -> sqlx::Result<()> {
-    let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)").bind(pid).fetch_one(admin).await?;
+/// A one-connection pool whose connection answered once and was then closed
+/// from the server's side, as a restart or an operator's
+/// `pg_terminate_backend` would; and that connection's backend pid.
+async fn used_then_closed(options: PgConnectOptions, check_idle_after: Duration) -> sqlx::Result<(PgPool, i32)> {
+    let admin = PgPool::connect_with(options.clone()).await?;
+    let pool = one_connection(options, check_idle_after).await?;
+    let pid = backend_pid(&pool).await?;
+    let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)").bind(pid).fetch_one(&admin).await?;
     assert!(done, "backend {pid} was not terminated");
-    Ok(())
+    Ok((pool, pid))
 }
 
 #[sqlx::test(migrations = false)]
@@ -30,10 +34,7 @@ async fn an_idle_connection_the_server_closed_is_replaced_before_use(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) -> anyhow::Result<()> {
-    let admin = PgPool::connect_with(options.clone()).await?;
-    let pool = one_connection(options, Duration::from_millis(50)).await?;
-    let first = backend_pid(&pool).await?;
-    terminate(&admin, first).await?;
+    let (pool, first) = used_then_closed(options, Duration::from_millis(50)).await?;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let second = backend_pid(&pool).await.expect("the idle connection is checked and replaced");
@@ -47,10 +48,7 @@ async fn a_connection_used_moments_ago_is_handed_out_unchecked(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) -> anyhow::Result<()> {
-    let admin = PgPool::connect_with(options.clone()).await?;
-    let pool = one_connection(options, Duration::from_secs(3600)).await?;
-    let first = backend_pid(&pool).await?;
-    terminate(&admin, first).await?;
+    let (pool, first) = used_then_closed(options, Duration::from_secs(3600)).await?;
 
     // No round trip before the query: the closed connection is the query's
     // error, the pool drops it, and the next request gets a new one.
