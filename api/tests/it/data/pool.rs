@@ -24,6 +24,16 @@ async fn used_then_closed(options: PgConnectOptions, check_idle_after: Duration)
     let admin = PgPool::connect_with(options.clone()).await?;
     let pool = one_connection(options, check_idle_after).await?;
     let pid = backend_pid(&pool).await?;
+    // sqlx checks a returned connection in the background before it is idle
+    // again; closing it before that check ends would make the check, not the
+    // test's next query, find it closed.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while pool.num_idle() < 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("the connection came back to the pool");
     let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)").bind(pid).fetch_one(&admin).await?;
     assert!(done, "backend {pid} was not terminated");
     Ok((pool, pid))
