@@ -85,7 +85,7 @@ pub async fn insert_all(conn: &mut PgConnection, events: &[AuditEvent]) -> Resul
                                     actor, subject, record_id, action, resource, role, approved, entry_id,
                                     version, content_hash, lifecycle, repeated, position)
          ORDER BY position
-        ON CONFLICT ON CONSTRAINT audit_events_log_key DO NOTHING
+        ON CONFLICT ON CONSTRAINT audit_events_position_key DO NOTHING
         RETURNING transaction_hash, log_index, duplicate
         "#,
         &events.iter().map(|e| db_u64(e.block_number)).collect::<Vec<_>>(),
