@@ -5,6 +5,12 @@ use tracing_subscriber::EnvFilter;
 
 use careledger::config::{Config, GateMode};
 
+/// jemalloc rather than glibc's malloc: a request allocates and frees many
+/// small objects across the runtime's threads, and glibc's malloc was a sixth
+/// of the api's CPU under the read benchmark (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(name = "careledger", version, about = "CareLedger: health records whose every access is decided and recorded on chain")]
 struct Cli {
