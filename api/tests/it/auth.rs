@@ -162,17 +162,6 @@ async fn root_exists_after_first_start_and_is_root_on_chain(pool: PgPool) {
     assert_eq!(contract.roleOf(sid).call().await.expect("role"), Role::Root.contract_code());
 }
 
-/// Waits (up to 10 s) until `done` holds, checking every 20 ms.
-async fn eventually(mut done: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..500 {
-        if done().await {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    false
-}
-
 fn session_hits(app: &support::TestApp) -> u64 {
     app.state.sessions.counts.hits.load(std::sync::atomic::Ordering::Relaxed)
 }
@@ -180,7 +169,7 @@ fn session_hits(app: &support::TestApp) -> u64 {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_deletes_the_user(pool: PgPool) {
     let app = support::app(pool.clone()).await;
-    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
     let user = app.add_user("dr.remembered", PASSWORD, Role::Doctor).await;
     let first = app.login("dr.remembered", PASSWORD).await;
     let second = app.login("dr.remembered", PASSWORD).await;
@@ -197,19 +186,19 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
         .execute(&pool)
         .await
         .expect("revoke");
-    assert!(eventually(async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED").await);
+    assert!(support::eventually(async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED").await);
     assert_eq!(app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"], "dr.remembered");
 
     // And deletes the account.
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert!(eventually(async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED").await);
+    assert!(support::eventually(async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED").await);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool: PgPool) {
     let app = support::app(pool.clone()).await;
-    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
     let user = app.add_user("dr.offline", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.offline", PASSWORD).await;
     for _ in 0..2 {
@@ -226,12 +215,12 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     .await
     .expect("terminate");
     assert_eq!(killed, 1, "one listening connection");
-    assert!(eventually(async || !app.state.sessions.is_listening()).await, "noticed the lost connection");
+    assert!(support::eventually(async || !app.state.sessions.is_listening()).await, "noticed the lost connection");
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
     assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED", "checked, not remembered");
 
-    assert!(eventually(async || app.state.sessions.is_listening()).await, "listening again");
+    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening again");
     assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
     assert_eq!(session_hits(&app), 1, "nothing answered from memory since");
 }

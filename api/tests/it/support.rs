@@ -171,3 +171,14 @@ impl TestApp {
 pub fn code(response: &serde_json::Value) -> &str {
     response["errors"][0]["extensions"]["code"].as_str().unwrap_or("(no error)")
 }
+
+/// Waits (up to 10 s) until `done` holds, checking every 20 ms.
+pub async fn eventually(mut done: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..500 {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}

@@ -7,6 +7,8 @@ use careledger::db::{pool_options, PoolConfig};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
+use crate::support;
+
 /// A pool of one connection that checks connections idle for `check_idle_after`.
 async fn one_connection(options: PgConnectOptions, check_idle_after: Duration) -> sqlx::Result<PgPool> {
     let config = PoolConfig { max_connections: 1, check_idle_after, ..PoolConfig::default() };
@@ -27,13 +29,7 @@ async fn used_then_closed(options: PgConnectOptions, check_idle_after: Duration)
     // sqlx checks a returned connection in the background before it is idle
     // again; closing it before that check ends would make the check, not the
     // test's next query, find it closed.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while pool.num_idle() < 1 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await
-    .expect("the connection came back to the pool");
+    assert!(support::eventually(async || pool.num_idle() == 1).await, "the connection came back to the pool");
     let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)").bind(pid).fetch_one(&admin).await?;
     assert!(done, "backend {pid} was not terminated");
     Ok((pool, pid))
