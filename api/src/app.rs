@@ -46,10 +46,13 @@ pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
         "cannot reach PostgreSQL at DATABASE_URL (is the server running? `make run` starts or installs one)",
     )?;
     if !exists {
-        sqlx::Postgres::create_database(url).await.context("cannot create the database named in DATABASE_URL")?;
+        sqlx::Postgres::create_database(url)
+            .await
+            .context("cannot create the database named in DATABASE_URL")?;
         tracing::info!("created the database");
     }
-    let pool_config = crate::db::PoolConfig { max_connections: config.db_pool_size, ..Default::default() };
+    let pool_config =
+        crate::db::PoolConfig { max_connections: config.db_pool_size, ..Default::default() };
     let pool = crate::db::connect(url, &pool_config)
         .await
         .context("cannot connect to the database named in DATABASE_URL")?;
@@ -77,7 +80,11 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
-    let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment));
+    let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(
+        pool.clone(),
+        chain.clone(),
+        &deployment,
+    ));
     let reads = crate::records::reads::Reads::start(pool.clone());
     let sessions = Arc::new(crate::cache::sessions::Sessions::default());
     tokio::spawn(sessions.clone().listen(pool.clone()));

@@ -16,14 +16,17 @@ use crate::users::{self, FullName, NewUser, PasswordHash, Role, Username};
 /// The identifier recorded as the actor of changes the system makes itself
 /// (root at first start, identifiers assigned at first login):
 /// keccak256("careledger.system"). No user can hold it.
-pub const SYSTEM_ACTOR: B256 = alloy::primitives::b256!("f987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec");
+pub const SYSTEM_ACTOR: B256 =
+    alloy::primitives::b256!("f987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec");
 
 /// What happened to the root account at this start.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RootAccount {
     AlreadyExists,
     /// Created with the given password (printed once when generated).
-    Created { generated_password: Option<String> },
+    Created {
+        generated_password: Option<String>,
+    },
 }
 
 /// Creates `root` if no account by that name exists yet.
@@ -46,15 +49,22 @@ pub async fn ensure_root(
     let phc = password::hash(secret)
         .await
         .map_err(|e| anyhow::anyhow!("CARELEDGER_ROOT_PASSWORD: {e}"))?;
-    let hash = PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash =
+        PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = FullName::parse("System Root").map_err(|e| anyhow::anyhow!("{e}"))?;
     let new = NewUser::new(username, hash, name, Role::Root);
     let mut tx = pool.begin().await?;
     let root = users::repo::create(&mut tx, &new).await?;
-    let system_id = root.system_id.ok_or_else(|| anyhow::anyhow!("root was created without an identifier"))?;
+    let system_id =
+        root.system_id.ok_or_else(|| anyhow::anyhow!("root was created without an identifier"))?;
     let entry = outbox::enqueue(
         &mut tx,
-        Change::user(LifecycleKind::UserAdded, SYSTEM_ACTOR, B256::from(*system_id.as_bytes()), Role::Root.contract_code()),
+        Change::user(
+            LifecycleKind::UserAdded,
+            SYSTEM_ACTOR,
+            B256::from(*system_id.as_bytes()),
+            Role::Root.contract_code(),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -69,7 +79,9 @@ pub fn announce(outcome: &RootAccount) {
         RootAccount::AlreadyExists => {}
         RootAccount::Created { generated_password: Some(p) } => {
             println!("Created the root account. Username: root  Password: {p}");
-            println!("  (shown once: store it now; set CARELEDGER_ROOT_PASSWORD to choose it yourself)");
+            println!(
+                "  (shown once: store it now; set CARELEDGER_ROOT_PASSWORD to choose it yourself)"
+            );
         }
         RootAccount::Created { generated_password: None } => {
             println!("Created the root account (username root) with the password in CARELEDGER_ROOT_PASSWORD.");

@@ -82,7 +82,10 @@ pub fn record_word(id: RecordId) -> B256 {
 /// Delivers committed outbox entries now; returns the receipts of those
 /// delivered. A failure is logged and left to the outbox sweep: the change
 /// is committed and stands.
-pub async fn deliver(outbox: &Outbox, entries: &[(LifecycleEntry, &'static str)]) -> Vec<LifecycleReceipt> {
+pub async fn deliver(
+    outbox: &Outbox,
+    entries: &[(LifecycleEntry, &'static str)],
+) -> Vec<LifecycleReceipt> {
     if entries.is_empty() {
         return Vec::new();
     }
@@ -91,7 +94,10 @@ pub async fn deliver(outbox: &Outbox, entries: &[(LifecycleEntry, &'static str)]
         Ok(sent) => sent
             .into_iter()
             .filter_map(|(id, receipt)| {
-                entries.iter().find(|(e, _)| e.entry_id == id).map(|(_, event)| LifecycleReceipt { event, receipt })
+                entries
+                    .iter()
+                    .find(|(e, _)| e.entry_id == id)
+                    .map(|(_, event)| LifecycleReceipt { event, receipt })
             })
             .collect(),
         Err(error) => {

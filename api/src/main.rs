@@ -12,7 +12,11 @@ use careledger::config::{Config, GateMode};
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
-#[command(name = "careledger", version, about = "CareLedger: health records whose every access is decided and recorded on chain")]
+#[command(
+    name = "careledger",
+    version,
+    about = "CareLedger: health records whose every access is decided and recorded on chain"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -83,8 +87,10 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // Seeding logs only warnings by default: one line per account and record
     // would bury the progress bar.
-    let default_filter = if matches!(cli.command, Some(Command::Seed { .. })) { "warn" } else { "info,sqlx=warn" };
-    let filter = EnvFilter::try_from_env("CARELEDGER_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let default_filter =
+        if matches!(cli.command, Some(Command::Seed { .. })) { "warn" } else { "info,sqlx=warn" };
+    let filter = EnvFilter::try_from_env("CARELEDGER_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(default_filter));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     careledger::serve::install_crypto();
     if matches!(cli.command, Some(Command::ExportSchema)) {
@@ -156,11 +162,21 @@ fn print_seed_report(report: &careledger::seed::Report) {
     );
     println!("\nDemo logins (username, role, designation):");
     for login in report.staff.iter().chain(&report.sample_patients) {
-        println!("  {:<28} {:<13} {}", login.username, login.role.as_str(), login.designation.as_deref().unwrap_or(""));
+        println!(
+            "  {:<28} {:<13} {}",
+            login.username,
+            login.role.as_str(),
+            login.designation.as_deref().unwrap_or("")
+        );
     }
-    println!("  ... and {} more patients (search for them in the app)", report.patients.saturating_sub(report.sample_patients.len()));
+    println!(
+        "  ... and {} more patients (search for them in the app)",
+        report.patients.saturating_sub(report.sample_patients.len())
+    );
     match &report.generated_password {
-        Some(p) => println!("\nEvery demo account's password: {p}  (generated; pass --password to choose one)"),
+        Some(p) => println!(
+            "\nEvery demo account's password: {p}  (generated; pass --password to choose one)"
+        ),
         None => println!("\nEvery demo account's password is the one given with --password."),
     }
 }
@@ -180,7 +196,11 @@ mod audit_cli {
         Ok(())
     }
 
-    pub async fn export(config: Config, format: String, output: Option<PathBuf>) -> anyhow::Result<()> {
+    pub async fn export(
+        config: Config,
+        format: String,
+        output: Option<PathBuf>,
+    ) -> anyhow::Result<()> {
         if format != "fhir" {
             bail!("--format {format}: only `fhir` is supported");
         }
@@ -188,7 +208,8 @@ mod audit_cli {
         offline.indexer.catch_up().await?;
         let count = match &output {
             Some(path) => {
-                let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
                 let mut out = std::io::BufWriter::new(file);
                 let n = export::write_fhir(&offline.pool, &offline.deployment, &mut out).await?;
                 out.flush()?;
@@ -221,7 +242,12 @@ mod audit_cli {
         bar.finish();
         for report in &problems {
             for v in report.versions.iter().filter(|v| v.status != verify::Status::Verified) {
-                println!("record {} version {}: {}", report.record_id, v.version, v.status.as_str());
+                println!(
+                    "record {} version {}: {}",
+                    report.record_id,
+                    v.version,
+                    v.status.as_str()
+                );
             }
         }
         println!(

@@ -36,7 +36,10 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let url = public_url(config.bind);
     println!("CareLedger is running at {url} (GraphiQL at {url}graphql, health at {url}healthz)");
     if files.self_signed {
-        println!("  TLS: self-signed certificate {} (your browser will ask you to accept it)", files.cert.display());
+        println!(
+            "  TLS: self-signed certificate {} (your browser will ask you to accept it)",
+            files.cert.display()
+        );
     }
     axum_server::bind_rustls(config.bind, tls_config)
         .handle(handle)

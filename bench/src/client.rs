@@ -33,7 +33,12 @@ impl Client {
     }
 
     /// Sends one GraphQL request; returns the outcome and the response body.
-    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (Outcome, Value) {
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Outcome, Value) {
         let mut request = self.http.post(format!("{}/graphql", self.base)).json(&json!({
             "query": query,
             "variables": variables,
@@ -58,7 +63,12 @@ impl Client {
     }
 
     /// Like [`graphql`](Self::graphql) but any error is an `Err`.
-    pub async fn must(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
+    pub async fn must(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<Value> {
         match self.graphql(token, query, variables).await {
             (Outcome::Ok, body) => Ok(body["data"].clone()),
             (outcome, body) => Err(anyhow!("{outcome:?}: {}", body["errors"])),

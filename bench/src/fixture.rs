@@ -36,14 +36,23 @@ pub struct Fixture {
 
 impl Fixture {
     /// Creates `doctors` doctors and `patients` patients with a record each.
-    pub async fn create(client: &Client, root_password: &str, doctors: usize, patients: usize) -> anyhow::Result<Self> {
-        let root = client.login("root", root_password).await.context("root login (set CARELEDGER_ROOT_PASSWORD)")?;
+    pub async fn create(
+        client: &Client,
+        root_password: &str,
+        doctors: usize,
+        patients: usize,
+    ) -> anyhow::Result<Self> {
+        let root = client
+            .login("root", root_password)
+            .await
+            .context("root login (set CARELEDGER_ROOT_PASSWORD)")?;
         let run = Alphanumeric.sample_string(&mut rand::thread_rng(), 6).to_lowercase();
         let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
         let mut made = JoinSet::new();
         for (role, n) in [("DOCTOR", doctors), ("PATIENT", patients)] {
             for i in 0..n {
-                let (client, root, password, run) = (client.clone(), root.clone(), password.clone(), run.clone());
+                let (client, root, password, run) =
+                    (client.clone(), root.clone(), password.clone(), run.clone());
                 made.spawn(async move {
                     let username = format!("bench-{run}-{}-{i}", role.to_lowercase());
                     let data = client
@@ -77,7 +86,8 @@ impl Fixture {
         for name in &doctor_names {
             doctor_tokens.push((name.clone(), client.login(name, &password).await?));
         }
-        let author = doctor_tokens.first().map(|d| d.1.clone()).ok_or_else(|| anyhow!("need a doctor"))?;
+        let author =
+            doctor_tokens.first().map(|d| d.1.clone()).ok_or_else(|| anyhow!("need a doctor"))?;
         let mut patients_out = Vec::new();
         for id in patient_ids {
             let data = client
@@ -90,7 +100,10 @@ impl Fixture {
                     }}),
                 )
                 .await?;
-            let record_id = data["createRecord"]["id"].as_str().ok_or_else(|| anyhow!("no record id"))?.to_owned();
+            let record_id = data["createRecord"]["id"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no record id"))?
+                .to_owned();
             patients_out.push(Patient { id, record_id });
         }
         let mut patient_tokens = Vec::new();
@@ -99,6 +112,13 @@ impl Fixture {
             patient_tokens.push((i, client.login(&name, &password).await?));
         }
         let versions = Arc::new(patients_out.iter().map(|_| AtomicI64::new(1)).collect());
-        Ok(Self { run, password, doctors: doctor_tokens, patients: patients_out, patient_tokens, versions })
+        Ok(Self {
+            run,
+            password,
+            doctors: doctor_tokens,
+            patients: patients_out,
+            patient_tokens,
+            versions,
+        })
     }
 }

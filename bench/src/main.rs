@@ -69,26 +69,50 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let client = Client::new(&args.url, args.insecure)?;
-    let health = client.health().await.with_context(|| format!("the api at {} does not answer", args.url))?;
-    let contract = health["chain"]["contract"].as_str().context("healthz names no contract")?.to_owned();
+    let health = client
+        .health()
+        .await
+        .with_context(|| format!("the api at {} does not answer", args.url))?;
+    let contract =
+        health["chain"]["contract"].as_str().context("healthz names no contract")?.to_owned();
     let probe = ChainProbe::new(&args.chain_rpc, &contract);
-    eprintln!("setting up: {} doctors, {} patients with a record each", args.doctors, args.patients);
+    eprintln!(
+        "setting up: {} doctors, {} patients with a record each",
+        args.doctors, args.patients
+    );
     let patients = args.patients.max(args.concurrency.min(256));
-    let fixture = Fixture::create(&client, &args.root_password, args.doctors.max(1), patients.max(2)).await?;
+    let fixture =
+        Fixture::create(&client, &args.root_password, args.doctors.max(1), patients.max(2)).await?;
     let stop = args.requests.map(Stop::Requests).unwrap_or(Stop::After(args.duration));
-    let plan = Plan { scenario: args.scenario, stop, concurrency: args.concurrency.max(1), rate: args.rate };
+    let plan = Plan {
+        scenario: args.scenario,
+        stop,
+        concurrency: args.concurrency.max(1),
+        rate: args.rate,
+    };
 
-    let group = careledger_bench::measure(&probe, Shared::new(client.clone(), fixture.clone()), plan, "group").await?;
+    let group = careledger_bench::measure(
+        &probe,
+        Shared::new(client.clone(), fixture.clone()),
+        plan,
+        "group",
+    )
+    .await?;
     group.print();
     let mut reports = vec![group.clone()];
     if args.compare_naive {
         let naive_api = NaiveApi::start(&args.api_binary, &args.naive_bind, args.insecure).await?;
         let naive_client = Client::new(&naive_api.url, args.insecure)?;
-        let naive = careledger_bench::measure(&probe, Shared::new(naive_client, fixture), plan, "naive").await;
+        let naive =
+            careledger_bench::measure(&probe, Shared::new(naive_client, fixture), plan, "naive")
+                .await;
         naive_api.stop().await;
         let naive = naive?;
         naive.print();
-        println!("group commit / naive throughput: {:.1}x", group.throughput / naive.throughput.max(1e-9));
+        println!(
+            "group commit / naive throughput: {:.1}x",
+            group.throughput / naive.throughput.max(1e-9)
+        );
         reports.push(naive);
     }
     if let Some(path) = &args.json {

@@ -68,7 +68,11 @@ impl Report {
             .windows
             .iter()
             .enumerate()
-            .map(|(n, h)| Window { start_seconds: n as f64 * window_seconds, requests: h.len(), latency_ms: Latency::of(h) })
+            .map(|(n, h)| Window {
+                start_seconds: n as f64 * window_seconds,
+                requests: h.len(),
+                latency_ms: Latency::of(h),
+            })
             .collect();
         let seconds = observed.elapsed.as_secs_f64();
         Self {
@@ -103,9 +107,13 @@ impl Report {
             self.throughput
         );
         let l = self.latency_ms;
-        println!("  latency ms: p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}", l.p50, l.p95, l.p99, l.max);
+        println!(
+            "  latency ms: p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
+            l.p50, l.p95, l.p99, l.max
+        );
         // Only for runs of several windows, and only whole ones (the last is often short).
-        let whole = self.windows.iter().filter(|w| w.start_seconds + self.window_seconds <= self.seconds);
+        let whole =
+            self.windows.iter().filter(|w| w.start_seconds + self.window_seconds <= self.seconds);
         let slowest = whole.max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99));
         if let Some(worst) = slowest.filter(|_| self.windows.len() > 2) {
             println!(

@@ -24,10 +24,12 @@ pub enum Scenario {
     Denied,
 }
 
-const PATIENT_RECORDS: &str = "query($p: ID!) { patientRecords(patientId: $p) { id version title } }";
+const PATIENT_RECORDS: &str =
+    "query($p: ID!) { patientRecords(patientId: $p) { id version title } }";
 const RECORD: &str = "query($id: ID!) { record(id: $id) { id version title content } }";
 const UPDATE: &str = "mutation($id: ID!, $v: Int!, $input: UpdateRecordInput!) { updateRecord(id: $id, expectedVersion: $v, input: $input) { id version } }";
-const LOGIN: &str = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+const LOGIN: &str =
+    "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
 
 /// What the run shares: the client, the fixture, the versions each record is at.
 pub struct Shared {
@@ -61,7 +63,10 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
             let (_, token) = &f.doctors[worker % f.doctors.len()];
             let patient = &f.patients[(worker + n as usize) % f.patients.len()];
             let (outcome, _) = if n % 2 == 0 {
-                shared.client.graphql(Some(token), PATIENT_RECORDS, json!({ "p": patient.id })).await
+                shared
+                    .client
+                    .graphql(Some(token), PATIENT_RECORDS, json!({ "p": patient.id }))
+                    .await
             } else {
                 shared.client.graphql(Some(token), RECORD, json!({ "id": patient.record_id })).await
             };
@@ -84,7 +89,8 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
                 .await;
             let expected_events = match &outcome {
                 Outcome::Ok => {
-                    let new = body["data"]["updateRecord"]["version"].as_i64().unwrap_or(version + 1);
+                    let new =
+                        body["data"]["updateRecord"]["version"].as_i64().unwrap_or(version + 1);
                     f.versions[index].store(new, Ordering::Relaxed);
                     2 // the access request and the new version's anchor
                 }
@@ -94,13 +100,15 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
         }
         Scenario::Login => {
             let (name, _) = &f.doctors[worker % f.doctors.len()];
-            let (outcome, _) = shared.client.graphql(None, LOGIN, json!({ "u": name, "p": f.password })).await;
+            let (outcome, _) =
+                shared.client.graphql(None, LOGIN, json!({ "u": name, "p": f.password })).await;
             Done { outcome, expected_events: 0 }
         }
         Scenario::Denied | Scenario::Mixed => {
             let (mine, token) = &f.patient_tokens[worker % f.patient_tokens.len()];
             let other = &f.patients[(mine + 1) % f.patients.len()];
-            let (outcome, _) = shared.client.graphql(Some(token), PATIENT_RECORDS, json!({ "p": other.id })).await;
+            let (outcome, _) =
+                shared.client.graphql(Some(token), PATIENT_RECORDS, json!({ "p": other.id })).await;
             Done { expected_events: events_for_access(&outcome), outcome }
         }
     }
@@ -111,7 +119,11 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
 fn events_for_access(outcome: &Outcome) -> u64 {
     match outcome {
         Outcome::Ok => 1,
-        Outcome::Error(code) if code == "FORBIDDEN" || code == "CONFLICT" || code == "NOT_FOUND" => 1,
+        Outcome::Error(code)
+            if code == "FORBIDDEN" || code == "CONFLICT" || code == "NOT_FOUND" =>
+        {
+            1
+        }
         _ => 0,
     }
 }

@@ -21,9 +21,12 @@ const ROOT_PASSWORD: &str = "bench smoke root password";
 #[sqlx::test(migrations = "../migrations")]
 async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool) {
     careledger::serve::install_crypto();
-    let anvil = Anvil::at(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"))
-        .try_spawn()
-        .expect("anvil");
+    let anvil = Anvil::at(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"),
+    )
+    .try_spawn()
+    .expect("anvil");
     let data_dir = std::env::temp_dir().join(format!("careledger-bench-{}", std::process::id()));
     let vars = [
         ("CHAIN_RPC_URL", anvil.endpoint()),
@@ -43,13 +46,22 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
     let client = Client::new(&format!("https://{addr}"), true).expect("client");
     let probe = ChainProbe::new(&anvil.endpoint(), &contract);
     let fixture = Fixture::create(&client, ROOT_PASSWORD, 2, 4).await.expect("fixture");
-    for scenario in [Scenario::Read, Scenario::Write, Scenario::Mixed, Scenario::Denied, Scenario::Login] {
+    for scenario in
+        [Scenario::Read, Scenario::Write, Scenario::Mixed, Scenario::Denied, Scenario::Login]
+    {
         let plan = Plan { scenario, stop: Stop::Requests(20), concurrency: 4, rate: None };
         let shared = Shared::new(client.clone(), fixture.clone());
-        let report = careledger_bench::measure(&probe, Arc::clone(&shared), plan, "group").await.expect("run");
+        let report = careledger_bench::measure(&probe, Arc::clone(&shared), plan, "group")
+            .await
+            .expect("run");
         assert_eq!(report.requests, 20, "{scenario:?}");
         let expected_code = if scenario == Scenario::Denied { "FORBIDDEN" } else { "OK" };
-        assert_eq!(report.outcomes.get(expected_code), Some(&20), "{scenario:?}: {:?}", report.outcomes);
+        assert_eq!(
+            report.outcomes.get(expected_code),
+            Some(&20),
+            "{scenario:?}: {:?}",
+            report.outcomes
+        );
         let per_request = match scenario {
             Scenario::Read | Scenario::Denied => 20,
             Scenario::Write => 40,
@@ -57,15 +69,25 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
             Scenario::Login => 0,
         };
         assert_eq!(report.expected_events, per_request, "{scenario:?}");
-        assert_eq!(report.chain.events, per_request, "{scenario:?}: the chain holds exactly the events");
+        assert_eq!(
+            report.chain.events, per_request,
+            "{scenario:?}: the chain holds exactly the events"
+        );
         assert!(report.events_match);
         if per_request > 0 {
             assert!(report.chain.transactions >= 1 && report.chain.transactions <= per_request);
         }
     }
     // An open-loop run works too.
-    let plan = Plan { scenario: Scenario::Read, stop: Stop::Requests(10), concurrency: 4, rate: Some(50.0) };
-    let report = careledger_bench::measure(&probe, Shared::new(client, fixture), plan, "group").await.expect("open loop");
+    let plan = Plan {
+        scenario: Scenario::Read,
+        stop: Stop::Requests(10),
+        concurrency: 4,
+        rate: Some(50.0),
+    };
+    let report = careledger_bench::measure(&probe, Shared::new(client, fixture), plan, "group")
+        .await
+        .expect("open loop");
     assert_eq!((report.requests, report.chain.events), (10, 10));
     handle.shutdown();
     let _ = std::fs::remove_dir_all(&data_dir);

@@ -78,7 +78,10 @@ pub fn sections(role: Role) -> Vec<(Route, &'static str)> {
         out.push((Route::MyAccess, "Who accessed my records"));
     }
     if can::manage_users(role) {
-        out.push((Route::Admin, if role == Role::Receptionist { "Register patients" } else { "Administration" }));
+        out.push((
+            Route::Admin,
+            if role == Role::Receptionist { "Register patients" } else { "Administration" },
+        ));
     }
     if can::audit(role) {
         out.push((Route::Audit, "Audit"));

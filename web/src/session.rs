@@ -85,7 +85,10 @@ impl Api {
         self.auth.as_ref().and_then(|a| a.session.as_ref().map(|s| s.token.clone()))
     }
 
-    pub async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    pub async fn run<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> Result<Q::ResponseData, ApiError> {
         let token = self.token();
         let path = current_path();
         let outcome = api::run::<Q>(token.as_deref(), variables).await;
@@ -96,7 +99,9 @@ impl Api {
             }
             if let Err(e) = &outcome.result {
                 if e.code == "UNAUTHENTICATED" && token.is_some() {
-                    auth.dispatch(AuthAction::SignOut(Some("Your session has ended. Please sign in again.".into())));
+                    auth.dispatch(AuthAction::SignOut(Some(
+                        "Your session has ended. Please sign in again.".into(),
+                    )));
                 }
             }
         }
@@ -117,7 +122,8 @@ impl Api {
         }
         if let Some(token) = token {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = api::run::<api::ops::Logout>(Some(&token), api::ops::logout::Variables).await;
+                let _ =
+                    api::run::<api::ops::Logout>(Some(&token), api::ops::logout::Variables).await;
             });
         }
     }

@@ -15,7 +15,13 @@ pub fn hash(password: &[u8], rounds: u32) -> Option<String> {
     let salt = SaltString::generate(&mut OsRng);
     let params = Params { rounds, output_length: 32 };
     Pbkdf2
-        .hash_password_customized(password, Some(Algorithm::Pbkdf2Sha256.ident()), None, params, &salt)
+        .hash_password_customized(
+            password,
+            Some(Algorithm::Pbkdf2Sha256.ident()),
+            None,
+            params,
+            &salt,
+        )
         .ok()
         .map(|h| h.to_string())
 }

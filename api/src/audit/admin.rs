@@ -20,7 +20,8 @@ pub struct Offline {
 /// Connects to the database (migrating it) and the chain; checks the contract.
 pub async fn connect(config: &Config) -> anyhow::Result<Offline> {
     let pool = crate::app::database(config).await?;
-    let key = config.gateway_key.as_ref().context("CHAIN_GATEWAY_KEY: required to reach the chain")?;
+    let key =
+        config.gateway_key.as_ref().context("CHAIN_GATEWAY_KEY: required to reach the chain")?;
     let chain = Chain::connect(&config.chain_rpc_url, key).await?;
     let deployment = deployment::ensure(&pool, &chain).await?;
     let indexer = Indexer::new(pool.clone(), chain, &deployment);

@@ -54,7 +54,10 @@ impl AuditKind {
 
     /// Lifecycle entries carry an entry id that may be delivered twice.
     pub fn is_lifecycle(self) -> bool {
-        !matches!(self, Self::AccessRequested | Self::PermissionChanged | Self::PermissionChangeDenied)
+        !matches!(
+            self,
+            Self::AccessRequested | Self::PermissionChanged | Self::PermissionChangeDenied
+        )
     }
 }
 

@@ -50,7 +50,9 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
     let rest = coding(EVENT_TYPE, "rest", "RESTful Operation");
     let (type_, action) = match event.kind {
         AuditKind::AccessRequested => (rest, event.action.unwrap_or(Action::Read)),
-        AuditKind::UserAdded => (coding(DCM, "110137", "User Security Attributes Changed"), Action::Create),
+        AuditKind::UserAdded => {
+            (coding(DCM, "110137", "User Security Attributes Changed"), Action::Create)
+        }
         AuditKind::UserModified => (rest, Action::Update),
         AuditKind::UserDeleted => (rest, Action::Delete),
         AuditKind::RoleChanged => (coding(DCM, "110136", "Security Roles Changed"), Action::Update),
@@ -70,9 +72,11 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
             "what": { "identifier": { "system": SYSTEM_ID, "value": subject.to_string() } },
             "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
         });
-        let about_patient = event.resource == Some(Resource::HealthRecord) || event.record.is_some();
+        let about_patient =
+            event.resource == Some(Resource::HealthRecord) || event.record.is_some();
         if about_patient {
-            entity["role"] = coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
+            entity["role"] =
+                coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient");
         }
         entities.push(entity);
     }
@@ -122,7 +126,11 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
 
 /// Writes every indexed event (duplicates too: they are on chain), oldest
 /// first; returns how many.
-pub async fn write_fhir(pool: &PgPool, deployment: &Deployment, out: &mut impl Write) -> anyhow::Result<u64> {
+pub async fn write_fhir(
+    pool: &PgPool,
+    deployment: &Deployment,
+    out: &mut impl Write,
+) -> anyhow::Result<u64> {
     let mut after = None;
     let mut count = 0;
     loop {
@@ -146,7 +154,8 @@ mod tests {
 
     #[test]
     fn a_denied_record_read_is_a_rest_read_with_outcome_4_and_identifiers_only() {
-        let record: crate::records::RecordId = "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
+        let record: crate::records::RecordId =
+            "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
         let event = AuditEvent {
             block_number: 7,
             block_hash: B256::repeat_byte(1),
@@ -166,7 +175,12 @@ mod tests {
             content_hash: None,
             duplicate: false,
         };
-        let deployment = Deployment { chain_id: 31337, address: Address::repeat_byte(0x11), block: 1, transaction: B256::ZERO };
+        let deployment = Deployment {
+            chain_id: 31337,
+            address: Address::repeat_byte(0x11),
+            block: 1,
+            transaction: B256::ZERO,
+        };
         let r = fhir(&event, &deployment);
         assert_eq!(r["resourceType"], "AuditEvent");
         assert_eq!(r["type"]["code"], "rest");
@@ -174,11 +188,23 @@ mod tests {
         assert_eq!(r["action"], "R");
         assert_eq!(r["outcome"], "4");
         assert_eq!(r["recorded"], "2026-01-02T03:04:05Z");
-        assert_eq!(r["agent"][0]["who"]["identifier"]["value"], B256::repeat_byte(0xaa).to_string());
-        assert_eq!(r["entity"][0]["what"]["identifier"]["value"], B256::repeat_byte(0xbb).to_string());
+        assert_eq!(
+            r["agent"][0]["who"]["identifier"]["value"],
+            B256::repeat_byte(0xaa).to_string()
+        );
+        assert_eq!(
+            r["entity"][0]["what"]["identifier"]["value"],
+            B256::repeat_byte(0xbb).to_string()
+        );
         assert_eq!(r["entity"][0]["role"]["display"], "Patient");
         assert_eq!(r["entity"][1]["what"]["identifier"]["value"], record.to_string());
-        assert_eq!(r["entity"][2]["what"]["identifier"]["value"], format!("{}#3", B256::repeat_byte(2)));
-        assert_eq!(r["source"]["observer"]["identifier"]["value"], Address::repeat_byte(0x11).to_string());
+        assert_eq!(
+            r["entity"][2]["what"]["identifier"]["value"],
+            format!("{}#3", B256::repeat_byte(2))
+        );
+        assert_eq!(
+            r["source"]["observer"]["identifier"]["value"],
+            Address::repeat_byte(0x11).to_string()
+        );
     }
 }

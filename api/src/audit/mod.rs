@@ -106,7 +106,9 @@ impl Audit {
     pub async fn wait_for(&self, block: u64, timeout: std::time::Duration) -> bool {
         let mut indexed = self.inner.status.last_indexed.subscribe();
         self.wake();
-        tokio::time::timeout(timeout, indexed.wait_for(|b| *b >= block)).await.is_ok_and(|r| r.is_ok())
+        tokio::time::timeout(timeout, indexed.wait_for(|b| *b >= block))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     /// Stops the indexer (its current poll finishes first).

@@ -97,8 +97,10 @@ pub async fn record(pool: &PgPool, id: RecordId) -> Result<IntegrityReport, Veri
                 version: a.version,
                 status: Status::MissingInDatabase,
                 stored_hash: None,
-                anchored_hash: (a.content_hash.len() == 32).then(|| B256::from_slice(&a.content_hash)),
-                transaction_hash: (a.transaction_hash.len() == 32).then(|| B256::from_slice(&a.transaction_hash)),
+                anchored_hash: (a.content_hash.len() == 32)
+                    .then(|| B256::from_slice(&a.content_hash)),
+                transaction_hash: (a.transaction_hash.len() == 32)
+                    .then(|| B256::from_slice(&a.transaction_hash)),
             },
         );
     }
@@ -132,7 +134,12 @@ pub async fn record_ids(pool: &PgPool) -> Result<Vec<RecordId>, sqlx::Error> {
     .fetch_all(pool)
     .await?;
     let mut ids: Vec<RecordId> = stored.into_iter().map(RecordId).collect();
-    ids.extend(anchored.iter().filter(|w| w.len() == 32).filter_map(|w| record_from_word(&B256::from_slice(w))));
+    ids.extend(
+        anchored
+            .iter()
+            .filter(|w| w.len() == 32)
+            .filter_map(|w| record_from_word(&B256::from_slice(w))),
+    );
     ids.sort_by_key(|id| id.0);
     ids.dedup();
     Ok(ids)

@@ -42,13 +42,15 @@ impl TokenKeys {
         if !private.exists() || !public.exists() {
             let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-            crate::http::tls::write_private(&private, pair.serialize_pem().as_bytes()).map_err(io(&private))?;
+            crate::http::tls::write_private(&private, pair.serialize_pem().as_bytes())
+                .map_err(io(&private))?;
             std::fs::write(&public, pair.public_key_pem()).map_err(io(&public))?;
             tracing::info!(path = %private.display(), "generated the token signing key");
         }
         let private_pem = std::fs::read(&private).map_err(io(&private))?;
         let public_pem = std::fs::read(&public).map_err(io(&public))?;
-        Self::from_pem(&private_pem, &public_pem).map_err(|detail| KeyError::Invalid { path: private, detail })
+        Self::from_pem(&private_pem, &public_pem)
+            .map_err(|detail| KeyError::Invalid { path: private, detail })
     }
 
     /// Builds the keys from PEM: a PKCS#8 Ed25519 private key and its SPKI public key.

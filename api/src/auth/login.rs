@@ -114,8 +114,9 @@ pub async fn login(
         Some(id) => id,
         None => assign_identifier(deps, &user).await?,
     };
-    let (token, claims) = token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())
-        .map_err(|e| LoginError::Internal(e.to_string()))?;
+    let (token, claims) =
+        token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())
+            .map_err(|e| LoginError::Internal(e.to_string()))?;
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
     let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
@@ -128,7 +129,12 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
     let system_id = users::repo::assign_system_id(&mut tx, user.id).await?;
     let entry = outbox::enqueue(
         &mut tx,
-        Change::user(LifecycleKind::UserAdded, SYSTEM_ACTOR, B256::from(*system_id.as_bytes()), user.role.contract_code()),
+        Change::user(
+            LifecycleKind::UserAdded,
+            SYSTEM_ACTOR,
+            B256::from(*system_id.as_bytes()),
+            user.role.contract_code(),
+        ),
     )
     .await
     .map_err(|e| LoginError::Internal(e.to_string()))?;
@@ -139,7 +145,11 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
 }
 
 /// How long until the account or address may try again, if it is locked out.
-async fn locked_out(pool: &PgPool, username: &str, address: Option<&str>) -> Result<Option<Duration>, LoginError> {
+async fn locked_out(
+    pool: &PgPool,
+    username: &str,
+    address: Option<&str>,
+) -> Result<Option<Duration>, LoginError> {
     let window = WINDOW.as_secs_f64();
     let row = sqlx::query!(
         r#"SELECT
@@ -178,10 +188,18 @@ async fn locked_out(pool: &PgPool, username: &str, address: Option<&str>) -> Res
     Ok(retry)
 }
 
-async fn record_failure(pool: &PgPool, username: &str, address: Option<&str>) -> Result<(), LoginError> {
-    sqlx::query!("INSERT INTO login_failures (username, address) VALUES ($1, $2)", username, address)
-        .execute(pool)
-        .await?;
+async fn record_failure(
+    pool: &PgPool,
+    username: &str,
+    address: Option<&str>,
+) -> Result<(), LoginError> {
+    sqlx::query!(
+        "INSERT INTO login_failures (username, address) VALUES ($1, $2)",
+        username,
+        address
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -72,9 +72,7 @@ pub fn hash_blocking(password: &SecretString) -> Result<PasswordHashString, Pass
 /// Verifies a password against a stored hash on the blocking pool. The
 /// comparison is constant-time; a malformed stored hash verifies as false.
 pub async fn verify(password: SecretString, stored: PasswordHashString) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &stored))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_blocking(&password, &stored)).await.unwrap_or(false)
 }
 
 fn verify_blocking(password: &SecretString, stored: &PasswordHashString) -> bool {

@@ -40,7 +40,12 @@ pub enum TokenError {
 }
 
 /// Issues a token for the user; returns it with its claims.
-pub fn issue(keys: &TokenKeys, user_id: i64, system_id_hex: &str, role: &str) -> Result<(String, Claims), TokenError> {
+pub fn issue(
+    keys: &TokenKeys,
+    user_id: i64,
+    system_id_hex: &str,
+    role: &str,
+) -> Result<(String, Claims), TokenError> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         sub: user_id.to_string(),
@@ -102,10 +107,16 @@ mod tests {
         let k = keys();
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
-            sub: "7".into(), sid: "ab".into(), role: "DOCTOR".into(), jti: Uuid::new_v4(),
-            iat: now - 1000, exp: now - 1, iss: ISSUER.into(),
+            sub: "7".into(),
+            sid: "ab".into(),
+            role: "DOCTOR".into(),
+            jti: Uuid::new_v4(),
+            iat: now - 1000,
+            exp: now - 1,
+            iss: ISSUER.into(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &k.encoding).expect("encode");
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &k.encoding)
+            .expect("encode");
         assert_eq!(verify(&k, &token), Err(TokenError::Invalid));
     }
 
@@ -124,7 +135,8 @@ mod tests {
         let k = keys();
         let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("pair");
         let public_pem = pair.public_key_pem();
-        let keys = TokenKeys::from_pem(pair.serialize_pem().as_bytes(), public_pem.as_bytes()).expect("keys");
+        let keys = TokenKeys::from_pem(pair.serialize_pem().as_bytes(), public_pem.as_bytes())
+            .expect("keys");
         let (_, claims) = issue(&k, 1, "ab", "ROOT").expect("issue");
         let forged = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

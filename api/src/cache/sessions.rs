@@ -182,8 +182,13 @@ mod tests {
 
     fn caller(user: i64, exp: i64) -> Caller {
         let claims = Claims {
-            sub: user.to_string(), sid: "ab".into(), role: "DOCTOR".into(), jti: uuid::Uuid::new_v4(),
-            iat: NOW - 10, exp, iss: "careledger".into(),
+            sub: user.to_string(),
+            sid: "ab".into(),
+            role: "DOCTOR".into(),
+            jti: uuid::Uuid::new_v4(),
+            iat: NOW - 10,
+            exp,
+            iss: "careledger".into(),
         };
         Caller { user_id: UserId(user), system_id: SystemId::random(), role: Role::Doctor, claims }
     }
@@ -235,7 +240,10 @@ mod tests {
         sessions.listening.store(true, Ordering::Release);
         assert!(sessions.get("b", NOW).is_none());
         assert_eq!(
-            (sessions.counts.hits.load(Ordering::Relaxed), sessions.counts.misses.load(Ordering::Relaxed)),
+            (
+                sessions.counts.hits.load(Ordering::Relaxed),
+                sessions.counts.misses.load(Ordering::Relaxed)
+            ),
             (0, 2)
         );
     }

@@ -26,7 +26,11 @@ pub struct Subjects {
 
 impl Default for Subjects {
     fn default() -> Self {
-        Self { users: Mutex::new(Bounded::new(CAPACITY)), records: Mutex::new(Bounded::new(CAPACITY)), counts: Counts::default() }
+        Self {
+            users: Mutex::new(Bounded::new(CAPACITY)),
+            records: Mutex::new(Bounded::new(CAPACITY)),
+            counts: Counts::default(),
+        }
     }
 }
 
@@ -37,8 +41,13 @@ impl Subjects {
     }
 
     /// The system-wide identifier of the record's patient (deleted records too).
-    pub async fn of_record(&self, pool: &PgPool, id: RecordId) -> Result<Option<SystemId>, StoreError> {
-        remembered(&self.records, &self.counts, id, crate::records::repo::subject_of(pool, id)).await
+    pub async fn of_record(
+        &self,
+        pool: &PgPool,
+        id: RecordId,
+    ) -> Result<Option<SystemId>, StoreError> {
+        remembered(&self.records, &self.counts, id, crate::records::repo::subject_of(pool, id))
+            .await
     }
 }
 

@@ -50,7 +50,8 @@ pub enum DeploymentError {
 /// chain, or deploys the contract and records it when this database has none.
 pub async fn ensure(pool: &PgPool, chain: &Chain) -> Result<Deployment, DeploymentError> {
     let chain_id = chain.chain_id().await?;
-    let chain_id_db = i64::try_from(chain_id).map_err(|_| DeploymentError::Deploy(format!("chain id {chain_id} out of range")))?;
+    let chain_id_db = i64::try_from(chain_id)
+        .map_err(|_| DeploymentError::Deploy(format!("chain id {chain_id} out of range")))?;
     let recorded = sqlx::query!(
         "SELECT chain_id, contract_address, deploy_block, deploy_tx, code_hash FROM chain_deployment"
     )
@@ -63,7 +64,8 @@ pub async fn ensure(pool: &PgPool, chain: &Chain) -> Result<Deployment, Deployme
             block: u64::try_from(row.deploy_block).unwrap_or_default(),
             transaction: B256::from_slice(&row.deploy_tx),
         };
-        let code = chain.provider().get_code_at(deployment.address).await.map_err(ChainError::from)?;
+        let code =
+            chain.provider().get_code_at(deployment.address).await.map_err(ChainError::from)?;
         if code.is_empty() {
             return Err(DeploymentError::ContractMissing {
                 url: chain.rpc_url().to_owned(),
@@ -75,7 +77,12 @@ pub async fn ensure(pool: &PgPool, chain: &Chain) -> Result<Deployment, Deployme
         let found = keccak256(&code);
         let recorded_hash = B256::from_slice(&row.code_hash);
         if found != recorded_hash {
-            return Err(DeploymentError::CodeChanged { chain_id, address: deployment.address, found, recorded: recorded_hash });
+            return Err(DeploymentError::CodeChanged {
+                chain_id,
+                address: deployment.address,
+                found,
+                recorded: recorded_hash,
+            });
         }
         return Ok(deployment);
     }
@@ -89,7 +96,11 @@ pub async fn ensure(pool: &PgPool, chain: &Chain) -> Result<Deployment, Deployme
     deploy(pool, chain, chain_id_db).await
 }
 
-async fn deploy(pool: &PgPool, chain: &Chain, chain_id: i64) -> Result<Deployment, DeploymentError> {
+async fn deploy(
+    pool: &PgPool,
+    chain: &Chain,
+    chain_id: i64,
+) -> Result<Deployment, DeploymentError> {
     let gateway = chain.gateway();
     let receipt = CareLedgerAccess::deploy_builder(chain.provider(), gateway, gateway)
         .send()
@@ -99,7 +110,10 @@ async fn deploy(pool: &PgPool, chain: &Chain, chain_id: i64) -> Result<Deploymen
         .await
         .map_err(|e| DeploymentError::Deploy(e.to_string()))?;
     if !receipt.status() {
-        return Err(DeploymentError::Deploy(format!("transaction {} reverted", receipt.transaction_hash)));
+        return Err(DeploymentError::Deploy(format!(
+            "transaction {} reverted",
+            receipt.transaction_hash
+        )));
     }
     let address = receipt
         .contract_address
@@ -107,7 +121,12 @@ async fn deploy(pool: &PgPool, chain: &Chain, chain_id: i64) -> Result<Deploymen
     let block = receipt.block_number.unwrap_or_default();
     let code = chain.provider().get_code_at(address).await.map_err(ChainError::from)?;
     let code_hash = keccak256(&code);
-    let deployment = Deployment { chain_id: chain_id as u64, address, block, transaction: receipt.transaction_hash };
+    let deployment = Deployment {
+        chain_id: chain_id as u64,
+        address,
+        block,
+        transaction: receipt.transaction_hash,
+    };
     sqlx::query!(
         "INSERT INTO chain_deployment (chain_id, contract_address, deploy_block, deploy_tx, code_hash)
          VALUES ($1, $2, $3, $4, $5)",

@@ -39,7 +39,10 @@ pub struct Chain {
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Chain").field("gateway", &self.gateway).field("rpc_url", &self.rpc_url).finish()
+        f.debug_struct("Chain")
+            .field("gateway", &self.gateway)
+            .field("rpc_url", &self.rpc_url)
+            .finish()
     }
 }
 
@@ -52,10 +55,7 @@ impl Chain {
         let gateway = signer.address();
         let url = rpc_url.parse().map_err(|_| ChainError::BadUrl(rpc_url.to_owned()))?;
         let wallet = EthereumWallet::from(signer);
-        let provider = ProviderBuilder::new()
-            .wallet(wallet.clone())
-            .connect_http(url)
-            .erased();
+        let provider = ProviderBuilder::new().wallet(wallet.clone()).connect_http(url).erased();
         provider
             .get_chain_id()
             .await

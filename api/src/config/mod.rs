@@ -90,14 +90,10 @@ impl Config {
 
     /// Loads the configuration from the given variables (tests pass their own).
     pub fn from_vars(vars: BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        if let Some(unknown) = vars
-            .keys()
-            .find(|k| k.starts_with("CARELEDGER_") && !KNOWN.contains(&k.as_str()))
+        if let Some(unknown) =
+            vars.keys().find(|k| k.starts_with("CARELEDGER_") && !KNOWN.contains(&k.as_str()))
         {
-            return Err(ConfigError::Unknown {
-                name: unknown.clone(),
-                known: KNOWN.join(", "),
-            });
+            return Err(ConfigError::Unknown { name: unknown.clone(), known: KNOWN.join(", ") });
         }
         let get = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
         let parse = |name: &'static str, default: &str| -> Result<String, ConfigError> {
@@ -107,31 +103,44 @@ impl Config {
 
         let database_url = parse("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/careledger")?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(invalid("DATABASE_URL", "must start with postgres:// or postgresql://".into()));
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with postgres:// or postgresql://".into(),
+            ));
         }
         let chain_rpc_url = parse("CHAIN_RPC_URL", "http://127.0.0.1:8545")?;
         if !(chain_rpc_url.starts_with("http://") || chain_rpc_url.starts_with("https://")) {
-            return Err(invalid("CHAIN_RPC_URL", "must be an http:// or https:// JSON-RPC endpoint".into()));
+            return Err(invalid(
+                "CHAIN_RPC_URL",
+                "must be an http:// or https:// JSON-RPC endpoint".into(),
+            ));
         }
         let gateway_key = match get("CHAIN_GATEWAY_KEY") {
             None => None,
             Some(key) => {
                 let digits = key.strip_prefix("0x").unwrap_or(&key);
                 if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(invalid("CHAIN_GATEWAY_KEY", "must be a 32-byte private key in hex (64 digits, optional 0x)".into()));
+                    return Err(invalid(
+                        "CHAIN_GATEWAY_KEY",
+                        "must be a 32-byte private key in hex (64 digits, optional 0x)".into(),
+                    ));
                 }
                 Some(SecretString::from(key))
             }
         };
-        let bind = parse("CARELEDGER_BIND", "127.0.0.1:8443")?
-            .parse()
-            .map_err(|e| invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})")))?;
+        let bind = parse("CARELEDGER_BIND", "127.0.0.1:8443")?.parse().map_err(|e| {
+            invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})"))
+        })?;
         let data_dir = PathBuf::from(parse("CARELEDGER_DATA_DIR", ".data")?);
         let tls_cert = get("TLS_CERT").map(PathBuf::from);
         let tls_key = get("TLS_KEY").map(PathBuf::from);
         match (&tls_cert, &tls_key) {
-            (Some(_), None) => return Err(invalid("TLS_KEY", "must be set together with TLS_CERT".into())),
-            (None, Some(_)) => return Err(invalid("TLS_CERT", "must be set together with TLS_KEY".into())),
+            (Some(_), None) => {
+                return Err(invalid("TLS_KEY", "must be set together with TLS_CERT".into()))
+            }
+            (None, Some(_)) => {
+                return Err(invalid("TLS_CERT", "must be set together with TLS_KEY".into()))
+            }
             _ => {}
         }
         let root_password = get("CARELEDGER_ROOT_PASSWORD").map(SecretString::from);
@@ -143,12 +152,19 @@ impl Config {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| invalid("CARELEDGER_DB_POOL", "must be a whole number from 1 to 1000".into()))?;
+            .ok_or_else(|| {
+                invalid("CARELEDGER_DB_POOL", "must be a whole number from 1 to 1000".into())
+            })?;
         let max_in_progress = parse("CARELEDGER_MAX_IN_PROGRESS", "512")?
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=100_000).contains(n))
-            .ok_or_else(|| invalid("CARELEDGER_MAX_IN_PROGRESS", "must be a whole number from 1 to 100000".into()))?;
+            .ok_or_else(|| {
+                invalid(
+                    "CARELEDGER_MAX_IN_PROGRESS",
+                    "must be a whole number from 1 to 100000".into(),
+                )
+            })?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -223,6 +239,9 @@ mod tests {
         ]))
         .expect("valid");
         let shown = format!("{c:?}");
-        assert!(!shown.contains(key) && !shown.contains("correct horse") && !shown.contains("hunter2"), "{shown}");
+        assert!(
+            !shown.contains(key) && !shown.contains("correct horse") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }

@@ -22,7 +22,8 @@ use super::StoreError;
 
 /// What one batch query returns: the answer for each key that has one.
 pub type Answers<K, V> = Result<HashMap<K, V>, StoreError>;
-type Fetch<K, V> = dyn Fn(Vec<K>) -> Pin<Box<dyn Future<Output = Answers<K, V>> + Send>> + Send + Sync;
+type Fetch<K, V> =
+    dyn Fn(Vec<K>) -> Pin<Box<dyn Future<Output = Answers<K, V>> + Send>> + Send + Sync;
 type Reply<V> = oneshot::Sender<Result<Option<V>, StoreError>>;
 
 /// How many batch queries may run at once, and how many keys one may carry.
@@ -114,7 +115,8 @@ async fn run<K, V>(
         let (fetch, stats) = (fetch.clone(), stats.clone());
         tokio::spawn(async move {
             let mut seen = HashSet::new();
-            let keys: Vec<K> = batch.iter().map(|(k, _)| k.clone()).filter(|k| seen.insert(k.clone())).collect();
+            let keys: Vec<K> =
+                batch.iter().map(|(k, _)| k.clone()).filter(|k| seen.insert(k.clone())).collect();
             stats.keys.fetch_add(batch.len() as u64, Ordering::Relaxed);
             stats.queries.fetch_add(1, Ordering::Relaxed);
             match fetch(keys).await {
@@ -129,7 +131,11 @@ async fn run<K, V>(
                             *n -= 1;
                             *n
                         });
-                        let answer = if left == Some(0) { answers.remove(&key) } else { answers.get(&key).cloned() };
+                        let answer = if left == Some(0) {
+                            answers.remove(&key)
+                        } else {
+                            answers.get(&key).cloned()
+                        };
                         let _ = reply.send(Ok(answer));
                     }
                 }
@@ -177,23 +183,24 @@ mod tests {
     fn recording(hold: Arc<Notify>) -> (Batcher<u32, u32>, Queries) {
         let queries = Queries::default();
         let seen = queries.clone();
-        let batcher = Batcher::start(Limits { in_flight: 1, max_keys: 8 }, move |keys: Vec<u32>| {
-            let (seen, hold) = (seen.clone(), hold.clone());
-            async move {
-                let number = {
-                    let mut seen = seen.lock().expect("lock");
-                    seen.push(keys.clone());
-                    seen.len() as u32
-                };
-                if number == 1 {
-                    hold.notified().await;
+        let batcher =
+            Batcher::start(Limits { in_flight: 1, max_keys: 8 }, move |keys: Vec<u32>| {
+                let (seen, hold) = (seen.clone(), hold.clone());
+                async move {
+                    let number = {
+                        let mut seen = seen.lock().expect("lock");
+                        seen.push(keys.clone());
+                        seen.len() as u32
+                    };
+                    if number == 1 {
+                        hold.notified().await;
+                    }
+                    if keys.contains(&13) {
+                        return Err(StoreError::Internal(sqlx::Error::PoolTimedOut));
+                    }
+                    Ok(keys.iter().filter(|k| *k % 2 == 0).map(|k| (*k, k * 10 + number)).collect())
                 }
-                if keys.contains(&13) {
-                    return Err(StoreError::Internal(sqlx::Error::PoolTimedOut));
-                }
-                Ok(keys.iter().filter(|k| *k % 2 == 0).map(|k| (*k, k * 10 + number)).collect())
-            }
-        });
+            });
         (batcher, queries)
     }
 
@@ -204,14 +211,19 @@ mod tests {
         }
     }
 
-    fn spawn_load(batcher: &Batcher<u32, u32>, key: u32) -> JoinHandle<Result<Option<u32>, StoreError>> {
+    fn spawn_load(
+        batcher: &Batcher<u32, u32>,
+        key: u32,
+    ) -> JoinHandle<Result<Option<u32>, StoreError>> {
         let batcher = batcher.clone();
         tokio::spawn(async move { batcher.load(key).await })
     }
 
     /// A batcher whose first query (for key 2) is running and held until
     /// `hold` is notified, so its one slot is busy.
-    async fn first_query_held() -> (Arc<Notify>, Batcher<u32, u32>, Queries, JoinHandle<Result<Option<u32>, StoreError>>) {
+    async fn first_query_held(
+    ) -> (Arc<Notify>, Batcher<u32, u32>, Queries, JoinHandle<Result<Option<u32>, StoreError>>)
+    {
         let hold = Arc::new(Notify::new());
         let (batcher, queries) = recording(hold.clone());
         let first = spawn_load(&batcher, 2);
@@ -235,9 +247,14 @@ mod tests {
     async fn requests_that_wait_for_a_slot_share_the_next_query() {
         let (hold, batcher, queries, first) = first_query_held().await;
         // The only slot is busy: these queue, asking for 2 again among them.
-        let later: Vec<_> = [4, 2, 6, 7, 4].into_iter().map(|key| spawn_load(&batcher, key)).collect();
+        let later: Vec<_> =
+            [4, 2, 6, 7, 4].into_iter().map(|key| spawn_load(&batcher, key)).collect();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        assert_eq!(queries.lock().expect("lock").len(), 1, "nothing else runs while the slot is taken");
+        assert_eq!(
+            queries.lock().expect("lock").len(),
+            1,
+            "nothing else runs while the slot is taken"
+        );
         hold.notify_one();
 
         assert_eq!(first.await.expect("task").expect("answer"), Some(21));
@@ -247,7 +264,11 @@ mod tests {
         }
         // Each answered by the second query, which started after they asked.
         assert_eq!(answers, vec![Some(42), Some(22), Some(62), None, Some(42)]);
-        assert_eq!(*queries.lock().expect("lock"), vec![vec![2], vec![4, 2, 6, 7]], "one query, each key once");
+        assert_eq!(
+            *queries.lock().expect("lock"),
+            vec![vec![2], vec![4, 2, 6, 7]],
+            "one query, each key once"
+        );
         assert_eq!(batcher.stats().keys.load(Ordering::Relaxed), 6);
         assert_eq!(batcher.stats().queries.load(Ordering::Relaxed), 2);
     }
@@ -261,7 +282,10 @@ mod tests {
         assert_eq!(first.await.expect("task").expect("answer"), Some(21));
         for task in failing {
             let error = task.await.expect("task").expect_err("the batch failed");
-            assert!(matches!(&error, StoreError::Shared(cause) if matches!(**cause, sqlx::Error::PoolTimedOut)), "{error:?}");
+            assert!(
+                matches!(&error, StoreError::Shared(cause) if matches!(**cause, sqlx::Error::PoolTimedOut)),
+                "{error:?}"
+            );
         }
         // The batcher goes on.
         assert_eq!(batcher.load(6).await.expect("answer"), Some(63));

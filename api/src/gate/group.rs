@@ -22,8 +22,15 @@ const MAX_IN_FLIGHT: usize = 4;
 const EARLY_BATCH: usize = 32;
 
 enum Job {
-    Access { id: B256, request: AccessRequest, reply: oneshot::Sender<Result<Verdict, GateError>> },
-    Record { entries: Vec<LifecycleEntry>, reply: oneshot::Sender<Result<Vec<AuditReceipt>, GateError>> },
+    Access {
+        id: B256,
+        request: AccessRequest,
+        reply: oneshot::Sender<Result<Verdict, GateError>>,
+    },
+    Record {
+        entries: Vec<LifecycleEntry>,
+        reply: oneshot::Sender<Result<Vec<AuditReceipt>, GateError>>,
+    },
 }
 
 impl Job {
@@ -56,7 +63,9 @@ impl Job {
             Job::Record { entries, reply } => {
                 let receipts = entries
                     .iter()
-                    .map(|e| result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent))
+                    .map(|e| {
+                        result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent)
+                    })
                     .collect();
                 let _ = reply.send(receipts);
             }
@@ -104,7 +113,10 @@ impl GroupGate {
         answer.await.map_err(|_| GateError::Closed)?
     }
 
-    pub async fn record(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<AuditReceipt>, GateError> {
+    pub async fn record(
+        &self,
+        entries: Vec<LifecycleEntry>,
+    ) -> Result<Vec<AuditReceipt>, GateError> {
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job::Record { entries, reply }).map_err(|_| GateError::Closed)?;
         answer.await.map_err(|_| GateError::Closed)?
@@ -128,7 +140,11 @@ impl GroupGate {
     }
 }
 
-async fn dispatch(mut jobs: mpsc::UnboundedReceiver<Job>, submitter: Arc<Submitter>, counters: Arc<Counters>) {
+async fn dispatch(
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    submitter: Arc<Submitter>,
+    counters: Arc<Counters>,
+) {
     let mut waiting: Vec<Job> = Vec::new();
     let mut weight = 0usize;
     let mut in_flight: JoinSet<()> = JoinSet::new();

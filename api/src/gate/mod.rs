@@ -83,7 +83,11 @@ impl std::fmt::Debug for Gate {
 
 impl Gate {
     /// Starts the gate for the deployed contract.
-    pub async fn start(chain: &Chain, deployment: &Deployment, mode: GateMode) -> Result<Self, GateError> {
+    pub async fn start(
+        chain: &Chain,
+        deployment: &Deployment,
+        mode: GateMode,
+    ) -> Result<Self, GateError> {
         let inner = match mode {
             GateMode::Group => {
                 let submitter = submit::Submitter::new(chain, deployment).await?;
@@ -103,7 +107,10 @@ impl Gate {
     }
 
     /// Records committed changes on chain; returns one receipt per entry, in order.
-    pub async fn record(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<AuditReceipt>, GateError> {
+    pub async fn record(
+        &self,
+        entries: Vec<LifecycleEntry>,
+    ) -> Result<Vec<AuditReceipt>, GateError> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }

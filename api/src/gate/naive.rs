@@ -59,7 +59,10 @@ impl NaiveGate {
         Ok(Verdict { approved: r.approved, receipt: *r })
     }
 
-    pub async fn record(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<AuditReceipt>, GateError> {
+    pub async fn record(
+        &self,
+        entries: Vec<LifecycleEntry>,
+    ) -> Result<Vec<AuditReceipt>, GateError> {
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
         let pending = {
             let _one_at_a_time = self.sending.lock().await;
@@ -73,7 +76,10 @@ impl NaiveGate {
         self.transactions.fetch_add(1, Ordering::Relaxed);
         self.entries.fetch_add(entries.len() as u64, Ordering::Relaxed);
         let result = decode(&receipt)?;
-        entries.iter().map(|e| result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent)).collect()
+        entries
+            .iter()
+            .map(|e| result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent))
+            .collect()
     }
 
     pub fn stats(&self) -> GateStats {

@@ -56,14 +56,23 @@ impl Change {
     /// (nothing about a person goes on chain). `role` is the contract code of
     /// the role set by USER_ADDED / ROLE_CHANGED, 0 otherwise.
     pub fn user(kind: LifecycleKind, actor: B256, subject: B256, role: u8) -> Self {
-        Self { kind, actor, subject, record: B256::ZERO, version: 0, content_hash: B256::ZERO, role }
+        Self {
+            kind,
+            actor,
+            subject,
+            record: B256::ZERO,
+            version: 0,
+            content_hash: B256::ZERO,
+            role,
+        }
     }
 
     /// The contract refuses (reverts) entries without an actor or subject, a
     /// record event without a record, or a role event without a role; a
     /// refused entry would take its whole batch down, so it is caught here.
     pub fn check(&self) -> Result<(), OutboxError> {
-        let record_kind = matches!(self.kind, LifecycleKind::RecordVersionCreated | LifecycleKind::RecordDeleted);
+        let record_kind =
+            matches!(self.kind, LifecycleKind::RecordVersionCreated | LifecycleKind::RecordDeleted);
         let role_kind = matches!(self.kind, LifecycleKind::UserAdded | LifecycleKind::RoleChanged);
         let problem = if self.actor.is_zero() {
             Some("actor")
@@ -83,7 +92,10 @@ impl Change {
 /// Writes the change into the outbox inside the caller's transaction,
 /// claimed by the caller, and returns the entry to hand to
 /// [`Outbox::deliver`] once the transaction has committed.
-pub async fn enqueue(conn: &mut PgConnection, change: Change) -> Result<LifecycleEntry, OutboxError> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    change: Change,
+) -> Result<LifecycleEntry, OutboxError> {
     change.check()?;
     let entry = LifecycleEntry {
         entry_id: super::random_id(),
@@ -156,7 +168,10 @@ impl Outbox {
 
     /// Sends entries its caller enqueued (and so claimed) in a transaction
     /// that has committed; returns their receipts in the order given.
-    pub async fn deliver(&self, entries: &[LifecycleEntry]) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
+    pub async fn deliver(
+        &self,
+        entries: &[LifecycleEntry],
+    ) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
         self.send(entries.to_vec()).await
     }
 
@@ -195,7 +210,10 @@ impl Outbox {
     pub async fn start(self) -> Result<Self, OutboxError> {
         let sent = self.flush().await?;
         if sent > 0 {
-            tracing::info!(sent, "outbox: recorded lifecycle events left pending by an earlier run");
+            tracing::info!(
+                sent,
+                "outbox: recorded lifecycle events left pending by an earlier run"
+            );
         }
         let background = self.clone();
         tokio::spawn(async move {
@@ -214,7 +232,10 @@ impl Outbox {
 
     /// Sends claimed entries through the gate and marks them sent; on failure
     /// gives the claims back and wakes the sweep to retry them.
-    async fn send(&self, entries: Vec<LifecycleEntry>) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
+    async fn send(
+        &self,
+        entries: Vec<LifecycleEntry>,
+    ) -> Result<Vec<(B256, AuditReceipt)>, OutboxError> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
@@ -223,9 +244,12 @@ impl Outbox {
             Ok(receipts) => receipts,
             Err(error) => {
                 let ids: Vec<Vec<u8>> = ids.iter().map(|id| id.to_vec()).collect();
-                sqlx::query!("UPDATE chain_outbox SET claimed_until = NULL WHERE entry_id = ANY($1)", &ids)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE chain_outbox SET claimed_until = NULL WHERE entry_id = ANY($1)",
+                    &ids
+                )
+                .execute(&self.pool)
+                .await?;
                 self.wake.notify_one();
                 return Err(error.into());
             }

@@ -130,7 +130,11 @@ impl Submitter {
         let from = chain.gateway();
         let nonce = provider.get_transaction_count(from).pending().await.map_err(unavailable)?;
         let gas_price = provider.get_gas_price().await.map_err(unavailable)?;
-        let head = Arc::new(Head { number: watch::channel(0).0, waiting: AtomicUsize::new(0), wake: Notify::new() });
+        let head = Arc::new(Head {
+            number: watch::channel(0).0,
+            waiting: AtomicUsize::new(0),
+            wake: Notify::new(),
+        });
         tokio::spawn(watch_head(provider.clone(), Arc::downgrade(&head)));
         Ok(Arc::new(Self {
             provider,
@@ -153,7 +157,9 @@ impl Submitter {
         requests: Vec<ICareLedgerAccess::AccessRequest>,
         entries: Vec<ICareLedgerAccess::LifecycleEntry>,
     ) -> Result<Sent, GateError> {
-        let gas = GAS_BASE + GAS_PER_REQUEST * requests.len() as u64 + GAS_PER_ENTRY * entries.len() as u64;
+        let gas = GAS_BASE
+            + GAS_PER_REQUEST * requests.len() as u64
+            + GAS_PER_ENTRY * entries.len() as u64;
         let input = CareLedgerAccess::commitCall { requests, entries }.abi_encode();
         let mut nonce = self.nonce.lock().await;
         // A node that refuses the nonce or the price (another sender used the
@@ -167,9 +173,12 @@ impl Submitter {
                 .with_chain_id(self.chain_id)
                 .with_gas_limit(gas)
                 .with_gas_price(u128::from(self.gas_price.load(Ordering::Relaxed)));
-            let envelope =
-                tx.build(&self.wallet).await.map_err(|e| GateError::Rejected(format!("signing failed: {e}")))?;
-            let sent = Sent { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()) };
+            let envelope = tx
+                .build(&self.wallet)
+                .await
+                .map_err(|e| GateError::Rejected(format!("signing failed: {e}")))?;
+            let sent =
+                Sent { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()) };
             match self.broadcast(&sent).await {
                 Ok(()) => {
                     *nonce += 1;
@@ -211,7 +220,11 @@ impl Submitter {
                         tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
                         continue;
                     }
-                    return Err(if transport { unavailable(e) } else { GateError::Rejected(e.to_string()) });
+                    return Err(if transport {
+                        unavailable(e)
+                    } else {
+                        GateError::Rejected(e.to_string())
+                    });
                 }
             }
         }
@@ -241,7 +254,10 @@ impl Submitter {
             }
             if Instant::now() > deadline {
                 if rebroadcasts == REBROADCASTS {
-                    return Err(GateError::Unavailable(format!("transaction {} was not mined", sent.hash)));
+                    return Err(GateError::Unavailable(format!(
+                        "transaction {} was not mined",
+                        sent.hash
+                    )));
                 }
                 rebroadcasts += 1;
                 deadline = Instant::now() + MINE_TIMEOUT;
@@ -264,7 +280,10 @@ fn unavailable(e: impl std::fmt::Display) -> GateError {
 /// Reads every CareLedger event of a mined transaction.
 pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
     if !receipt.status() {
-        return Err(GateError::Rejected(format!("transaction {} reverted", receipt.transaction_hash)));
+        return Err(GateError::Rejected(format!(
+            "transaction {} reverted",
+            receipt.transaction_hash
+        )));
     }
     let mut result = BatchResult::default();
     let block_number = receipt.block_number.unwrap_or_default();

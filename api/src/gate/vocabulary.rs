@@ -26,7 +26,8 @@ pub enum Resource {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [Self::Create, Self::Read, Self::Update, Self::Delete, Self::Search];
+    pub const ALL: [Action; 5] =
+        [Self::Create, Self::Read, Self::Update, Self::Delete, Self::Search];
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|a| *a as u8 == code)
     }

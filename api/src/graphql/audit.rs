@@ -28,7 +28,11 @@ const CATCH_UP: Duration = Duration::from_secs(5);
 /// Asks the contract whether the caller may see the trail: staff search it
 /// (AUDIT_TRAIL SEARCH), a patient reads their own (AUDIT_TRAIL READ on
 /// themself), and then sees only events whose subject is themself.
-async fn authorize(state: &AppState, session: &Session, filter: &mut trail::Filter) -> Result<Reveal, ApiError> {
+async fn authorize(
+    state: &AppState,
+    session: &Session,
+    filter: &mut trail::Filter,
+) -> Result<Reveal, ApiError> {
     let caller = session.caller()?;
     if caller.role == Role::Patient {
         decide(state, session, Resource::AuditTrail, Action::Read, &Target::Caller).await?;
@@ -59,24 +63,37 @@ impl AuditQuery {
         let mut filter = filter.unwrap_or_default().parse()?;
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input("first", format!("must be between 0 and {MAX_PAGE}")).into());
+            return Err(
+                ApiError::bad_input("first", format!("must be between 0 and {MAX_PAGE}")).into()
+            );
         }
         let after = after
-            .map(|a| Cursor::decode(&a).ok_or_else(|| ApiError::bad_input("after", "not a cursor from this list")))
+            .map(|a| {
+                Cursor::decode(&a)
+                    .ok_or_else(|| ApiError::bad_input("after", "not a cursor from this list"))
+            })
             .transpose()?;
         let reveal = authorize(state, session, &mut filter).await?;
         // The list includes this very access: wait for its block to be indexed.
         if let Some(own) = session.audit().last() {
             if !state.audit.wait_for(own.block_number, CATCH_UP).await {
-                return Err(ApiError::Unavailable("the audit index is behind the chain; try again shortly".into()).into());
+                return Err(ApiError::Unavailable(
+                    "the audit index is behind the chain; try again shortly".into(),
+                )
+                .into());
             }
         }
-        let page = search::search(&state.pool, &filter, first.unsigned_abs(), after).await.map_err(ApiError::from)?;
+        let page = search::search(&state.pool, &filter, first.unsigned_abs(), after)
+            .await
+            .map_err(ApiError::from)?;
         let users = user_loader(&state.pool);
         let mut connection = Connection::new(after.is_some(), page.has_next);
         connection.edges.extend(page.events.into_iter().map(|event| {
             let cursor = Cursor::of(&event).encode();
-            Edge::new(cursor, AuditEventObject { event: Arc::new(event), users: users.clone(), reveal })
+            Edge::new(
+                cursor,
+                AuditEventObject { event: Arc::new(event), users: users.clone(), reveal },
+            )
         }));
         Ok(connection)
     }
@@ -84,16 +101,31 @@ impl AuditQuery {
     /// Recomputes the hash of every stored version of the record and
     /// compares it with the hash anchored on chain. Needs HEALTH_RECORD READ
     /// on the record.
-    async fn verify_record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<IntegrityReport> {
+    async fn verify_record(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<IntegrityReport> {
         let state = ctx.data::<AppState>()?;
         let session = ctx.data::<Arc<Session>>()?;
         let record = parse_record_id(&id, "id")?;
-        decide(state, session, Resource::HealthRecord, Action::Read, &Target::Record { id, field: "id" }).await?;
+        decide(
+            state,
+            session,
+            Resource::HealthRecord,
+            Action::Read,
+            &Target::Record { id, field: "id" },
+        )
+        .await?;
         let head = state.chain.block_number().await.map_err(|e| ApiError::internal(&e))?;
         if !state.audit.wait_for(head, CATCH_UP).await {
-            return Err(ApiError::Unavailable("the audit index is behind the chain; try again shortly".into()).into());
+            return Err(ApiError::Unavailable(
+                "the audit index is behind the chain; try again shortly".into(),
+            )
+            .into());
         }
-        let report = trail::verify::record(&state.pool, record).await.map_err(|e| ApiError::internal(&e))?;
+        let report =
+            trail::verify::record(&state.pool, record).await.map_err(|e| ApiError::internal(&e))?;
         Ok(report.into())
     }
 }

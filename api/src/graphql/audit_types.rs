@@ -49,7 +49,10 @@ impl From<AuditKind> for Kind {
 
 impl From<Kind> for AuditKind {
     fn from(k: Kind) -> Self {
-        AuditKind::ALL.into_iter().find(|a| Kind::from(*a) == k).unwrap_or(AuditKind::AccessRequested)
+        AuditKind::ALL
+            .into_iter()
+            .find(|a| Kind::from(*a) == k)
+            .unwrap_or(AuditKind::AccessRequested)
     }
 }
 
@@ -95,14 +98,26 @@ pub struct AuditFilter {
 }
 
 fn system_id(value: &str, field: &str) -> Result<SystemId, ApiError> {
-    value.parse::<SystemId>().map_err(|_| ApiError::bad_input(field, "must be a system id (64 hex digits)"))
+    value
+        .parse::<SystemId>()
+        .map_err(|_| ApiError::bad_input(field, "must be a system id (64 hex digits)"))
 }
 
 impl AuditFilter {
     pub fn parse(self) -> Result<audit::Filter, ApiError> {
         Ok(audit::Filter {
-            actor: self.actor.as_deref().map(|a| system_id(a, "filter.actor")).transpose()?.map(|s| b256(&s)),
-            subject: self.subject.as_deref().map(|s| system_id(s, "filter.subject")).transpose()?.map(|s| b256(&s)),
+            actor: self
+                .actor
+                .as_deref()
+                .map(|a| system_id(a, "filter.actor"))
+                .transpose()?
+                .map(|s| b256(&s)),
+            subject: self
+                .subject
+                .as_deref()
+                .map(|s| system_id(s, "filter.subject"))
+                .transpose()?
+                .map(|s| b256(&s)),
             record: self
                 .record_id
                 .as_ref()
@@ -174,12 +189,19 @@ pub struct AuditEventObject {
 }
 
 impl AuditEventObject {
-    async fn user(&self, word: Option<alloy::primitives::B256>) -> async_graphql::Result<Option<UserObject>> {
+    async fn user(
+        &self,
+        word: Option<alloy::primitives::B256>,
+    ) -> async_graphql::Result<Option<UserObject>> {
         let Some(id) = word.map(|w| SystemId::from_bytes(w.0)) else { return Ok(None) };
         if !self.reveal.allows(&id) {
             return Ok(None);
         }
-        let user = self.users.load_one(id).await.map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
+        let user = self
+            .users
+            .load_one(id)
+            .await
+            .map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
         Ok(user.map(UserObject))
     }
 }

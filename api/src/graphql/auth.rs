@@ -64,10 +64,13 @@ impl AuthMutation {
         match login::login(deps, &username, SecretString::from(password), session.address).await {
             Ok(done) => Ok(AuthPayload {
                 token: done.token,
-                expires_at: chrono::DateTime::from_timestamp(done.claims.exp, 0).unwrap_or_default(),
+                expires_at: chrono::DateTime::from_timestamp(done.claims.exp, 0)
+                    .unwrap_or_default(),
                 user: done.user.into(),
             }),
-            Err(LoginError::BadCredentials) => Err(ApiError::Unauthenticated("wrong username or password".into()).into()),
+            Err(LoginError::BadCredentials) => {
+                Err(ApiError::Unauthenticated("wrong username or password".into()).into())
+            }
             Err(LoginError::TooManyAttempts { retry_after }) => Err(ApiError::TooManyAttempts {
                 message: LoginError::TooManyAttempts { retry_after }.to_string(),
                 retry_after_seconds: retry_after.as_secs().max(1),
@@ -85,7 +88,9 @@ impl AuthMutation {
         let state = ctx.data::<AppState>()?;
         let session = ctx.data::<Arc<Session>>()?;
         let caller = session.caller()?;
-        login::logout(&state.pool, &caller.claims, caller.user_id.0).await.map_err(ApiError::from)?;
+        login::logout(&state.pool, &caller.claims, caller.user_id.0)
+            .await
+            .map_err(ApiError::from)?;
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(caller.user_id);
         Ok(true)

@@ -121,9 +121,13 @@ mod tests {
         for _ in 0..2 {
             let out = run(&documents, "query($t: String!) { echo(text: $t) ", "x").await;
             assert_eq!(out["data"], serde_json::Value::Null);
-            assert!(out["errors"][0]["message"].as_str().is_some_and(|m| m.contains("expected")), "{out}");
+            assert!(
+                out["errors"][0]["message"].as_str().is_some_and(|m| m.contains("expected")),
+                "{out}"
+            );
         }
-        let long = format!("query($t: String!) {{ echo(text: $t) }}{}", " ".repeat(MAX_QUERY_BYTES));
+        let long =
+            format!("query($t: String!) {{ echo(text: $t) }}{}", " ".repeat(MAX_QUERY_BYTES));
         assert_eq!(run(&documents, &long, "long").await["data"], json!({ "echo": "long" }));
         assert!(documents.is_empty());
     }
@@ -137,6 +141,8 @@ mod tests {
         }
         assert_eq!(documents.len(), CAPACITY);
         assert!(documents.get("query($t: String!) { echo(text: $t) } # 0").is_none());
-        assert!(documents.get(&format!("query($t: String!) {{ echo(text: $t) }} # {CAPACITY}")).is_some());
+        assert!(documents
+            .get(&format!("query($t: String!) {{ echo(text: $t) }} # {CAPACITY}"))
+            .is_some());
     }
 }

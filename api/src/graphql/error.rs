@@ -27,9 +27,13 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::Unauthenticated(m) | Self::Unavailable(m) => m.clone(),
-            Self::Forbidden { action, resource } => format!("not permitted: {action} on {resource}"),
+            Self::Forbidden { action, resource } => {
+                format!("not permitted: {action} on {resource}")
+            }
             Self::NotFound(what) => format!("{what} not found"),
-            Self::Conflict { message, .. } | Self::TooManyAttempts { message, .. } => message.clone(),
+            Self::Conflict { message, .. } | Self::TooManyAttempts { message, .. } => {
+                message.clone()
+            }
             Self::BadInput { field, message } => format!("{field}: {message}"),
             Self::Internal => "internal error".to_owned(),
         }
@@ -107,7 +111,11 @@ impl From<StoreError> for ApiError {
                     Conflict::StaleVersion { current } => Some(*current),
                     _ => None,
                 };
-                ApiError::Conflict { message: conflict.to_string(), field: Some(conflict.field()), current_version }
+                ApiError::Conflict {
+                    message: conflict.to_string(),
+                    field: Some(conflict.field()),
+                    current_version,
+                }
             }
             StoreError::InvalidInput(invalid) => ApiError::bad_input(invalid.field, invalid.reason),
             other => ApiError::internal(&other),

@@ -94,7 +94,14 @@ pub async fn decide(
 ) -> Result<(), ApiError> {
     let caller = session.caller()?;
     let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
-    let request = AccessRequest { actor: b256(&caller.system_id), action, resource, subject, record, target_role };
+    let request = AccessRequest {
+        actor: b256(&caller.system_id),
+        action,
+        resource,
+        subject,
+        record,
+        target_role,
+    };
     let verdict = state.gate.authorize(request).await?;
     // Its block is mined: let the audit index pick it up now rather than at its next poll.
     state.audit.wake();
@@ -120,7 +127,9 @@ async fn resolve(
     Ok(match target {
         Target::Nobody => (B256::ZERO, B256::ZERO, 0),
         Target::Caller => (b256(&caller), B256::ZERO, 0),
-        Target::User { id, field } => (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0),
+        Target::User { id, field } => {
+            (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0)
+        }
         Target::Record { id, field } => {
             let record = parse_record_id(id, field)?;
             let subject = state
@@ -153,10 +162,5 @@ pub fn uuid_word(id: RecordId) -> [u8; 32] {
 /// (the contract then decides on an unknown subject, and the request is still
 /// recorded).
 async fn user_subject(state: &AppState, id: UserId) -> Result<B256, ApiError> {
-    Ok(state
-        .subjects
-        .of_user(&state.pool, id)
-        .await?
-        .map(|s| b256(&s))
-        .unwrap_or(B256::ZERO))
+    Ok(state.subjects.of_user(&state.pool, id).await?.map(|s| b256(&s)).unwrap_or(B256::ZERO))
 }

@@ -86,7 +86,10 @@ fn optional_text(field: &'static str, raw: Option<&str>) -> Result<Option<String
     })
 }
 
-fn maybe_text(field: &'static str, raw: &MaybeUndefined<String>) -> Result<Option<Option<String>>, ApiError> {
+fn maybe_text(
+    field: &'static str,
+    raw: &MaybeUndefined<String>,
+) -> Result<Option<Option<String>>, ApiError> {
     Ok(match raw {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -120,7 +123,12 @@ impl CreateUserInput {
 impl UpdateUserInput {
     pub fn parse(&self) -> Result<UserChanges, ApiError> {
         Ok(UserChanges {
-            full_name: self.full_name.as_deref().map(FullName::parse).transpose().map_err(invalid)?,
+            full_name: self
+                .full_name
+                .as_deref()
+                .map(FullName::parse)
+                .transpose()
+                .map_err(invalid)?,
             address: maybe_text("address", &self.address)?,
             department: maybe_text("department", &self.department)?,
             position: maybe_text("designation", &self.designation)?,
@@ -152,7 +160,12 @@ impl UpdateRecordInput {
     pub fn parse(&self) -> Result<RecordChanges, ApiError> {
         Ok(RecordChanges {
             title: self.title.as_deref().map(RecordTitle::parse).transpose().map_err(invalid)?,
-            content: self.content.as_ref().map(|c| RecordContent::parse(c.0.clone())).transpose().map_err(invalid)?,
+            content: self
+                .content
+                .as_ref()
+                .map(|c| RecordContent::parse(c.0.clone()))
+                .transpose()
+                .map_err(invalid)?,
         })
     }
 }

@@ -34,7 +34,9 @@ impl Buckets {
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
         if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&address) {
             let refill = REFILL_EVERY.as_secs_f64();
-            buckets.retain(|_, (tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() / refill < BURST);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.saturating_duration_since(*at).as_secs_f64() / refill < BURST
+            });
         }
         let (tokens, at) = buckets.entry(address).or_insert((BURST, now));
         let earned = now.saturating_duration_since(*at).as_secs_f64() / REFILL_EVERY.as_secs_f64();
@@ -95,8 +97,10 @@ impl Extension for IntrospectionLimit {
 /// Whether any operation asks for `__schema` or `__type` (at any depth, also
 /// through fragments).
 fn introspects(document: &ExecutableDocument) -> bool {
-    let in_fragments = document.fragments.values().any(|f| set_introspects(&f.node.selection_set.node, 0));
-    in_fragments || document.operations.iter().any(|(_, op)| set_introspects(&op.node.selection_set.node, 0))
+    let in_fragments =
+        document.fragments.values().any(|f| set_introspects(&f.node.selection_set.node, 0));
+    in_fragments
+        || document.operations.iter().any(|(_, op)| set_introspects(&op.node.selection_set.node, 0))
 }
 
 fn set_introspects(set: &SelectionSet, depth: usize) -> bool {
@@ -106,9 +110,13 @@ fn set_introspects(set: &SelectionSet, depth: usize) -> bool {
     set.items.iter().any(|item| match &item.node {
         Selection::Field(field) => {
             let name = field.node.name.node.as_str();
-            name == "__schema" || name == "__type" || set_introspects(&field.node.selection_set.node, depth + 1)
+            name == "__schema"
+                || name == "__type"
+                || set_introspects(&field.node.selection_set.node, depth + 1)
         }
-        Selection::InlineFragment(inline) => set_introspects(&inline.node.selection_set.node, depth + 1),
+        Selection::InlineFragment(inline) => {
+            set_introspects(&inline.node.selection_set.node, depth + 1)
+        }
         Selection::FragmentSpread(_) => false,
     })
 }

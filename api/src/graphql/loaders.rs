@@ -45,7 +45,9 @@ impl RequestLoaders {
 pub async fn user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
     let state = ctx.data::<AppState>()?;
     let user = match ctx.data_opt::<RequestLoaders>() {
-        Some(loaders) => loaders.users(&state.pool).load_one(id).await.map_err(|e| ApiError::internal(&*e))?,
+        Some(loaders) => {
+            loaders.users(&state.pool).load_one(id).await.map_err(|e| ApiError::internal(&*e))?
+        }
         // A request that did not come through `graphql::execute` (a
         // subscription, say) has no loaders: read directly.
         None => crate::users::repo::get(&state.pool, id).await.map_err(ApiError::from)?,

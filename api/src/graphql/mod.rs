@@ -4,10 +4,10 @@
 mod audit;
 mod audit_types;
 mod auth;
+pub mod documents;
 pub mod error;
 pub mod guard;
 mod inputs;
-pub mod documents;
 pub mod introspection;
 pub mod loaders;
 mod record_objects;
@@ -78,7 +78,11 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscriptio
 
 /// Runs one request as `session`, then lists the on-chain receipts it
 /// produced in `extensions.audit`.
-pub async fn execute(schema: &CareLedgerSchema, request: async_graphql::Request, session: Arc<Session>) -> async_graphql::Response {
+pub async fn execute(
+    schema: &CareLedgerSchema,
+    request: async_graphql::Request,
+    session: Arc<Session>,
+) -> async_graphql::Response {
     let request = request.data(session.clone()).data(loaders::RequestLoaders::default());
     let mut response = schema.execute(request).await;
     // Parse and validation errors (syntax, unknown fields, wrong variable
@@ -92,7 +96,9 @@ pub async fn execute(schema: &CareLedgerSchema, request: async_graphql::Request,
     }
     let audit = session.audit();
     if !audit.is_empty() {
-        if let Ok(value) = async_graphql::Value::from_json(serde_json::to_value(audit).unwrap_or_default()) {
+        if let Ok(value) =
+            async_graphql::Value::from_json(serde_json::to_value(audit).unwrap_or_default())
+        {
             response.extensions.insert("audit".to_owned(), value);
         }
     }
@@ -118,9 +124,11 @@ async fn handle(
     let Some(_place) = state.admission.enter() else {
         return crate::http::admission::overloaded();
     };
-    let authorization = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization =
+        headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let session = Session::from_header(&state, authorization, Some(peer.ip())).await;
-    GraphQLResponse::from(execute(&schema, request.into_inner(), Arc::new(session)).await).into_response()
+    GraphQLResponse::from(execute(&schema, request.into_inner(), Arc::new(session)).await)
+        .into_response()
 }
 
 /// `/graphql/ws`: subscriptions over graphql-transport-ws (or the older

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::error::ApiError;
 use super::guard::{Access, Target};
 use super::inputs::{self, CreateRecordInput, UpdateRecordInput};
-use super::users::{context, note_events};
 pub use super::record_objects::{HealthRecordObject, HealthRecordVersionObject, RecordType};
+use super::users::{context, note_events};
 use crate::app::AppState;
 use crate::gate::{Action, Resource};
 use crate::lifecycle::word;
@@ -24,8 +24,14 @@ impl RecordsQuery {
     /// Every live record of one patient, most recently changed first (a
     /// HEALTH_RECORD READ whose subject is the patient). The only way to
     /// find records.
-    #[graphql(guard = "Access::new(Resource::HealthRecord, Action::Read, Target::User { id: patient_id.clone(), field: \"patientId\" })")]
-    async fn patient_records(&self, ctx: &Context<'_>, patient_id: ID) -> async_graphql::Result<Vec<HealthRecordObject>> {
+    #[graphql(
+        guard = "Access::new(Resource::HealthRecord, Action::Read, Target::User { id: patient_id.clone(), field: \"patientId\" })"
+    )]
+    async fn patient_records(
+        &self,
+        ctx: &Context<'_>,
+        patient_id: ID,
+    ) -> async_graphql::Result<Vec<HealthRecordObject>> {
         let state = ctx.data::<AppState>()?;
         let patient = inputs::user_id(&patient_id, "patientId")?;
         let found = state.reads.for_patient(patient).await.map_err(ApiError::from)?;
@@ -34,7 +40,11 @@ impl RecordsQuery {
 
     /// The current version of a record; null if there is none (or it was deleted).
     #[graphql(guard = "Access::record(Action::Read, &id)")]
-    async fn record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<HealthRecordObject>> {
+    async fn record(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<HealthRecordObject>> {
         let state = ctx.data::<AppState>()?;
         let id = inputs::record_id(&id)?;
         Ok(state.reads.get(id).await.map_err(ApiError::from)?.map(HealthRecordObject))
@@ -42,7 +52,11 @@ impl RecordsQuery {
 
     /// Every version of a record, oldest first (deleted records too).
     #[graphql(guard = "Access::record(Action::Read, &id)")]
-    async fn record_history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HealthRecordVersionObject>> {
+    async fn record_history(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Vec<HealthRecordVersionObject>> {
         let state = ctx.data::<AppState>()?;
         let id = inputs::record_id(&id)?;
         let versions = records::repo::history(&state.pool, id).await.map_err(ApiError::from)?;
@@ -62,7 +76,8 @@ impl RecordsQuery {
         if version < 1 {
             return Err(ApiError::bad_input("version", "must be 1 or more").into());
         }
-        let found = records::repo::version(&state.pool, id, version).await.map_err(ApiError::from)?;
+        let found =
+            records::repo::version(&state.pool, id, version).await.map_err(ApiError::from)?;
         Ok(found.map(HealthRecordVersionObject))
     }
 
@@ -90,8 +105,14 @@ impl RecordsMutation {
     /// Creates a record (version 1) for a patient, written by the caller (a
     /// HEALTH_RECORD CREATE whose subject is the patient). Its content hash is
     /// anchored on chain (`RecordVersionCreated`).
-    #[graphql(guard = "Access::new(Resource::HealthRecord, Action::Create, Target::User { id: input.patient_id.clone(), field: \"patientId\" })")]
-    async fn create_record(&self, ctx: &Context<'_>, input: CreateRecordInput) -> async_graphql::Result<HealthRecordObject> {
+    #[graphql(
+        guard = "Access::new(Resource::HealthRecord, Action::Create, Target::User { id: input.patient_id.clone(), field: \"patientId\" })"
+    )]
+    async fn create_record(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRecordInput,
+    ) -> async_graphql::Result<HealthRecordObject> {
         let (state, session, caller) = context(ctx)?;
         let parsed = input.parse()?;
         let new = NewRecord {
@@ -101,9 +122,10 @@ impl RecordsMutation {
             content: parsed.content,
             author_id: caller.user_id,
         };
-        let written = records::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
-            .await
-            .map_err(ApiError::from)?;
+        let written =
+            records::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+                .await
+                .map_err(ApiError::from)?;
         note_events(session, &written.events);
         Ok(HealthRecordObject(written.value))
     }
@@ -143,10 +165,15 @@ impl RecordsMutation {
     async fn delete_record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let (state, session, caller) = context(ctx)?;
         let id = inputs::record_id(&id)?;
-        let written =
-            records::service::delete(&state.pool, &state.outbox, word(&caller.system_id), caller.user_id, id)
-                .await
-                .map_err(ApiError::from)?;
+        let written = records::service::delete(
+            &state.pool,
+            &state.outbox,
+            word(&caller.system_id),
+            caller.user_id,
+            id,
+        )
+        .await
+        .map_err(ApiError::from)?;
         note_events(session, &written.events);
         Ok(true)
     }

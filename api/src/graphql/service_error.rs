@@ -11,9 +11,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(store) => store.into(),
             ServiceError::Password(PasswordError::Hashing) => ApiError::Internal,
             ServiceError::Password(rule) => ApiError::bad_input("new", rule.to_string()),
-            ServiceError::WrongPassword => ApiError::bad_input("current", "the current password is wrong"),
+            ServiceError::WrongPassword => {
+                ApiError::bad_input("current", "the current password is wrong")
+            }
             ServiceError::NotRegistered(who) => ApiError::Conflict {
-                message: format!("{who} has no system-wide identifier yet: they must log in once first"),
+                message: format!(
+                    "{who} has no system-wide identifier yet: they must log in once first"
+                ),
                 field: None,
                 current_version: None,
             },

@@ -83,7 +83,11 @@ impl Session {
     /// Builds the session from the `Authorization` header, if any. A token
     /// that is present but invalid, expired, revoked or whose account was
     /// deleted makes every guarded field answer UNAUTHENTICATED.
-    pub async fn from_header(state: &AppState, authorization: Option<&str>, address: Option<IpAddr>) -> Self {
+    pub async fn from_header(
+        state: &AppState,
+        authorization: Option<&str>,
+        address: Option<IpAddr>,
+    ) -> Self {
         let Some(value) = authorization else { return Self::anonymous(address) };
         let auth = match value.strip_prefix("Bearer ").map(str::trim) {
             None => Err("the Authorization header must be `Bearer <token>`".to_owned()),

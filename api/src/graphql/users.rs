@@ -43,7 +43,9 @@ fn page_info(has_next_page: bool, end_cursor: Option<String>) -> PageInfo {
 }
 
 /// The request's session and state, and the signed-in caller.
-pub(super) fn context<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a AppState, &'a Arc<Session>, &'a Caller)> {
+pub(super) fn context<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<(&'a AppState, &'a Arc<Session>, &'a Caller)> {
     let state = ctx.data::<AppState>()?;
     let session = ctx.data::<Arc<Session>>()?;
     let caller = session.caller()?;
@@ -89,9 +91,15 @@ impl UsersQuery {
         if role.is_some_and(|r| !r.is_searchable()) {
             return Ok(UserConnection { edges: Vec::new(), page_info: page_info(false, None) });
         }
-        let page = users::repo::search(&state.pool, query.as_deref(), role, i64::from(first), after.as_ref())
-            .await
-            .map_err(ApiError::from)?;
+        let page = users::repo::search(
+            &state.pool,
+            query.as_deref(),
+            role,
+            i64::from(first),
+            after.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         let end_cursor = page.end_cursor().map(|c| c.to_string());
         Ok(UserConnection {
             page_info: page_info(page.has_next_page, end_cursor),
@@ -119,17 +127,25 @@ pub struct UsersMutation;
 impl UsersMutation {
     /// Creates an account (a USER_RECORD CREATE with the new role; recorded
     /// on chain as `UserAdded`).
-    #[graphql(guard = "Access::new(Resource::UserRecord, Action::Create, Target::NewUser { role: input.role.into() })")]
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<UserObject> {
+    #[graphql(
+        guard = "Access::new(Resource::UserRecord, Action::Create, Target::NewUser { role: input.role.into() })"
+    )]
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<UserObject> {
         let (state, session, caller) = context(ctx)?;
         let system_id = session.take_pending_subject().ok_or(ApiError::Internal)?;
         let parsed = input.parse()?;
-        let phc = password::hash(SecretString::from(input.password.clone())).await.map_err(|e| match e {
-            PasswordError::Hashing => ApiError::Internal,
-            rule => ApiError::bad_input("password", rule.to_string()),
-        })?;
-        let password_hash =
-            PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| ApiError::bad_input(e.field, e.reason))?;
+        let phc = password::hash(SecretString::from(input.password.clone())).await.map_err(
+            |e| match e {
+                PasswordError::Hashing => ApiError::Internal,
+                rule => ApiError::bad_input("password", rule.to_string()),
+            },
+        )?;
+        let password_hash = PasswordHash::from_phc(phc.as_str().to_owned())
+            .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
         let new = NewUser {
             system_id: Some(system_id),
             username: parsed.username,
@@ -140,9 +156,10 @@ impl UsersMutation {
             position: parsed.position,
             role: parsed.role,
         };
-        let written = users::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
-            .await
-            .map_err(ApiError::from)?;
+        let written =
+            users::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+                .await
+                .map_err(ApiError::from)?;
         note_events(session, &written.events);
         Ok(written.value.into())
     }
@@ -150,13 +167,24 @@ impl UsersMutation {
     /// Changes an account's details (a USER_RECORD UPDATE of that user;
     /// `UserModified` on chain, unless nothing changed).
     #[graphql(guard = "Access::user(Action::Update, &id)")]
-    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> async_graphql::Result<UserObject> {
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateUserInput,
+    ) -> async_graphql::Result<UserObject> {
         let (state, session, caller) = context(ctx)?;
         let id = inputs::user_id(&id, "id")?;
         let changes = input.parse()?;
-        let written = users::service::update(&state.pool, &state.outbox, word(&caller.system_id), id, &changes)
-            .await
-            .map_err(ApiError::from)?;
+        let written = users::service::update(
+            &state.pool,
+            &state.outbox,
+            word(&caller.system_id),
+            id,
+            &changes,
+        )
+        .await
+        .map_err(ApiError::from)?;
         note_events(session, &written.events);
         Ok(written.value.into())
     }
@@ -167,9 +195,10 @@ impl UsersMutation {
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let (state, session, caller) = context(ctx)?;
         let id = inputs::user_id(&id, "id")?;
-        let written = users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
-            .await
-            .map_err(ApiError::from)?;
+        let written =
+            users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
+                .await
+                .map_err(ApiError::from)?;
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(id);
         note_events(session, &written.events);
@@ -178,13 +207,26 @@ impl UsersMutation {
 
     /// Gives an account a new role (a USER_RECORD UPDATE naming the role;
     /// `RoleChanged` on chain, unless it already had it).
-    #[graphql(guard = "Access::new(Resource::UserRecord, Action::Update, Target::UserWithRole { id: id.clone(), role: role.into() })")]
-    async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: Role) -> async_graphql::Result<UserObject> {
+    #[graphql(
+        guard = "Access::new(Resource::UserRecord, Action::Update, Target::UserWithRole { id: id.clone(), role: role.into() })"
+    )]
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        role: Role,
+    ) -> async_graphql::Result<UserObject> {
         let (state, session, caller) = context(ctx)?;
         let id = inputs::user_id(&id, "id")?;
-        let written = users::service::set_role(&state.pool, &state.outbox, word(&caller.system_id), id, role.into())
-            .await
-            .map_err(ApiError::from)?;
+        let written = users::service::set_role(
+            &state.pool,
+            &state.outbox,
+            word(&caller.system_id),
+            id,
+            role.into(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         state.sessions.forget_user(id);
         note_events(session, &written.events);
         Ok(written.value.into())

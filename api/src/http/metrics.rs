@@ -29,50 +29,198 @@ pub async fn time_requests(request: Request, next: Next) -> Response {
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
-    GRAPHQL_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"graphql\"");
-    OTHER_LATENCY.render(&mut out, "careledger_http_request_seconds", "Request latency.", "route=\"other\"");
+    GRAPHQL_LATENCY.render(
+        &mut out,
+        "careledger_http_request_seconds",
+        "Request latency.",
+        "route=\"graphql\"",
+    );
+    OTHER_LATENCY.render(
+        &mut out,
+        "careledger_http_request_seconds",
+        "Request latency.",
+        "route=\"other\"",
+    );
     let admission = &state.admission;
-    scalar(&mut out, "careledger_http_in_progress", "gauge", "GraphQL requests over HTTPS in progress.", admission.in_progress() as f64);
-    scalar(&mut out, "careledger_http_in_progress_max", "gauge", "Most GraphQL requests in progress at once (CARELEDGER_MAX_IN_PROGRESS).", admission.max() as f64);
-    scalar(&mut out, "careledger_http_overloaded_total", "counter", "GraphQL requests answered OVERLOADED, at capacity.", admission.refused() as f64);
+    scalar(
+        &mut out,
+        "careledger_http_in_progress",
+        "gauge",
+        "GraphQL requests over HTTPS in progress.",
+        admission.in_progress() as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_http_in_progress_max",
+        "gauge",
+        "Most GraphQL requests in progress at once (CARELEDGER_MAX_IN_PROGRESS).",
+        admission.max() as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_http_overloaded_total",
+        "counter",
+        "GraphQL requests answered OVERLOADED, at capacity.",
+        admission.refused() as f64,
+    );
     let stats = state.gate.stats();
     if let Some(batches) = state.gate.batch_sizes() {
-        batches.render(&mut out, "careledger_gate_batch_size", "Access requests and lifecycle entries per transaction.", "");
+        batches.render(
+            &mut out,
+            "careledger_gate_batch_size",
+            "Access requests and lifecycle entries per transaction.",
+            "",
+        );
     }
     if let Some(confirm) = state.gate.confirm_seconds() {
-        confirm.render(&mut out, "careledger_gate_confirm_seconds", "From sending a transaction to holding its receipt.", "");
+        confirm.render(
+            &mut out,
+            "careledger_gate_confirm_seconds",
+            "From sending a transaction to holding its receipt.",
+            "",
+        );
     }
-    scalar(&mut out, "careledger_gate_transactions_total", "counter", "Transactions the gate sent.", stats.transactions as f64);
-    scalar(&mut out, "careledger_gate_transactions_in_flight", "gauge", "Transactions sent and not yet mined.", stats.in_flight as f64);
-    scalar(&mut out, "careledger_gate_requests_total", "counter", "Access requests decided on chain.", stats.requests as f64);
-    scalar(&mut out, "careledger_gate_lifecycle_entries_total", "counter", "Lifecycle entries recorded on chain.", stats.lifecycle_entries as f64);
+    scalar(
+        &mut out,
+        "careledger_gate_transactions_total",
+        "counter",
+        "Transactions the gate sent.",
+        stats.transactions as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_gate_transactions_in_flight",
+        "gauge",
+        "Transactions sent and not yet mined.",
+        stats.in_flight as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_gate_requests_total",
+        "counter",
+        "Access requests decided on chain.",
+        stats.requests as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_gate_lifecycle_entries_total",
+        "counter",
+        "Lifecycle entries recorded on chain.",
+        stats.lifecycle_entries as f64,
+    );
     if let Ok(pending) = state.outbox.pending().await {
-        scalar(&mut out, "careledger_outbox_pending", "gauge", "Lifecycle entries committed but not yet on chain.", pending as f64);
+        scalar(
+            &mut out,
+            "careledger_outbox_pending",
+            "gauge",
+            "Lifecycle entries committed but not yet on chain.",
+            pending as f64,
+        );
     }
     let index = state.audit.status();
     let (indexed, head) = (index.last_indexed(), index.head());
-    scalar(&mut out, "careledger_audit_index_block", "gauge", "Last block the audit index holds completely.", indexed as f64);
-    scalar(&mut out, "careledger_audit_index_head_block", "gauge", "Chain head seen at the indexer's last poll.", head as f64);
-    scalar(&mut out, "careledger_audit_index_lag_blocks", "gauge", "Blocks the audit index is behind the chain head.", head.saturating_sub(indexed) as f64);
+    scalar(
+        &mut out,
+        "careledger_audit_index_block",
+        "gauge",
+        "Last block the audit index holds completely.",
+        indexed as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_audit_index_head_block",
+        "gauge",
+        "Chain head seen at the indexer's last poll.",
+        head as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_audit_index_lag_blocks",
+        "gauge",
+        "Blocks the audit index is behind the chain head.",
+        head.saturating_sub(indexed) as f64,
+    );
     let (sessions, subjects) = (&state.sessions, &state.subjects);
     let hits = |c: &crate::cache::Counts| c.hits.load(std::sync::atomic::Ordering::Relaxed) as f64;
-    let misses = |c: &crate::cache::Counts| c.misses.load(std::sync::atomic::Ordering::Relaxed) as f64;
-    scalar(&mut out, "careledger_session_cache_hits_total", "counter", "Requests whose token check was remembered.", hits(&sessions.counts));
-    scalar(&mut out, "careledger_session_cache_misses_total", "counter", "Requests whose token was checked against the database.", misses(&sessions.counts));
-    scalar(&mut out, "careledger_session_cache_entries", "gauge", "Token checks remembered.", sessions.entries() as f64);
-    scalar(&mut out, "careledger_session_cache_listening", "gauge", "1 while listening for session changes (else nothing is remembered).", f64::from(u8::from(sessions.is_listening())));
-    scalar(&mut out, "careledger_subject_cache_hits_total", "counter", "Guard subject lookups answered from memory.", hits(&subjects.counts));
-    scalar(&mut out, "careledger_subject_cache_misses_total", "counter", "Guard subject lookups that asked the database.", misses(&subjects.counts));
+    let misses =
+        |c: &crate::cache::Counts| c.misses.load(std::sync::atomic::Ordering::Relaxed) as f64;
+    scalar(
+        &mut out,
+        "careledger_session_cache_hits_total",
+        "counter",
+        "Requests whose token check was remembered.",
+        hits(&sessions.counts),
+    );
+    scalar(
+        &mut out,
+        "careledger_session_cache_misses_total",
+        "counter",
+        "Requests whose token was checked against the database.",
+        misses(&sessions.counts),
+    );
+    scalar(
+        &mut out,
+        "careledger_session_cache_entries",
+        "gauge",
+        "Token checks remembered.",
+        sessions.entries() as f64,
+    );
+    scalar(
+        &mut out,
+        "careledger_session_cache_listening",
+        "gauge",
+        "1 while listening for session changes (else nothing is remembered).",
+        f64::from(u8::from(sessions.is_listening())),
+    );
+    scalar(
+        &mut out,
+        "careledger_subject_cache_hits_total",
+        "counter",
+        "Guard subject lookups answered from memory.",
+        hits(&subjects.counts),
+    );
+    scalar(
+        &mut out,
+        "careledger_subject_cache_misses_total",
+        "counter",
+        "Guard subject lookups that asked the database.",
+        misses(&subjects.counts),
+    );
     let [by_id, by_patient] = state.reads.stats();
     for (kind, stats) in [("record", by_id), ("patient_records", by_patient)] {
-        let (keys, queries) = (stats.keys.load(Ordering::Relaxed), stats.queries.load(Ordering::Relaxed));
-        scalar(&mut out, &format!("careledger_db_{kind}_reads_total"), "counter", "Batched reads answered (requests).", keys as f64);
-        scalar(&mut out, &format!("careledger_db_{kind}_read_queries_total"), "counter", "Queries that answered them (requests per query = the batch size).", queries as f64);
+        let (keys, queries) =
+            (stats.keys.load(Ordering::Relaxed), stats.queries.load(Ordering::Relaxed));
+        scalar(
+            &mut out,
+            &format!("careledger_db_{kind}_reads_total"),
+            "counter",
+            "Batched reads answered (requests).",
+            keys as f64,
+        );
+        scalar(
+            &mut out,
+            &format!("careledger_db_{kind}_read_queries_total"),
+            "counter",
+            "Queries that answered them (requests per query = the batch size).",
+            queries as f64,
+        );
     }
     let size = state.pool.size() as f64;
     let idle = state.pool.num_idle() as f64;
     scalar(&mut out, "careledger_db_pool_connections", "gauge", "Open database connections.", size);
-    scalar(&mut out, "careledger_db_pool_in_use", "gauge", "Database connections in use.", size - idle);
-    scalar(&mut out, "careledger_db_pool_max", "gauge", "Largest pool allowed.", f64::from(state.config.db_pool_size));
+    scalar(
+        &mut out,
+        "careledger_db_pool_in_use",
+        "gauge",
+        "Database connections in use.",
+        size - idle,
+    );
+    scalar(
+        &mut out,
+        "careledger_db_pool_max",
+        "gauge",
+        "Largest pool allowed.",
+        f64::from(state.config.db_pool_size),
+    );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -26,15 +26,13 @@ pub enum TlsError {
 }
 
 /// Resolves the certificate files, generating a self-signed pair if needed.
-pub fn ensure_files(
-    data_dir: &Path,
-    given: Option<(&Path, &Path)>,
-) -> Result<TlsFiles, TlsError> {
+pub fn ensure_files(data_dir: &Path, given: Option<(&Path, &Path)>) -> Result<TlsFiles, TlsError> {
     if let Some((cert, key)) = given {
         return Ok(TlsFiles { cert: cert.to_owned(), key: key.to_owned(), self_signed: false });
     }
     let dir = data_dir.join("tls");
-    let files = TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem"), self_signed: true };
+    let files =
+        TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem"), self_signed: true };
     if files.cert.exists() && files.key.exists() {
         return Ok(files);
     }
@@ -53,9 +51,11 @@ pub fn ensure_files(
 
 /// Loads the files into a rustls server configuration.
 pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, TlsError> {
-    RustlsConfig::from_pem_file(&files.cert, &files.key)
-        .await
-        .map_err(|source| TlsError::Load { cert: files.cert.clone(), key: files.key.clone(), source })
+    RustlsConfig::from_pem_file(&files.cert, &files.key).await.map_err(|source| TlsError::Load {
+        cert: files.cert.clone(),
+        key: files.key.clone(),
+        source,
+    })
 }
 
 /// Writes a file readable by its owner only.
@@ -94,8 +94,14 @@ mod tests {
 
     #[test]
     fn given_files_are_used_as_is() {
-        let files = ensure_files(Path::new("/nonexistent"), Some((Path::new("/c.pem"), Path::new("/k.pem"))))
-            .expect("given");
-        assert_eq!(files, TlsFiles { cert: "/c.pem".into(), key: "/k.pem".into(), self_signed: false });
+        let files = ensure_files(
+            Path::new("/nonexistent"),
+            Some((Path::new("/c.pem"), Path::new("/k.pem"))),
+        )
+        .expect("given");
+        assert_eq!(
+            files,
+            TlsFiles { cert: "/c.pem".into(), key: "/k.pem".into(), self_signed: false }
+        );
     }
 }

@@ -14,7 +14,10 @@ pub fn service<S: Clone + Send + Sync + 'static>(dir: &Path) -> MethodRouter<S> 
     if !index.exists() {
         tracing::warn!(dir = %dir.display(), "web app not built; `/` will say so");
         return axum::routing::any(|| async {
-            (StatusCode::SERVICE_UNAVAILABLE, "The CareLedger web app is not built. Run `make web`.\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The CareLedger web app is not built. Run `make web`.\n",
+            )
         });
     }
     get_service(ServeDir::new(dir).fallback(ServeFile::new(index)))

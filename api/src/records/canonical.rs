@@ -334,11 +334,7 @@ fn write_number(
     // value = trimmed × 10^scale
     let scale = exp - frac.len() as i64 + (significant.len() - trimmed.len()) as i64;
     let len = trimmed.len() as i64;
-    let written = if scale >= 0 {
-        len + scale
-    } else {
-        len.max(-scale) + 1
-    };
+    let written = if scale >= 0 { len + scale } else { len.max(-scale) + 1 };
     if written > MAX_NUMBER_DIGITS {
         return Err(CanonicalError::NumberTooLarge);
     }
@@ -417,10 +413,7 @@ mod tests {
             ("-0.00120", "-0.0012"),
             ("1.5e-7", "0.00000015"),
             ("12.345e1", "123.45"),
-            (
-                "123456789012345678901234567890",
-                "123456789012345678901234567890",
-            ),
+            ("123456789012345678901234567890", "123456789012345678901234567890"),
             ("0.1000000000000000000001", "0.1000000000000000000001"),
         ] {
             assert_eq!(canon(text), want, "{text}");

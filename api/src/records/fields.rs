@@ -18,10 +18,7 @@ impl RecordTitle {
             return Err(InvalidInput::new("title", "must be 1 to 200 characters"));
         }
         if title.chars().any(char::is_control) {
-            return Err(InvalidInput::new(
-                "title",
-                "must be one line without control characters",
-            ));
+            return Err(InvalidInput::new("title", "must be one line without control characters"));
         }
         Ok(RecordTitle(title.to_owned()))
     }

@@ -149,9 +149,7 @@ mod tests {
         let content = CanonicalJson::from_json_text(r#"{"dose": 5.0, "drug": "amoxicillin"}"#);
         let content = content.expect("valid json");
         let fields = HashedFields {
-            record_id: "67e55044-10b1-426f-9247-bb680e5fe0c8"
-                .parse()
-                .expect("uuid"),
+            record_id: "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid"),
             patient_id: UserId(7),
             author_id: UserId(3),
             record_type: RecordType::Prescription,

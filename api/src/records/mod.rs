@@ -13,9 +13,9 @@
 pub mod canonical;
 mod fields;
 pub mod hash;
-pub mod reads;
 mod id;
 mod model;
+pub mod reads;
 mod record_type;
 pub mod repo;
 pub mod service;

@@ -22,7 +22,10 @@ pub fn first_version(rng: &mut impl Rng) -> (RecordType, String, Value) {
             ]
             .choose(rng)
             .unwrap_or(&("Essential hypertension", "I10"));
-            (condition.to_owned(), json!({"condition": condition, "icd10": icd10, "status": "provisional", "notes": "Initial assessment."}))
+            (
+                condition.to_owned(),
+                json!({"condition": condition, "icd10": icd10, "status": "provisional", "notes": "Initial assessment."}),
+            )
         }
         RecordType::Prescription => {
             let (drug, dose, frequency) = *[
@@ -35,7 +38,10 @@ pub fn first_version(rng: &mut impl Rng) -> (RecordType, String, Value) {
             ]
             .choose(rng)
             .unwrap_or(&("Amlodipine", "5 mg", "once daily"));
-            (format!("{drug} {dose}"), json!({"medication": drug, "dose": dose, "route": "oral", "frequency": frequency, "durationDays": rng.gen_range(7..=90)}))
+            (
+                format!("{drug} {dose}"),
+                json!({"medication": drug, "dose": dose, "route": "oral", "frequency": frequency, "durationDays": rng.gen_range(7..=90)}),
+            )
         }
         RecordType::LabResult => {
             let (test, unit, low, high) = *[
@@ -48,8 +54,17 @@ pub fn first_version(rng: &mut impl Rng) -> (RecordType, String, Value) {
             .choose(rng)
             .unwrap_or(&("HbA1c", "%", 4.0, 5.6));
             let value: f64 = (rng.gen_range(low * 0.8..high * 1.3) * 10.0_f64).round() / 10.0;
-            let flag = if value > high { "H" } else if value < low { "L" } else { "N" };
-            (format!("{test} result"), json!({"test": test, "value": value, "unit": unit, "referenceRange": format!("{low}-{high}"), "flag": flag, "status": "preliminary"}))
+            let flag = if value > high {
+                "H"
+            } else if value < low {
+                "L"
+            } else {
+                "N"
+            };
+            (
+                format!("{test} result"),
+                json!({"test": test, "value": value, "unit": unit, "referenceRange": format!("{low}-{high}"), "flag": flag, "status": "preliminary"}),
+            )
         }
         RecordType::VitalSigns => (
             "Vital signs".to_owned(),
@@ -71,7 +86,10 @@ pub fn first_version(rng: &mut impl Rng) -> (RecordType, String, Value) {
             ]
             .choose(rng)
             .unwrap_or(&("Penicillin", "rash"));
-            (format!("Allergy: {substance}"), json!({"substance": substance, "reaction": reaction, "severity": "moderate", "verified": false}))
+            (
+                format!("Allergy: {substance}"),
+                json!({"substance": substance, "reaction": reaction, "severity": "moderate", "verified": false}),
+            )
         }
         RecordType::Procedure => {
             let procedure = *[
@@ -84,7 +102,10 @@ pub fn first_version(rng: &mut impl Rng) -> (RecordType, String, Value) {
             ]
             .choose(rng)
             .unwrap_or(&"Colonoscopy");
-            (procedure.to_owned(), json!({"procedure": procedure, "status": "scheduled", "anaesthesia": "general", "notes": "Consent obtained."}))
+            (
+                procedure.to_owned(),
+                json!({"procedure": procedure, "status": "scheduled", "anaesthesia": "general", "notes": "Consent obtained."}),
+            )
         }
         RecordType::ClinicalNote => (
             "Clinical note".to_owned(),
@@ -101,7 +122,10 @@ pub fn amend(record_type: RecordType, content: &Value, version: i32, rng: &mut i
     match record_type {
         RecordType::Diagnosis => {
             fields.insert("status".into(), json!("confirmed"));
-            fields.insert("notes".into(), json!(format!("Reviewed at follow-up {version}; findings consistent.")));
+            fields.insert(
+                "notes".into(),
+                json!(format!("Reviewed at follow-up {version}; findings consistent.")),
+            );
         }
         RecordType::Prescription => {
             fields.insert("durationDays".into(), json!(rng.gen_range(14..=180)));
@@ -117,14 +141,23 @@ pub fn amend(record_type: RecordType, content: &Value, version: i32, rng: &mut i
         }
         RecordType::Allergy => {
             fields.insert("verified".into(), json!(true));
-            fields.insert("severity".into(), json!(["mild", "moderate", "severe"].choose(rng).unwrap_or(&"moderate")));
+            fields.insert(
+                "severity".into(),
+                json!(["mild", "moderate", "severe"].choose(rng).unwrap_or(&"moderate")),
+            );
         }
         RecordType::Procedure => {
-            fields.insert("status".into(), json!(if version >= 3 { "completed" } else { "in progress" }));
+            fields.insert(
+                "status".into(),
+                json!(if version >= 3 { "completed" } else { "in progress" }),
+            );
             fields.insert("outcome".into(), json!("No complications."));
         }
         RecordType::ClinicalNote => {
-            fields.insert("addendum".into(), json!(format!("Addendum {version}: symptoms improving.")));
+            fields.insert(
+                "addendum".into(),
+                json!(format!("Addendum {version}: symptoms improving.")),
+            );
         }
     }
     next

@@ -124,14 +124,20 @@ pub async fn run(state: &AppState, options: Options) -> anyhow::Result<Report> {
         let (state, patient, doctors, nurses, progress) =
             (state.clone(), patient.clone(), clinicians.clone(), nurses.clone(), progress.clone());
         let seed = options.seed.wrapping_add(1_000 + i as u64);
-        tasks.spawn(async move { patient_records(&state, &patient, &plan, &doctors, &nurses, seed, &progress).await });
+        tasks.spawn(async move {
+            patient_records(&state, &patient, &plan, &doctors, &nurses, seed, &progress).await
+        });
     }
     while !tasks.is_empty() {
         join_one(&mut tasks).await?;
     }
     progress.finish_with_message("done");
 
-    let login = |u: &User| Login { username: u.username.to_string(), role: u.role, designation: u.designation() };
+    let login = |u: &User| Login {
+        username: u.username.to_string(),
+        role: u.role,
+        designation: u.designation(),
+    };
     Ok(Report {
         generated_password,
         staff: staff_users.iter().map(login).collect(),
@@ -159,7 +165,8 @@ async fn join_one(tasks: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()>
 
 /// The demo password hashed once for each role group, in parallel.
 async fn hash_per_role(secret: &SecretString) -> anyhow::Result<Vec<(Role, PasswordHash)>> {
-    let roles = [Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
+    let roles =
+        [Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
     let mut tasks = JoinSet::new();
     for role in roles {
         let secret = secret.clone();
@@ -169,7 +176,10 @@ async fn hash_per_role(secret: &SecretString) -> anyhow::Result<Vec<(Role, Passw
     while let Some(done) = tasks.join_next().await {
         let (role, phc) = done.context("hashing panicked")?;
         let phc = phc.map_err(|e| anyhow::anyhow!("{e}"))?;
-        hashes.push((role, PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?));
+        hashes.push((
+            role,
+            PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?,
+        ));
     }
     Ok(hashes)
 }
@@ -210,9 +220,17 @@ async fn create_people(
 
 /// Creates one account; with `--force` on a database that already has the
 /// username, tries `name2`, `name3`, ...
-async fn create_person(state: &AppState, person: &Person, hash: PasswordHash) -> anyhow::Result<User> {
+async fn create_person(
+    state: &AppState,
+    person: &Person,
+    hash: PasswordHash,
+) -> anyhow::Result<User> {
     for attempt in 1..=20 {
-        let name = if attempt == 1 { person.username.clone() } else { format!("{}{attempt}", person.username) };
+        let name = if attempt == 1 {
+            person.username.clone()
+        } else {
+            format!("{}{attempt}", person.username)
+        };
         let new = NewUser {
             system_id: Some(SystemId::random()),
             username: Username::parse(&name).map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -254,7 +272,8 @@ async fn patient_records(
             content: RecordContent::parse(content.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
             author_id: author.id,
         };
-        let actor = author.system_id.as_ref().map(word).context("a doctor without an identifier")?;
+        let actor =
+            author.system_id.as_ref().map(word).context("a doctor without an identifier")?;
         let mut record = crate::records::service::create(&state.pool, &state.outbox, actor, &new)
             .await
             .context("creating a demo record")?
@@ -271,7 +290,8 @@ async fn patient_records(
                 title: None,
                 content: Some(RecordContent::parse(next).map_err(|e| anyhow::anyhow!("{e}"))?),
             };
-            let actor = editor.system_id.as_ref().map(word).context("an editor without an identifier")?;
+            let actor =
+                editor.system_id.as_ref().map(word).context("an editor without an identifier")?;
             record = crate::records::service::update(
                 &state.pool,
                 &state.outbox,

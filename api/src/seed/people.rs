@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use super::names::{DEPARTMENTS, DOCTOR_POSITIONS, FIRST_NAMES, LAST_NAMES, NURSE_POSITIONS, STREETS, TOWNS};
+use super::names::{
+    DEPARTMENTS, DOCTOR_POSITIONS, FIRST_NAMES, LAST_NAMES, NURSE_POSITIONS, STREETS, TOWNS,
+};
 use crate::users::Role;
 
 /// An account to create.
@@ -24,7 +26,11 @@ struct Names(HashSet<String>);
 
 impl Names {
     fn take(&mut self, base: &str) -> String {
-        let base: String = base.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+        let base: String = base
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
         let mut name = base.clone();
         let mut n = 2;
         while !self.0.insert(name.clone()) {
@@ -56,7 +62,11 @@ fn address(rng: &mut impl Rng) -> String {
 pub fn staff(rng: &mut impl Rng) -> Vec<Person> {
     let mut names = Names(HashSet::from(["root".to_owned()]));
     let mut people = Vec::new();
-    let mut add = |rng: &mut dyn rand::RngCore, role: Role, prefix: &str, department: Option<&str>, position: &str| {
+    let mut add = |rng: &mut dyn rand::RngCore,
+                   role: Role,
+                   prefix: &str,
+                   department: Option<&str>,
+                   position: &str| {
         let (first, last) = name(rng);
         people.push(Person {
             username: names.take(&format!("{prefix}{first}.{last}")),

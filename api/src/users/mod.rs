@@ -11,8 +11,8 @@ mod model;
 mod name;
 mod password;
 pub mod repo;
-pub mod service;
 mod role;
+pub mod service;
 mod username;
 
 pub use id::{SystemId, UserId};

@@ -92,9 +92,7 @@ impl NewUser {
 
 impl fmt::Debug for NewUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewUser")
-            .field("role", &self.role)
-            .finish_non_exhaustive()
+        f.debug_struct("NewUser").field("role", &self.role).finish_non_exhaustive()
     }
 }
 

@@ -15,10 +15,7 @@ impl FullName {
             return Err(InvalidInput::new("fullName", "must be 1 to 200 characters"));
         }
         if name.chars().any(char::is_control) {
-            return Err(InvalidInput::new(
-                "fullName",
-                "must not contain control characters",
-            ));
+            return Err(InvalidInput::new("fullName", "must not contain control characters"));
         }
         Ok(FullName(name.to_owned()))
     }

@@ -19,10 +19,7 @@ impl Username {
             return Err(InvalidInput::new("username", "must be 3 to 64 characters"));
         }
         if !name.chars().all(allowed) {
-            return Err(InvalidInput::new(
-                "username",
-                "may contain only a-z 0-9 . _ -",
-            ));
+            return Err(InvalidInput::new("username", "may contain only a-z 0-9 . _ -"));
         }
         Ok(Username(name))
     }
@@ -55,10 +52,7 @@ mod tests {
 
     #[test]
     fn parses_lowercased_and_rejects_the_rest() {
-        assert_eq!(
-            Username::parse(" JDoe.1 ").map(|u| u.0),
-            Ok("jdoe.1".to_owned())
-        );
+        assert_eq!(Username::parse(" JDoe.1 ").map(|u| u.0), Ok("jdoe.1".to_owned()));
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse(&"a".repeat(65)).is_err());
         assert!(Username::parse("j doe").is_err());

@@ -30,7 +30,8 @@ async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool
     doctor.visit(&format!("/patients/{pid}")).await;
     doctor.find("#record-list").await;
 
-    let read = ["Test dr_feed · Doctor", "Read · Health record", "Test pat_feed · Patient", "approved"];
+    let read =
+        ["Test dr_feed · Doctor", "Read · Health record", "Test pat_feed · Patient", "approved"];
     assert_eq!(auditor.row_becomes("#feed", &read).await, read);
     auditor.screenshot("audit-live-feed").await;
     doctor.close().await;
@@ -44,8 +45,24 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     let mine = server.user("pat_me", Role::Patient).await;
     let other = server.user("pat_other", Role::Patient).await;
     let token = server.token("dr_ross").await;
-    server.record(&token, &mine.id.to_string(), "PRESCRIPTION", "Amoxicillin 500 mg", json!({ "dose": "500 mg" })).await;
-    server.record(&token, &other.id.to_string(), "DIAGNOSIS", "Someone else's diagnosis", json!({ "code": "J45" })).await;
+    server
+        .record(
+            &token,
+            &mine.id.to_string(),
+            "PRESCRIPTION",
+            "Amoxicillin 500 mg",
+            json!({ "dose": "500 mg" }),
+        )
+        .await;
+    server
+        .record(
+            &token,
+            &other.id.to_string(),
+            "DIAGNOSIS",
+            "Someone else's diagnosis",
+            json!({ "code": "J45" }),
+        )
+        .await;
 
     let b = Browser::open(&server.base).await;
     b.login("pat_me", PASSWORD).await;
@@ -58,7 +75,10 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     let actors = b.texts("#trail tbody td:nth-child(2)").await;
     assert!(actors.contains(&doctor), "the doctor ({doctor}) is listed: {actors:?}");
     let subjects = b.texts("#trail tbody td:nth-child(4)").await;
-    assert!(!subjects.is_empty() && subjects.iter().all(|s| s == "Test pat_me · Patient"), "only events about me: {subjects:?}");
+    assert!(
+        !subjects.is_empty() && subjects.iter().all(|s| s == "Test pat_me · Patient"),
+        "only events about me: {subjects:?}"
+    );
     b.screenshot("patient-access-report").await;
     b.close().await;
 }

@@ -1,8 +1,8 @@
 //! A real api on a free port, and browsers driven through chromedriver.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -52,13 +52,15 @@ impl Server {
         let app = support::app(pool).await;
         let mut state = app.state.clone();
         state.web_dir = dist;
-        let files = careledger::http::tls::ensure_files(&state.config.data_dir, None).expect("tls files");
+        let files =
+            careledger::http::tls::ensure_files(&state.config.data_dir, None).expect("tls files");
         let tls = careledger::http::tls::load(&files).await.expect("tls config");
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
         let handle = axum_server::Handle::new();
-        let service = careledger::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let service =
+            careledger::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
         tokio::spawn(async move {
             let _ = server.serve(service).await;
@@ -72,7 +74,11 @@ impl Server {
     }
 
     /// Adds an account with a fixed test password; returns it.
-    pub async fn user(&self, username: &str, role: careledger::users::Role) -> careledger::users::User {
+    pub async fn user(
+        &self,
+        username: &str,
+        role: careledger::users::Role,
+    ) -> careledger::users::User {
         self.app.add_user(username, PASSWORD, role).await
     }
 }
@@ -100,7 +106,8 @@ impl Browser {
     async fn launch(base: &str, mobile: Option<serde_json::Value>) -> Self {
         let chromium = tool("CHROMIUM_BIN", "/usr/bin/chromium", "Chromium");
         let chromedriver = tool("CHROMEDRIVER_BIN", "/usr/bin/chromedriver", "chromedriver");
-        let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let port =
+            TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         // Its own process group, so the browsers it starts end with it.
         let driver = Command::new(&chromedriver)
             .process_group(0)
@@ -126,13 +133,20 @@ impl Browser {
             }),
         );
         if let Some(m) = mobile {
-            caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()).expect("options").insert("mobileEmulation".into(), m);
+            caps.get_mut("goog:chromeOptions")
+                .and_then(|o| o.as_object_mut())
+                .expect("options")
+                .insert("mobileEmulation".into(), m);
         }
         let url = format!("http://127.0.0.1:{port}");
         // chromedriver takes a moment to listen: retry the session until it does.
         let mut attempt = 0;
         let client = loop {
-            let connected = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await;
+            let connected = ClientBuilder::rustls()
+                .expect("tls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
             match connected {
                 Ok(c) => break c,
                 Err(e) if attempt < 100 => {
@@ -258,7 +272,14 @@ impl Server {
     }
 
     /// Creates a record through the api as the holder of `token`; returns its id.
-    pub async fn record(&self, token: &str, patient: &str, kind: &str, title: &str, content: serde_json::Value) -> String {
+    pub async fn record(
+        &self,
+        token: &str,
+        patient: &str,
+        kind: &str,
+        title: &str,
+        content: serde_json::Value,
+    ) -> String {
         let out = self
             .app
             .run(
@@ -267,11 +288,21 @@ impl Server {
                 serde_json::json!({ "i": { "patientId": patient, "recordType": kind, "title": title, "content": content } }),
             )
             .await;
-        out["data"]["createRecord"]["id"].as_str().unwrap_or_else(|| panic!("createRecord failed: {out}")).to_owned()
+        out["data"]["createRecord"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createRecord failed: {out}"))
+            .to_owned()
     }
 
     /// Writes a new version through the api; returns the new version number.
-    pub async fn update(&self, token: &str, id: &str, expected: i64, title: &str, content: serde_json::Value) -> i64 {
+    pub async fn update(
+        &self,
+        token: &str,
+        id: &str,
+        expected: i64,
+        title: &str,
+        content: serde_json::Value,
+    ) -> i64 {
         let out = self
             .app
             .run(
@@ -280,7 +311,9 @@ impl Server {
                 serde_json::json!({ "id": id, "v": expected, "i": { "title": title, "content": content } }),
             )
             .await;
-        out["data"]["updateRecord"]["version"].as_i64().unwrap_or_else(|| panic!("updateRecord failed: {out}"))
+        out["data"]["updateRecord"]["version"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("updateRecord failed: {out}"))
     }
 }
 
@@ -288,7 +321,9 @@ impl Browser {
     /// Scrolls an element to the top of the viewport (before a screenshot).
     pub async fn scroll_to(&self, css: &str) {
         self.find(css).await;
-        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'start'}}); return true");
+        let js = format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'start'}}); return true"
+        );
         self.script(&js).await;
     }
 
@@ -308,7 +343,8 @@ impl Browser {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         let mut first = vec![];
         while tokio::time::Instant::now() < deadline {
-            if let Ok(rows) = self.client.find_all(Locator::Css(&format!("{table} tbody tr"))).await {
+            if let Ok(rows) = self.client.find_all(Locator::Css(&format!("{table} tbody tr"))).await
+            {
                 for (i, row) in rows.into_iter().enumerate() {
                     let mut texts = vec![];
                     for td in row.find_all(Locator::Css("td")).await.unwrap_or_default() {

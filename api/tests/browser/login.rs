@@ -67,7 +67,10 @@ async fn login_errors_say_what_went_wrong(pool: PgPool) {
     b.fill("#username", "dr_who").await;
     b.fill("#password", "not the password").await;
     b.click("#sign-in").await;
-    assert_eq!(b.text_becomes("#login-error", "Wrong username or password.").await, "Wrong username or password.");
+    assert_eq!(
+        b.text_becomes("#login-error", "Wrong username or password.").await,
+        "Wrong username or password."
+    );
     b.screenshot("login-wrong-password").await;
 
     // Locked out after ten failures: the wait is shown.
@@ -82,7 +85,8 @@ async fn login_errors_say_what_went_wrong(pool: PgPool) {
 
     // The server goes away.
     server.stop();
-    let unreachable = "The CareLedger server cannot be reached. Check your connection and try again.";
+    let unreachable =
+        "The CareLedger server cannot be reached. Check your connection and try again.";
     b.fill("#username", "dr_who").await;
     b.fill("#password", PASSWORD).await;
     b.click("#sign-in").await;
@@ -120,7 +124,8 @@ async fn the_token_lives_in_memory_only_and_routes_need_a_session(pool: PgPool) 
     // Phones: the layout fits 360 px without horizontal scrolling.
     let phone = Browser::phone(&server.base).await;
     phone.login("dr_mem", PASSWORD).await;
-    let width = phone.script("return [window.innerWidth, document.documentElement.scrollWidth]").await;
+    let width =
+        phone.script("return [window.innerWidth, document.documentElement.scrollWidth]").await;
     assert_eq!(width, serde_json::json!([360, 360]));
     phone.screenshot("home-phone").await;
     phone.close().await;

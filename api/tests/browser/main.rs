@@ -11,8 +11,8 @@
 #[allow(dead_code)]
 mod support;
 
+mod audit;
 mod harness;
 mod login;
-mod audit;
 mod people;
 mod records;

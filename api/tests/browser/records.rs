@@ -17,10 +17,32 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
     let pid = patient.id.to_string();
     let token = server.token("dr_grey").await;
     let bp = server
-        .record(&token, &pid, "VITAL_SIGNS", "Blood pressure", json!({ "systolic": 128, "diastolic": 84 }))
+        .record(
+            &token,
+            &pid,
+            "VITAL_SIGNS",
+            "Blood pressure",
+            json!({ "systolic": 128, "diastolic": 84 }),
+        )
         .await;
-    server.record(&token, &pid, "DIAGNOSIS", "Essential hypertension", json!({ "code": "I10", "status": "confirmed" })).await;
-    server.record(&token, &pid, "ALLERGY", "Penicillin", json!({ "reaction": "rash", "severity": "moderate" })).await;
+    server
+        .record(
+            &token,
+            &pid,
+            "DIAGNOSIS",
+            "Essential hypertension",
+            json!({ "code": "I10", "status": "confirmed" }),
+        )
+        .await;
+    server
+        .record(
+            &token,
+            &pid,
+            "ALLERGY",
+            "Penicillin",
+            json!({ "reaction": "rash", "severity": "moderate" }),
+        )
+        .await;
 
     let b = Browser::open(&server.base).await;
     b.login("dr_grey", PASSWORD).await;
@@ -29,10 +51,7 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
     b.click("#open-records").await;
     b.find("#record-list").await;
     assert_eq!(b.text("#records-title").await, "Health records — Test pat_jones");
-    assert_eq!(
-        b.texts(".record-group h2").await,
-        ["Diagnosis\n1", "Vital signs\n1", "Allergy\n1"]
-    );
+    assert_eq!(b.texts(".record-group h2").await, ["Diagnosis\n1", "Vital signs\n1", "Allergy\n1"]);
     assert!(b.has("a[href$='/new-record']").await, "a doctor may create");
     b.screenshot("patient-records").await;
 
@@ -47,10 +66,7 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
     assert_eq!(b.text_becomes("#record-version", "2").await, "2");
     assert_eq!(b.text("#record-title").await, "Blood pressure (repeat)");
     b.find("#history").await;
-    assert_eq!(
-        b.texts("#history .timeline-item strong").await,
-        ["Version 2", "Version 1"]
-    );
+    assert_eq!(b.texts("#history .timeline-item strong").await, ["Version 2", "Version 1"]);
     assert_eq!(
         b.texts("#diff td.removed").await,
         ["removed:\nTitle: Blood pressure", "removed:\n  \"systolic\": 128"]
@@ -69,7 +85,15 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
     // Someone else saves while this browser edits version 2: a conflict.
     b.visit(&format!("/records/{bp}/edit")).await;
     assert_eq!(b.text("#editing-version").await, "Editing version 2");
-    server.update(&token, &bp, 2, "Blood pressure (third reading)", json!({ "systolic": 131, "diastolic": 82 })).await;
+    server
+        .update(
+            &token,
+            &bp,
+            2,
+            "Blood pressure (third reading)",
+            json!({ "systolic": 131, "diastolic": 82 }),
+        )
+        .await;
     b.fill("#record-content-input", r#"{"systolic": 140, "diastolic": 90}"#).await;
     b.click("#save-record").await;
     b.find("#conflict").await;
@@ -92,7 +116,15 @@ async fn a_nurse_is_not_offered_create_and_a_forced_attempt_is_refused(pool: PgP
     let patient = server.user("pat_lee", Role::Patient).await;
     let pid = patient.id.to_string();
     let token = server.token("dr_kim").await;
-    let id = server.record(&token, &pid, "CLINICAL_NOTE", "Admission note", json!({ "text": "Admitted for observation." })).await;
+    let id = server
+        .record(
+            &token,
+            &pid,
+            "CLINICAL_NOTE",
+            "Admission note",
+            json!({ "text": "Admitted for observation." }),
+        )
+        .await;
 
     let b = Browser::open(&server.base).await;
     b.login("nurse_ratched", PASSWORD).await;
@@ -110,9 +142,15 @@ async fn a_nurse_is_not_offered_create_and_a_forced_attempt_is_refused(pool: PgP
     b.click("#save-record").await;
     let refusal = "Your role does not allow this. The refusal was recorded on chain.";
     assert_eq!(b.text_becomes(".alert-error strong", refusal).await, refusal);
-    assert_eq!(b.find(".alert-error").await.attr("data-code").await.expect("attr").as_deref(), Some("FORBIDDEN"));
+    assert_eq!(
+        b.find(".alert-error").await.attr("data-code").await.expect("attr").as_deref(),
+        Some("FORBIDDEN")
+    );
     b.click("#receipts summary").await;
-    assert_eq!(b.texts("#receipts .receipt-what").await, ["AccessRequested · CREATE · HEALTH_RECORD · refused"]);
+    assert_eq!(
+        b.texts("#receipts .receipt-what").await,
+        ["AccessRequested · CREATE · HEALTH_RECORD · refused"]
+    );
     b.screenshot("nurse-refused").await;
     b.close().await;
 }
@@ -124,8 +162,24 @@ async fn a_patient_sees_only_their_own_records(pool: PgPool) {
     let mine = server.user("pat_me", Role::Patient).await;
     let other = server.user("pat_other", Role::Patient).await;
     let token = server.token("dr_ross").await;
-    server.record(&token, &mine.id.to_string(), "PRESCRIPTION", "Amoxicillin 500 mg", json!({ "dose": "500 mg", "frequency": "3× daily" })).await;
-    server.record(&token, &other.id.to_string(), "DIAGNOSIS", "Someone else's diagnosis", json!({ "code": "J45" })).await;
+    server
+        .record(
+            &token,
+            &mine.id.to_string(),
+            "PRESCRIPTION",
+            "Amoxicillin 500 mg",
+            json!({ "dose": "500 mg", "frequency": "3× daily" }),
+        )
+        .await;
+    server
+        .record(
+            &token,
+            &other.id.to_string(),
+            "DIAGNOSIS",
+            "Someone else's diagnosis",
+            json!({ "code": "J45" }),
+        )
+        .await;
 
     let b = Browser::open(&server.base).await;
     b.login("pat_me", PASSWORD).await;

@@ -19,7 +19,8 @@ const PASSWORD: &str = "a sound password";
 async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("dr.grey", PASSWORD, Role::Doctor).await;
-    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    let login =
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     let wrong = app.run(None, login, json!({"u": "dr.grey", "p": "not the password"})).await;
     let unknown = app.run(None, login, json!({"u": "nobody.here", "p": "not the password"})).await;
     assert_eq!(code(&wrong), "UNAUTHENTICATED");
@@ -32,9 +33,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
 async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("nurse.joy", PASSWORD, Role::Nurse).await;
-    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    let login =
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     for attempt in 1..=10 {
-        let out = app.run(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")})).await;
+        let out = app
+            .run(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")}))
+            .await;
         assert_eq!(code(&out), "UNAUTHENTICATED", "attempt {attempt}");
     }
     let locked = app.run(None, login, json!({"u": "nurse.joy", "p": PASSWORD})).await;
@@ -57,7 +61,10 @@ async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool)
     for attempt in 1..=10 {
         app.run(None, login, json!({"u": "ghost", "p": format!("guess {attempt}")})).await;
     }
-    assert_eq!(code(&app.run(None, login, json!({"u": "ghost", "p": "x"})).await), "TOO_MANY_ATTEMPTS");
+    assert_eq!(
+        code(&app.run(None, login, json!({"u": "ghost", "p": "x"})).await),
+        "TOO_MANY_ATTEMPTS"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -72,7 +79,10 @@ async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
     assert_eq!(out["data"]["me"]["systemId"], sid.to_string());
     let audit = out["extensions"]["audit"].as_array().expect("audit");
     assert_eq!(audit.len(), 1, "exactly one event: {audit:?}");
-    assert_eq!((audit[0]["event"].as_str(), audit[0]["approved"].as_bool()), (Some("AccessRequested"), Some(true)));
+    assert_eq!(
+        (audit[0]["event"].as_str(), audit[0]["approved"].as_bool()),
+        (Some("AccessRequested"), Some(true))
+    );
 
     // Read it back from the chain with a plain log query.
     let tx: B256 = audit[0]["transactionHash"].as_str().expect("tx").parse().expect("hash");
@@ -102,10 +112,20 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
     // Signed by another key.
     let other = careledger::auth::keys::TokenKeys::ephemeral().expect("keys");
     let claims = careledger::auth::token::verify(&app.state.token_keys, &token).expect("claims");
-    let (forged, _) = careledger::auth::token::issue(&other, claims.sub.parse().expect("id"), &claims.sid, "ROOT").expect("issue");
+    let (forged, _) = careledger::auth::token::issue(
+        &other,
+        claims.sub.parse().expect("id"),
+        &claims.sid,
+        "ROOT",
+    )
+    .expect("issue");
     // alg: none.
     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let unsigned = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), token.split('.').nth(1).expect("payload"));
+    let unsigned = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        token.split('.').nth(1).expect("payload")
+    );
     for bad in [forged.as_str(), unsigned.as_str(), "not-a-token"] {
         let out = app.run(Some(bad), ME, json!({})).await;
         assert_eq!(code(&out), "UNAUTHENTICATED", "{bad}");
@@ -113,7 +133,10 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
     }
 
     // Revoked by logout.
-    assert_eq!(app.run(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"], true);
+    assert_eq!(
+        app.run(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"],
+        true
+    );
     assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
 }
 
@@ -125,14 +148,20 @@ async fn a_deleted_users_token_is_refused_and_they_cannot_log_in(pool: PgPool) {
     let mut conn = app.state.pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
     assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
-    let login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
-    assert_eq!(code(&app.run(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await), "UNAUTHENTICATED");
+    let login =
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
+    assert_eq!(
+        code(&app.run(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await),
+        "UNAUTHENTICATED"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_login(pool: PgPool) {
     let app = support::app(pool.clone()).await;
-    let phc = careledger::auth::password::hash(secrecy::SecretString::from(PASSWORD)).await.expect("hash");
+    let phc = careledger::auth::password::hash(secrecy::SecretString::from(PASSWORD))
+        .await
+        .expect("hash");
     let mut new = careledger::users::NewUser::new(
         careledger::users::Username::parse("imported.nurse").expect("u"),
         careledger::users::PasswordHash::from_phc(phc.as_str().to_owned()).expect("phc"),
@@ -147,8 +176,14 @@ async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_logi
     let stored = careledger::users::repo::get(&pool, user.id).await.expect("get").expect("user");
     let sid = stored.system_id.expect("assigned at login");
     let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
-    assert_eq!(contract.roleOf(B256::from(*sid.as_bytes())).call().await.expect("role"), Role::Nurse.contract_code());
-    assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["systemId"], sid.to_string());
+    assert_eq!(
+        contract.roleOf(B256::from(*sid.as_bytes())).call().await.expect("role"),
+        Role::Nurse.contract_code()
+    );
+    assert_eq!(
+        app.run(Some(&token), ME, json!({})).await["data"]["me"]["systemId"],
+        sid.to_string()
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -167,14 +202,22 @@ fn session_hits(app: &support::TestApp) -> u64 {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_deletes_the_user(pool: PgPool) {
+async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_deletes_the_user(
+    pool: PgPool,
+) {
     let app = support::app(pool.clone()).await;
-    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    assert!(
+        support::eventually(async || app.state.sessions.is_listening()).await,
+        "listening for session changes"
+    );
     let user = app.add_user("dr.remembered", PASSWORD, Role::Doctor).await;
     let first = app.login("dr.remembered", PASSWORD).await;
     let second = app.login("dr.remembered", PASSWORD).await;
     for token in [&first, &first, &second, &second] {
-        assert_eq!(app.run(Some(token), ME, json!({})).await["data"]["me"]["username"], "dr.remembered");
+        assert_eq!(
+            app.run(Some(token), ME, json!({})).await["data"]["me"]["username"],
+            "dr.remembered"
+        );
     }
     assert_eq!(session_hits(&app), 2, "each token's second request was answered from memory");
 
@@ -186,23 +229,42 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
         .execute(&pool)
         .await
         .expect("revoke");
-    assert!(support::eventually(async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED").await);
-    assert_eq!(app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"], "dr.remembered");
+    assert!(
+        support::eventually(
+            async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED"
+        )
+        .await
+    );
+    assert_eq!(
+        app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"],
+        "dr.remembered"
+    );
 
     // And deletes the account.
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert!(support::eventually(async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED").await);
+    assert!(
+        support::eventually(
+            async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED"
+        )
+        .await
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool: PgPool) {
     let app = support::app(pool.clone()).await;
-    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening for session changes");
+    assert!(
+        support::eventually(async || app.state.sessions.is_listening()).await,
+        "listening for session changes"
+    );
     let user = app.add_user("dr.offline", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.offline", PASSWORD).await;
     for _ in 0..2 {
-        assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.offline");
+        assert_eq!(
+            app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"],
+            "dr.offline"
+        );
     }
     assert_eq!(session_hits(&app), 1);
 
@@ -215,12 +277,22 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     .await
     .expect("terminate");
     assert_eq!(killed, 1, "one listening connection");
-    assert!(support::eventually(async || !app.state.sessions.is_listening()).await, "noticed the lost connection");
+    assert!(
+        support::eventually(async || !app.state.sessions.is_listening()).await,
+        "noticed the lost connection"
+    );
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED", "checked, not remembered");
+    assert_eq!(
+        code(&app.run(Some(&token), ME, json!({})).await),
+        "UNAUTHENTICATED",
+        "checked, not remembered"
+    );
 
-    assert!(support::eventually(async || app.state.sessions.is_listening()).await, "listening again");
+    assert!(
+        support::eventually(async || app.state.sessions.is_listening()).await,
+        "listening again"
+    );
     assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
     assert_eq!(session_hits(&app), 1, "nothing answered from memory since");
 }

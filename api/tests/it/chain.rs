@@ -16,7 +16,10 @@ async fn deploys_once_then_reuses_the_recorded_contract(pool: PgPool) {
     let again = deployment::ensure(&pool, &s.chain).await.expect("reuse");
     assert_eq!(again, s.deployment);
     assert_eq!(s.chain.block_number().await.expect("block"), height, "nothing was deployed again");
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM chain_deployment").fetch_one(&pool).await.expect("count");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM chain_deployment")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(rows, 1);
 }
 
@@ -49,12 +52,21 @@ async fn a_different_chain_id_is_reported(pool: PgPool) {
     let other = support::anvil_with(&["--chain-id", "1337"]);
     let chain = support::chain(&other).await;
     match deployment::ensure(&pool, &chain).await.expect_err("must refuse") {
-        DeploymentError::OtherChain { found, recorded, .. } => assert_eq!((found, recorded), (1337, vec![31337])),
+        DeploymentError::OtherChain { found, recorded, .. } => {
+            assert_eq!((found, recorded), (1337, vec![31337]))
+        }
         other => panic!("expected OtherChain, got {other}"),
     }
 }
 
-fn request(n: u64, actor: B256, action: u8, resource: u8, subject: B256, target_role: u8) -> ICareLedgerAccess::AccessRequest {
+fn request(
+    n: u64,
+    actor: B256,
+    action: u8,
+    resource: u8,
+    subject: B256,
+    target_role: u8,
+) -> ICareLedgerAccess::AccessRequest {
     ICareLedgerAccess::AccessRequest {
         requestId: id(1000 + n),
         actor,
@@ -86,7 +98,11 @@ async fn a_batch_is_decided_and_every_event_decodes_with_its_fields(pool: PgPool
     let contract = CareLedgerAccess::new(s.deployment.address, s.chain.provider());
     let (doctor, patient, other_patient, stranger) = (id(1), id(2), id(3), id(4));
     let registered = contract
-        .recordLifecycle(vec![user_added(1, doctor, 3), user_added(2, patient, 7), user_added(3, other_patient, 7)])
+        .recordLifecycle(vec![
+            user_added(1, doctor, 3),
+            user_added(2, patient, 7),
+            user_added(3, other_patient, 7),
+        ])
         .send()
         .await
         .expect("send")
@@ -98,29 +114,50 @@ async fn a_batch_is_decided_and_every_event_decodes_with_its_fields(pool: PgPool
 
     // HEALTH_RECORD = 1; READ = 1, CREATE = 0.
     let batch = vec![
-        request(1, doctor, 1, 1, patient, 0),        // doctor reads a patient's record: approved
-        request(2, patient, 1, 1, patient, 0),       // patient reads own record: approved
+        request(1, doctor, 1, 1, patient, 0), // doctor reads a patient's record: approved
+        request(2, patient, 1, 1, patient, 0), // patient reads own record: approved
         request(3, patient, 1, 1, other_patient, 0), // patient reads another's: denied
-        request(4, stranger, 1, 1, patient, 0),      // unknown identifier: denied
-        request(5, patient, 0, 1, patient, 0),       // patient creates a record: denied
+        request(4, stranger, 1, 1, patient, 0), // unknown identifier: denied
+        request(5, patient, 0, 1, patient, 0), // patient creates a record: denied
     ];
-    let receipt = contract.authorize(batch.clone()).send().await.expect("send").get_receipt().await.expect("receipt");
+    let receipt = contract
+        .authorize(batch.clone())
+        .send()
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
     assert!(receipt.status(), "a batch with denials must not revert");
     let events: Vec<_> = receipt
         .inner
         .logs()
         .iter()
-        .map(|log| log.log_decode::<CareLedgerAccess::AccessRequested>().expect("AccessRequested").inner.data)
+        .map(|log| {
+            log.log_decode::<CareLedgerAccess::AccessRequested>()
+                .expect("AccessRequested")
+                .inner
+                .data
+        })
         .collect();
     assert_eq!(events.len(), batch.len(), "exactly one event per request, and nothing else");
-    let block = s.chain.provider().get_block_by_number(receipt.block_number.expect("block").into()).await.expect("rpc").expect("block");
+    let block = s
+        .chain
+        .provider()
+        .get_block_by_number(receipt.block_number.expect("block").into())
+        .await
+        .expect("rpc")
+        .expect("block");
     let expected_verdicts = [true, true, false, false, false];
     for ((event, req), approved) in events.iter().zip(&batch).zip(expected_verdicts) {
         assert_eq!(event.requestId, req.requestId);
         assert_eq!(event.actor, req.actor);
         assert_eq!(event.subject, req.subject);
         assert_eq!(event.recordId, req.recordId);
-        assert_eq!((event.action, event.resource, event.targetRole), (req.action, req.resource, req.targetRole));
+        assert_eq!(
+            (event.action, event.resource, event.targetRole),
+            (req.action, req.resource, req.targetRole)
+        );
         assert_eq!(event.approved, approved, "request {}", req.requestId);
         assert_eq!(event.timestamp, block.header.timestamp);
     }

@@ -69,7 +69,8 @@ async fn concurrent_requests_each_get_their_own_verdict_in_fewer_transactions(po
     let calls: Vec<_> = (0..200u64)
         .map(|n| {
             let gate = gate.clone();
-            let request = if n % 2 == 0 { read(patient, patient, n) } else { read(patient, other, n) };
+            let request =
+                if n % 2 == 0 { read(patient, patient, n) } else { read(patient, other, n) };
             tokio::spawn(async move { (n, request, gate.authorize(request).await) })
         })
         .collect();
@@ -79,18 +80,31 @@ async fn concurrent_requests_each_get_their_own_verdict_in_fewer_transactions(po
         let (n, request, verdict) = call.await.expect("task");
         let verdict = verdict.expect("verdict");
         assert_eq!(verdict.approved, n % 2 == 0, "request {n}");
-        assert!(seen.insert((verdict.receipt.transaction_hash, verdict.receipt.log_index)), "each answer has its own event");
+        assert!(
+            seen.insert((verdict.receipt.transaction_hash, verdict.receipt.log_index)),
+            "each answer has its own event"
+        );
         transactions.insert(verdict.receipt.transaction_hash);
         // Read the event back with a plain log query and check every field.
-        let receipt = s.chain.provider().get_transaction_receipt(verdict.receipt.transaction_hash).await.expect("rpc").expect("mined");
+        let receipt = s
+            .chain
+            .provider()
+            .get_transaction_receipt(verdict.receipt.transaction_hash)
+            .await
+            .expect("rpc")
+            .expect("mined");
         let log = receipt
             .inner
             .logs()
             .iter()
             .find(|l| l.log_index == Some(verdict.receipt.log_index))
             .expect("the log named by the receipt");
-        let event = log.log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
-        assert_eq!((event.actor, event.subject, event.recordId), (request.actor, request.subject, request.record));
+        let event =
+            log.log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
+        assert_eq!(
+            (event.actor, event.subject, event.recordId),
+            (request.actor, request.subject, request.record)
+        );
         assert_eq!((event.action, event.resource, event.approved), (1, 1, n % 2 == 0));
     }
     let after = gate.stats();
@@ -212,16 +226,22 @@ async fn concurrent_deliveries_are_each_marked_with_their_own_receipt(pool: PgPo
     let transactions: HashSet<B256> = receipts.iter().map(|(_, r)| r.transaction_hash).collect();
     assert!(transactions.len() < 60, "grouped into fewer transactions: {}", transactions.len());
     for (entry, receipt) in receipts {
-        let row: (Vec<u8>, i64, i64) =
-            sqlx::query_as("SELECT sent_tx, sent_block, sent_log_index FROM chain_outbox WHERE entry_id = $1")
-                .bind(entry.as_slice())
-                .fetch_one(&pool)
-                .await
-                .expect("row");
+        let row: (Vec<u8>, i64, i64) = sqlx::query_as(
+            "SELECT sent_tx, sent_block, sent_log_index FROM chain_outbox WHERE entry_id = $1",
+        )
+        .bind(entry.as_slice())
+        .fetch_one(&pool)
+        .await
+        .expect("row");
         assert_eq!(row.0, receipt.transaction_hash.to_vec());
         assert_eq!(row.1, receipt.block_number as i64);
         assert_eq!(row.2, receipt.log_index as i64);
-        let logs = s.chain.provider().get_transaction_receipt(receipt.transaction_hash).await.expect("receipt");
+        let logs = s
+            .chain
+            .provider()
+            .get_transaction_receipt(receipt.transaction_hash)
+            .await
+            .expect("receipt");
         let log = logs
             .expect("mined")
             .inner
@@ -263,7 +283,8 @@ async fn a_verdict_waits_for_its_block_and_arrives_when_it_is_mined(pool: PgPool
     let (doctor, patient) = (id(1), id(2));
     register(&gate, &[(doctor, DOCTOR), (patient, PATIENT)]).await;
     let provider = s.chain.provider();
-    let _: () = provider.raw_request("evm_setAutomine".into(), (false,)).await.expect("automine off");
+    let _: () =
+        provider.raw_request("evm_setAutomine".into(), (false,)).await.expect("automine off");
 
     let call = {
         let gate = gate.clone();

@@ -12,7 +12,10 @@ use crate::support::{self, ROOT_PASSWORD};
 
 async fn get(app: &support::TestApp, path: &str) -> (StatusCode, String) {
     let router = careledger::http::router(app.state.clone());
-    let response = router.oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("response");
+    let response = router
+        .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
     (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
@@ -53,7 +56,10 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     assert!(body.contains("careledger_http_in_progress 0\n"), "{body}");
     assert!(body.contains("careledger_http_overloaded_total 0\n"), "{body}");
     let transactions = app.state.gate.stats().transactions;
-    assert!(body.contains(&format!("careledger_gate_confirm_seconds_count {transactions}\n")), "{body}");
+    assert!(
+        body.contains(&format!("careledger_gate_confirm_seconds_count {transactions}\n")),
+        "{body}"
+    );
     let head = app.state.audit.status().head();
     assert!(body.contains(&format!("careledger_audit_index_head_block {head}\n")), "{body}");
     assert!(body.contains("# TYPE careledger_audit_index_lag_blocks gauge"), "{body}");

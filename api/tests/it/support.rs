@@ -16,7 +16,8 @@ pub const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae7
 
 fn anvil_path() -> PathBuf {
     std::env::var_os("ANVIL_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
     })
 }
 
@@ -115,7 +116,12 @@ pub async fn app(pool: PgPool) -> TestApp {
 
 impl TestApp {
     /// Runs a GraphQL request as the holder of `token` (or anonymously).
-    pub async fn run(&self, token: Option<&str>, query: &str, variables: serde_json::Value) -> serde_json::Value {
+    pub async fn run(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
         let header = token.map(|t| format!("Bearer {t}"));
         let session = careledger::graphql::session::Session::from_header(
             &self.state,
@@ -123,8 +129,10 @@ impl TestApp {
             Some("127.0.0.1".parse().expect("ip")),
         )
         .await;
-        let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
-        let response = careledger::graphql::execute(&self.schema, request, std::sync::Arc::new(session)).await;
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response =
+            careledger::graphql::execute(&self.schema, request, std::sync::Arc::new(session)).await;
         serde_json::to_value(&response).expect("json")
     }
 
@@ -137,15 +145,25 @@ impl TestApp {
                 serde_json::json!({ "u": username, "p": password }),
             )
             .await;
-        out["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("login failed: {out}")).to_owned()
+        out["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {out}"))
+            .to_owned()
     }
 
     /// Creates an account directly (database, outbox, chain), as an
     /// administrator's createUser would; returns it.
-    pub async fn add_user(&self, username: &str, password: &str, role: careledger::users::Role) -> careledger::users::User {
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password: &str,
+        role: careledger::users::Role,
+    ) -> careledger::users::User {
         use careledger::gate::outbox::{self, Change};
         use careledger::users::{FullName, NewUser, PasswordHash, Username};
-        let phc = careledger::auth::password::hash(SecretString::from(password.to_owned())).await.expect("hash");
+        let phc = careledger::auth::password::hash(SecretString::from(password.to_owned()))
+            .await
+            .expect("hash");
         let new = NewUser::new(
             Username::parse(username).expect("username"),
             PasswordHash::from_phc(phc.as_str().to_owned()).expect("phc"),
@@ -157,7 +175,12 @@ impl TestApp {
         let sid = user.system_id.expect("sid");
         let entry = outbox::enqueue(
             &mut tx,
-            Change::user(careledger::gate::LifecycleKind::UserAdded, careledger::bootstrap::SYSTEM_ACTOR, B256::from(*sid.as_bytes()), role.contract_code()),
+            Change::user(
+                careledger::gate::LifecycleKind::UserAdded,
+                careledger::bootstrap::SYSTEM_ACTOR,
+                B256::from(*sid.as_bytes()),
+                role.contract_code(),
+            ),
         )
         .await
         .expect("enqueue");

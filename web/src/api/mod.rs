@@ -38,17 +38,28 @@ pub struct ApiError {
 
 impl ApiError {
     fn local(code: &str, message: &str) -> Self {
-        Self { code: code.into(), message: message.into(), retry_after_seconds: None, current_version: None, field: None }
+        Self {
+            code: code.into(),
+            message: message.into(),
+            retry_after_seconds: None,
+            current_version: None,
+            field: None,
+        }
     }
     /// The server could not be reached at all.
     pub fn unreachable() -> Self {
-        Self::local("UNREACHABLE", "The CareLedger server cannot be reached. Check your connection and try again.")
+        Self::local(
+            "UNREACHABLE",
+            "The CareLedger server cannot be reached. Check your connection and try again.",
+        )
     }
     /// What a person should read.
     pub fn explain(&self) -> String {
         match self.code.as_str() {
             "UNAUTHENTICATED" => format!("Not signed in: {}.", self.message.trim_end_matches('.')),
-            "FORBIDDEN" => "Your role does not allow this. The refusal was recorded on chain.".into(),
+            "FORBIDDEN" => {
+                "Your role does not allow this. The refusal was recorded on chain.".into()
+            }
             "NOT_FOUND" => "Nothing was found with that identifier.".into(),
             "CONFLICT" => "Someone else saved this first.".into(),
             "BAD_USER_INPUT" => match &self.field {
@@ -59,8 +70,13 @@ impl ApiError {
                 Some(s) => format!("Too many attempts. Try again in {}.", wait_text(s)),
                 None => "Too many attempts. Try again later.".into(),
             },
-            "UNAVAILABLE" => "The service is temporarily unavailable. Please try again shortly.".into(),
-            "OVERLOADED" => "The service is busy right now and did nothing. Please try again in a moment.".into(),
+            "UNAVAILABLE" => {
+                "The service is temporarily unavailable. Please try again shortly.".into()
+            }
+            "OVERLOADED" => {
+                "The service is busy right now and did nothing. Please try again in a moment."
+                    .into()
+            }
             "UNREACHABLE" => self.message.clone(),
             _ => "Something went wrong on the server. Please try again.".into(),
         }
@@ -119,15 +135,24 @@ struct RawErrorExtensions {
 }
 
 /// Runs one operation, as the holder of `token` (or anonymously).
-pub async fn run<Q: GraphQLQuery>(token: Option<&str>, variables: Q::Variables) -> Outcome<Q::ResponseData> {
+pub async fn run<Q: GraphQLQuery>(
+    token: Option<&str>,
+    variables: Q::Variables,
+) -> Outcome<Q::ResponseData> {
     let body = Q::build_query(variables);
-    let mut request = gloo_net::http::Request::post("/graphql").header("Content-Type", "application/json");
+    let mut request =
+        gloo_net::http::Request::post("/graphql").header("Content-Type", "application/json");
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let sent = match request.json(&body) {
         Ok(r) => r.send().await,
-        Err(_) => return Outcome { result: Err(ApiError::local("INTERNAL", "request could not be built")), receipts: vec![] },
+        Err(_) => {
+            return Outcome {
+                result: Err(ApiError::local("INTERNAL", "request could not be built")),
+                receipts: vec![],
+            }
+        }
     };
     let response = match sent {
         Ok(r) => r,
@@ -137,9 +162,17 @@ pub async fn run<Q: GraphQLQuery>(token: Option<&str>, variables: Q::Variables) 
     let raw: RawResponse<Q::ResponseData> = match response.json().await {
         Ok(raw) => raw,
         Err(_) if status == 413 => {
-            return Outcome { result: Err(ApiError::local("BAD_USER_INPUT", "That is too large to send.")), receipts: vec![] }
+            return Outcome {
+                result: Err(ApiError::local("BAD_USER_INPUT", "That is too large to send.")),
+                receipts: vec![],
+            }
         }
-        Err(_) => return Outcome { result: Err(ApiError::local("UNAVAILABLE", "unexpected answer")), receipts: vec![] },
+        Err(_) => {
+            return Outcome {
+                result: Err(ApiError::local("UNAVAILABLE", "unexpected answer")),
+                receipts: vec![],
+            }
+        }
     };
     let receipts = raw.extensions.map(|e| e.audit).unwrap_or_default();
     let result = match (raw.errors.into_iter().next(), raw.data) {

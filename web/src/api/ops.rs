@@ -24,10 +24,18 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Root, Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
+    pub const ALL: [Role; 7] = [
+        Role::Root,
+        Role::Admin,
+        Role::Doctor,
+        Role::Nurse,
+        Role::Receptionist,
+        Role::Auditor,
+        Role::Patient,
+    ];
     /// The roles people search may show (never ROOT or ADMIN).
-    pub const SEARCHABLE: [Role; 5] = [Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
+    pub const SEARCHABLE: [Role; 5] =
+        [Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
 
     pub fn label(self) -> &'static str {
         match self {

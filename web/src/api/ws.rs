@@ -28,7 +28,8 @@ pub struct Live {
 fn ws_url() -> String {
     let location = web_sys::window().map(|w| w.location());
     let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-    let secure = location.as_ref().and_then(|l| l.protocol().ok()).map(|p| p == "https:").unwrap_or(true);
+    let secure =
+        location.as_ref().and_then(|l| l.protocol().ok()).map(|p| p == "https:").unwrap_or(true);
     format!("{}://{host}/graphql/ws", if secure { "wss" } else { "ws" })
 }
 
@@ -46,7 +47,9 @@ where
     wasm_bindgen_futures::spawn_local(async move {
         let run = run_feed::<Q>(token, body, on_update.clone());
         futures::pin_mut!(run);
-        if let futures::future::Either::Left((Err(reason), _)) = futures::future::select(run, stopped).await {
+        if let futures::future::Either::Left((Err(reason), _)) =
+            futures::future::select(run, stopped).await
+        {
             on_update.emit(FeedUpdate::Closed(reason));
         }
     });
@@ -59,12 +62,15 @@ async fn run_feed<Q: GraphQLQuery>(
     on_update: Callback<FeedUpdate<Q::ResponseData>>,
 ) -> Result<(), String> {
     let unreachable = || "The live feed cannot reach the server.".to_owned();
-    let socket = WebSocket::open_with_protocol(&ws_url(), "graphql-transport-ws").map_err(|_| unreachable())?;
+    let socket = WebSocket::open_with_protocol(&ws_url(), "graphql-transport-ws")
+        .map_err(|_| unreachable())?;
     let (mut tx, mut rx) = socket.split();
     let send = |v: serde_json::Value| Message::Text(v.to_string());
-    tx.send(send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}})))
-        .await
-        .map_err(|_| unreachable())?;
+    tx.send(send(
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+    ))
+    .await
+    .map_err(|_| unreachable())?;
     let payload = serde_json::to_value(&body).map_err(|_| "bad subscription".to_owned())?;
     while let Some(message) = rx.next().await {
         let text = match message {
@@ -84,15 +90,22 @@ async fn run_feed<Q: GraphQLQuery>(
                 let _ = tx.send(send(json!({"type": "pong"}))).await;
             }
             "next" => {
-                if let Some(errors) = value["payload"]["errors"].as_array().filter(|e| !e.is_empty()) {
+                if let Some(errors) =
+                    value["payload"]["errors"].as_array().filter(|e| !e.is_empty())
+                {
                     let code = errors[0]["extensions"]["code"].as_str().unwrap_or("INTERNAL");
                     return Err(match code {
                         "FORBIDDEN" => "Your role may not watch this feed.".into(),
                         "UNAUTHENTICATED" => "The live feed needs you to be signed in.".into(),
-                        _ => format!("The live feed stopped: {}", errors[0]["message"].as_str().unwrap_or(code)),
+                        _ => format!(
+                            "The live feed stopped: {}",
+                            errors[0]["message"].as_str().unwrap_or(code)
+                        ),
                     });
                 }
-                if let Ok(data) = serde_json::from_value::<Q::ResponseData>(value["payload"]["data"].clone()) {
+                if let Ok(data) =
+                    serde_json::from_value::<Q::ResponseData>(value["payload"]["data"].clone())
+                {
                     on_update.emit(FeedUpdate::Item(data));
                 }
             }

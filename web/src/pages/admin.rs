@@ -4,7 +4,10 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::ops::{create_user, delete_user, set_user_role, update_user, user_by_id, CreateUser, DeleteUser, SetUserRole, UpdateUser, UserById};
+use crate::api::ops::{
+    create_user, delete_user, set_user_role, update_user, user_by_id, CreateUser, DeleteUser,
+    SetUserRole, UpdateUser, UserById,
+};
 use crate::api::{self, ApiError, Person, Role};
 use crate::pages::people::PeoplePage;
 use crate::routes::Route;
@@ -47,7 +50,8 @@ pub struct FormProps {
 #[function_component(UserFormPage)]
 pub fn user_form_page(props: &FormProps) -> Html {
     let api = use_api();
-    let load = use_state(|| if props.id.is_some() { Load::Loading } else { Load::Done(None::<Person>) });
+    let load =
+        use_state(|| if props.id.is_some() { Load::Loading } else { Load::Done(None::<Person>) });
     {
         let load = load.clone();
         use_effect_with(props.id.clone(), move |id| {
@@ -94,8 +98,16 @@ fn user_form(props: &UserFormProps) -> Html {
     let full_name = use_state(|| e.as_ref().map(|p| p.full_name.clone()).unwrap_or_default());
     let address = use_state(|| e.as_ref().and_then(|p| p.address.clone()).unwrap_or_default());
     let designation = use_state(|| e.as_ref().and_then(|p| p.position.clone()).unwrap_or_default());
-    let department = use_state(|| e.as_ref().and_then(|p| p.department.clone()).unwrap_or_default());
-    let role = use_state(|| e.as_ref().map(|p| p.role).or(roles.last().copied()).unwrap_or(Role::Patient).code().to_owned());
+    let department =
+        use_state(|| e.as_ref().and_then(|p| p.department.clone()).unwrap_or_default());
+    let role = use_state(|| {
+        e.as_ref()
+            .map(|p| p.role)
+            .or(roles.last().copied())
+            .unwrap_or(Role::Patient)
+            .code()
+            .to_owned()
+    });
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| None::<String>);
     let busy = use_state(|| false);
@@ -103,9 +115,28 @@ fn user_form(props: &UserFormProps) -> Html {
 
     let onsubmit = {
         let existing = e.clone();
-        let (username, password, full_name, address, designation, department, role, error, saved, busy) = (
-            username.clone(), password.clone(), full_name.clone(), address.clone(), designation.clone(),
-            department.clone(), role.clone(), error.clone(), saved.clone(), busy.clone(),
+        let (
+            username,
+            password,
+            full_name,
+            address,
+            designation,
+            department,
+            role,
+            error,
+            saved,
+            busy,
+        ) = (
+            username.clone(),
+            password.clone(),
+            full_name.clone(),
+            address.clone(),
+            designation.clone(),
+            department.clone(),
+            role.clone(),
+            error.clone(),
+            saved.clone(),
+            busy.clone(),
         );
         let (api, navigator) = (api.clone(), navigator.clone());
         Callback::from(move |ev: SubmitEvent| {
@@ -114,9 +145,21 @@ fn user_form(props: &UserFormProps) -> Html {
             error.set(None);
             saved.set(None);
             let new_role = Role::parse(&role).unwrap_or(Role::Patient);
-            let (api, error, saved, busy, navigator, existing) =
-                (api.clone(), error.clone(), saved.clone(), busy.clone(), navigator.clone(), existing.clone());
-            let (u, p, f, a, d) = ((*username).clone(), (*password).clone(), (*full_name).clone(), (*address).clone(), (*designation).clone());
+            let (api, error, saved, busy, navigator, existing) = (
+                api.clone(),
+                error.clone(),
+                saved.clone(),
+                busy.clone(),
+                navigator.clone(),
+                existing.clone(),
+            );
+            let (u, p, f, a, d) = (
+                (*username).clone(),
+                (*password).clone(),
+                (*full_name).clone(),
+                (*address).clone(),
+                (*designation).clone(),
+            );
             let dep = (*department).clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match existing {
@@ -170,9 +213,11 @@ fn user_form(props: &UserFormProps) -> Html {
         })
     };
     let on_delete = e.as_ref().map(|old| {
-        let (id, api, error, navigator) = (old.id.clone(), api.clone(), error.clone(), navigator.clone());
+        let (id, api, error, navigator) =
+            (old.id.clone(), api.clone(), error.clone(), navigator.clone());
         Callback::from(move |_| {
-            let (id, api, error, navigator) = (id.clone(), api.clone(), error.clone(), navigator.clone());
+            let (id, api, error, navigator) =
+                (id.clone(), api.clone(), error.clone(), navigator.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<DeleteUser>(delete_user::Variables { id }).await {
                     Ok(_) => {

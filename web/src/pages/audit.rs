@@ -3,7 +3,9 @@
 
 use yew::prelude::*;
 
-use crate::api::ops::{audit_feed, audit_trail, AccessAction, AccessResource, AuditFeed, AuditTrail};
+use crate::api::ops::{
+    audit_feed, audit_trail, AccessAction, AccessResource, AuditFeed, AuditTrail,
+};
 use crate::api::ws::{self, FeedUpdate, Live};
 use crate::api::{self, Event};
 use crate::receipts::short_hash;
@@ -81,7 +83,9 @@ fn filter_fields(p: &FilterProps) -> Html {
 
 fn who(name: &Option<api::PersonRef>, sid: &Option<String>) -> Html {
     match (name, sid) {
-        (Some(p), _) => html! { <>{ p.full_name.clone() }{ p.role.map(|r| html! { <span class="muted small">{ format!(" · {}", r.label()) }</span> }).unwrap_or_default() }</> },
+        (Some(p), _) => {
+            html! { <>{ p.full_name.clone() }{ p.role.map(|r| html! { <span class="muted small">{ format!(" · {}", r.label()) }</span> }).unwrap_or_default() }</> }
+        }
         (None, Some(s)) => html! { <code class="hash" title={s.clone()}>{ short_hash(s) }</code> },
         (None, None) => html! { "—" },
     }
@@ -132,7 +136,11 @@ fn live_feed() -> Html {
     let events = use_state(Vec::<Event>::new);
     let state = use_state(|| "connecting".to_owned());
     let live = use_mut_ref(|| None::<Live>);
-    let filters = Filters { resource: (*resource).clone(), action: (*action).clone(), verdict: (*verdict).clone() };
+    let filters = Filters {
+        resource: (*resource).clone(),
+        action: (*action).clone(),
+        verdict: (*verdict).clone(),
+    };
     {
         let (events, state, live) = (events.clone(), state.clone(), live.clone());
         use_effect_with(filters, move |f| {
@@ -155,28 +163,34 @@ fn live_feed() -> Html {
             // each callback sees the latest one.
             let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Event>::new()));
             events.set(vec![]);
-            let on_update = Callback::from(move |u: FeedUpdate<audit_feed::ResponseData>| match u {
-                FeedUpdate::Connected => state.set("live".into()),
-                FeedUpdate::Item(d) => {
-                    if let Some(e) = api::convert::<_, Event>(d.audit_events) {
-                        let mut b = buffer.borrow_mut();
-                        b.insert(0, e);
-                        b.truncate(FEED_MAX);
-                        events.set(b.clone());
+            let on_update =
+                Callback::from(move |u: FeedUpdate<audit_feed::ResponseData>| match u {
+                    FeedUpdate::Connected => state.set("live".into()),
+                    FeedUpdate::Item(d) => {
+                        if let Some(e) = api::convert::<_, Event>(d.audit_events) {
+                            let mut b = buffer.borrow_mut();
+                            b.insert(0, e);
+                            b.truncate(FEED_MAX);
+                            events.set(b.clone());
+                        }
                     }
-                }
-                FeedUpdate::Closed(reason) => state.set(reason),
-            });
-            *live.borrow_mut() = api.token().map(|t| ws::subscribe::<AuditFeed>(t, vars, on_update));
+                    FeedUpdate::Closed(reason) => state.set(reason),
+                });
+            *live.borrow_mut() =
+                api.token().map(|t| ws::subscribe::<AuditFeed>(t, vars, on_update));
             move || {
                 live.borrow_mut().take();
             }
         });
     }
     let status = match state.as_str() {
-        "live" => html! { <span class="live" id="feed-state"><span class="live-dot" aria-hidden="true"></span>{ "Live" }</span> },
+        "live" => {
+            html! { <span class="live" id="feed-state"><span class="live-dot" aria-hidden="true"></span>{ "Live" }</span> }
+        }
         "connecting" => html! { <span class="muted" id="feed-state">{ "Connecting…" }</span> },
-        other => html! { <span class="bad" id="feed-state" role="alert">{ other.to_owned() }</span> },
+        other => {
+            html! { <span class="bad" id="feed-state" role="alert">{ other.to_owned() }</span> }
+        }
     };
     html! {
         <section class="card" aria-labelledby="feed-title">
@@ -219,8 +233,14 @@ fn trail(props: &TrailProps) -> Html {
     let load = use_state(|| Load::<Page>::Loading);
     let search = {
         let (api, load) = (api.clone(), load.clone());
-        let (resource, action, verdict, from, to, person) =
-            (resource.clone(), action.clone(), verdict.clone(), from.clone(), to.clone(), person.clone());
+        let (resource, action, verdict, from, to, person) = (
+            resource.clone(),
+            action.clone(),
+            verdict.clone(),
+            from.clone(),
+            to.clone(),
+            person.clone(),
+        );
         move |after: Option<String>| {
             let previous = match (&*load, &after) {
                 (Load::Done(p), Some(_)) => p.events.clone(),
@@ -229,7 +249,11 @@ fn trail(props: &TrailProps) -> Html {
             if after.is_none() {
                 load.set(Load::Loading);
             }
-            let f = Filters { resource: (*resource).clone(), action: (*action).clone(), verdict: (*verdict).clone() };
+            let f = Filters {
+                resource: (*resource).clone(),
+                action: (*action).clone(),
+                verdict: (*verdict).clone(),
+            };
             let vars = audit_trail::Variables {
                 filter: Some(audit_trail::AuditFilter {
                     actor: Filters::opt(person.trim()),
@@ -251,7 +275,9 @@ fn trail(props: &TrailProps) -> Html {
                 load.set(match api.run::<AuditTrail>(vars).await {
                     Ok(d) => {
                         let mut events = previous;
-                        events.extend(d.audit_events.edges.into_iter().filter_map(|e| api::convert(e.node)));
+                        events.extend(
+                            d.audit_events.edges.into_iter().filter_map(|e| api::convert(e.node)),
+                        );
                         let p = d.audit_events.page_info;
                         Load::Done(Page { events, next: p.end_cursor.filter(|_| p.has_next_page) })
                     }
@@ -274,7 +300,9 @@ fn trail(props: &TrailProps) -> Html {
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
-        Load::Done(p) if p.events.is_empty() => html! { <Empty>{ "No recorded accesses match." }</Empty> },
+        Load::Done(p) if p.events.is_empty() => {
+            html! { <Empty>{ "No recorded accesses match." }</Empty> }
+        }
         Load::Done(p) => html! {
             <>
                 { event_rows(&p.events, "trail") }

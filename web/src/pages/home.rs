@@ -5,11 +5,11 @@ use yew_router::prelude::*;
 
 use crate::api::ops::{change_password, me, ChangePassword, Me};
 use crate::api::ApiError;
-use crate::ui::bind;
 use crate::api::{self, Person};
 use crate::routes::{sections, Route};
 use crate::session::{use_api, use_session};
 use crate::status::SystemStatus;
+use crate::ui::bind;
 use crate::ui::{ErrorBox, Load, Loading};
 
 fn blurb(route: &Route) -> &'static str {
@@ -101,8 +101,10 @@ fn password_card() -> Html {
         let (current, new, outcome) = (current.clone(), new.clone(), outcome.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let vars = change_password::Variables { current: (*current).clone(), new: (*new).clone() };
-            let (api, outcome, current, new) = (api.clone(), outcome.clone(), current.clone(), new.clone());
+            let vars =
+                change_password::Variables { current: (*current).clone(), new: (*new).clone() };
+            let (api, outcome, current, new) =
+                (api.clone(), outcome.clone(), current.clone(), new.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let r = api.run::<ChangePassword>(vars).await.map(|_| ());
                 if r.is_ok() {

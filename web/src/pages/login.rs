@@ -18,7 +18,8 @@ pub fn login_page() -> Html {
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
     let onsubmit = {
-        let (username, password, busy, error) = (username.clone(), password.clone(), busy.clone(), error.clone());
+        let (username, password, busy, error) =
+            (username.clone(), password.clone(), busy.clone(), error.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -26,14 +27,22 @@ pub fn login_page() -> Html {
             }
             busy.set(true);
             error.set(None);
-            let vars = login::Variables { username: (*username).trim().to_owned(), password: (*password).clone() };
-            let (api, busy, error, password) = (api.clone(), busy.clone(), error.clone(), password.clone());
+            let vars = login::Variables {
+                username: (*username).trim().to_owned(),
+                password: (*password).clone(),
+            };
+            let (api, busy, error, password) =
+                (api.clone(), busy.clone(), error.clone(), password.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<Login>(vars).await {
                     Ok(data) => {
                         let login = data.login;
                         if let Some(user) = api::convert(login.user) {
-                            api.sign_in(Session { token: login.token, user, expires_at: login.expires_at });
+                            api.sign_in(Session {
+                                token: login.token,
+                                user,
+                                expires_at: login.expires_at,
+                            });
                         }
                     }
                     Err(e) => {

@@ -75,7 +75,9 @@ fn record_list(props: &ListProps) -> Html {
             let vars = patient_records::Variables { patient_id: id.clone() };
             wasm_bindgen_futures::spawn_local(async move {
                 load.set(match api.run::<PatientRecords>(vars).await {
-                    Ok(d) => Load::Done(d.patient_records.into_iter().filter_map(api::convert).collect()),
+                    Ok(d) => {
+                        Load::Done(d.patient_records.into_iter().filter_map(api::convert).collect())
+                    }
                     Err(e) => Load::Failed(e),
                 })
             });
@@ -88,12 +90,16 @@ fn record_list(props: &ListProps) -> Html {
     let title = if props.own {
         "My health records".to_owned()
     } else {
-        patient_name.map(|n| format!("Health records — {n}")).unwrap_or_else(|| "Health records".into())
+        patient_name
+            .map(|n| format!("Health records — {n}"))
+            .unwrap_or_else(|| "Health records".into())
     };
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
-        Load::Done(records) if records.is_empty() => html! { <Empty>{ "No health records for this patient yet." }</Empty> },
+        Load::Done(records) if records.is_empty() => {
+            html! { <Empty>{ "No health records for this patient yet." }</Empty> }
+        }
         Load::Done(records) => html! {
             <div id="record-list">
                 { for RecordType::ALL.iter().filter_map(|t| {

@@ -45,9 +45,15 @@ pub fn people_page() -> Html {
                 load.set(match api.run::<SearchUsers>(vars).await {
                     Ok(d) => {
                         let mut people = previous;
-                        people.extend(d.search_users.edges.into_iter().filter_map(|e| api::convert::<_, Person>(e.node)));
+                        people.extend(
+                            d.search_users
+                                .edges
+                                .into_iter()
+                                .filter_map(|e| api::convert::<_, Person>(e.node)),
+                        );
                         let page = d.search_users.page_info;
-                        Found { people, next: page.end_cursor.filter(|_| page.has_next_page) }.into()
+                        Found { people, next: page.end_cursor.filter(|_| page.has_next_page) }
+                            .into()
                     }
                     Err(e) => Load::Failed(e),
                 })
@@ -62,10 +68,14 @@ pub fn people_page() -> Html {
         })
     };
     let results = match &*load {
-        Load::Idle => html! { <Empty>{ "Search by name or username, or pick a role to list everyone in it." }</Empty> },
+        Load::Idle => {
+            html! { <Empty>{ "Search by name or username, or pick a role to list everyone in it." }</Empty> }
+        }
         Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
-        Load::Done(f) if f.people.is_empty() => html! { <Empty>{ "No one matches this search." }</Empty> },
+        Load::Done(f) if f.people.is_empty() => {
+            html! { <Empty>{ "No one matches this search." }</Empty> }
+        }
         Load::Done(f) => {
             let more = f.next.clone().map(|cursor| {
                 let search = search.clone();

@@ -36,11 +36,14 @@ pub fn person_page(props: &Props) -> Html {
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
         Load::Done(None) => html! { <p class="empty">{ "No such person." }</p> },
         Load::Done(Some(p)) => {
-            let row = |label: &str, value: Option<String>| html! {
-                <><dt>{ label.to_owned() }</dt><dd>{ value.unwrap_or_else(|| "—".into()) }</dd></>
+            let row = |label: &str, value: Option<String>| {
+                html! {
+                    <><dt>{ label.to_owned() }</dt><dd>{ value.unwrap_or_else(|| "—".into()) }</dd></>
+                }
             };
             let role = me.unwrap_or(Role::Patient);
-            let may_edit = can::manage_users(role) && (role != Role::Receptionist || p.role == Role::Patient);
+            let may_edit =
+                can::manage_users(role) && (role != Role::Receptionist || p.role == Role::Patient);
             html! {
                 <>
                     <h1 id="person-name">{ p.full_name.clone() }</h1>

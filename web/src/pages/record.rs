@@ -5,7 +5,10 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::ops::{delete_record, record_page, verify_record, DeleteRecord, RecordPage as RecordPageQuery, VerifyRecord};
+use crate::api::ops::{
+    delete_record, record_page, verify_record, DeleteRecord, RecordPage as RecordPageQuery,
+    VerifyRecord,
+};
 use crate::api::{self, ApiError, IntegrityStatus, Record, Version};
 use crate::diff::{self, Line};
 use crate::receipts::short_hash;
@@ -35,7 +38,8 @@ pub fn record_page(props: &Props) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 load.set(match api.run::<RecordPageQuery>(vars).await {
                     Ok(d) => Load::Done(d.record.and_then(api::convert).map(|record| {
-                        let mut history: Vec<Version> = d.record_history.into_iter().filter_map(api::convert).collect();
+                        let mut history: Vec<Version> =
+                            d.record_history.into_iter().filter_map(api::convert).collect();
                         history.sort_by_key(|v| v.version);
                         Page { record, history }
                     })),
@@ -46,8 +50,12 @@ pub fn record_page(props: &Props) -> Html {
     }
     match &*load {
         Load::Idle | Load::Loading => html! { <section class="card"><Loading /></section> },
-        Load::Failed(e) => html! { <section class="card"><h1>{ "Health record" }</h1><ErrorBox error={e.clone()} /></section> },
-        Load::Done(None) => html! { <section class="card"><h1>{ "Health record" }</h1><p class="empty">{ "No such record." }</p></section> },
+        Load::Failed(e) => {
+            html! { <section class="card"><h1>{ "Health record" }</h1><ErrorBox error={e.clone()} /></section> }
+        }
+        Load::Done(None) => {
+            html! { <section class="card"><h1>{ "Health record" }</h1><p class="empty">{ "No such record." }</p></section> }
+        }
         Load::Done(Some(page)) => html! {
             <>
                 <Current record={page.record.clone()} />
@@ -76,13 +84,18 @@ fn current(props: &CurrentProps) -> Html {
     let confirming = use_state(|| false);
     let on_delete = {
         let (id, error, confirming) = (r.id.clone(), error.clone(), confirming.clone());
-        let back = r.patient.as_ref().map(|p| Route::PatientRecords { id: p.id.clone() }).unwrap_or(Route::Patients);
+        let back = r
+            .patient
+            .as_ref()
+            .map(|p| Route::PatientRecords { id: p.id.clone() })
+            .unwrap_or(Route::Patients);
         Callback::from(move |_| {
             if !*confirming {
                 confirming.set(true);
                 return;
             }
-            let (api, error, navigator, back) = (api.clone(), error.clone(), navigator.clone(), back.clone());
+            let (api, error, navigator, back) =
+                (api.clone(), error.clone(), navigator.clone(), back.clone());
             let vars = delete_record::Variables { id: id.clone() };
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<DeleteRecord>(vars).await {
@@ -130,14 +143,18 @@ fn current(props: &CurrentProps) -> Html {
 /// An object as a definition list, anything else as formatted JSON.
 pub fn content_view(content: &serde_json::Value) -> Html {
     match content {
-        serde_json::Value::Object(map) if map.values().all(|v| !v.is_object() && !v.is_array()) => html! {
-            <dl class="facts content" id="record-content">
-                { for map.iter().map(|(k, v)| html! {
-                    <><dt>{ k.replace('_', " ") }</dt><dd>{ v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()) }</dd></>
-                }) }
-            </dl>
-        },
-        other => html! { <pre class="json" id="record-content">{ serde_json::to_string_pretty(other).unwrap_or_default() }</pre> },
+        serde_json::Value::Object(map) if map.values().all(|v| !v.is_object() && !v.is_array()) => {
+            html! {
+                <dl class="facts content" id="record-content">
+                    { for map.iter().map(|(k, v)| html! {
+                        <><dt>{ k.replace('_', " ") }</dt><dd>{ v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()) }</dd></>
+                    }) }
+                </dl>
+            }
+        }
+        other => {
+            html! { <pre class="json" id="record-content">{ serde_json::to_string_pretty(other).unwrap_or_default() }</pre> }
+        }
     }
 }
 
@@ -173,8 +190,11 @@ fn timeline(props: &HistoryProps) -> Html {
 #[function_component(Compare)]
 fn compare(props: &HistoryProps) -> Html {
     let n = props.history.len();
-    let left = use_state(|| props.history.get(n.saturating_sub(2)).map(|v| v.version.to_string()).unwrap_or_default());
-    let right = use_state(|| props.history.last().map(|v| v.version.to_string()).unwrap_or_default());
+    let left = use_state(|| {
+        props.history.get(n.saturating_sub(2)).map(|v| v.version.to_string()).unwrap_or_default()
+    });
+    let right =
+        use_state(|| props.history.last().map(|v| v.version.to_string()).unwrap_or_default());
     if n < 2 {
         return html! {
             <section class="card"><h2>{ "Compare versions" }</h2><p class="empty">{ "There is only one version so far." }</p></section>
@@ -192,8 +212,12 @@ fn compare(props: &HistoryProps) -> Html {
     let cell = |line: &Line, side: bool| -> Html {
         match (line, side) {
             (Line::Same(t), _) => html! { <td class="same">{ t.clone() }</td> },
-            (Line::Removed(t), false) => html! { <td class="removed"><span class="sr-only">{ "removed: " }</span>{ t.clone() }</td> },
-            (Line::Added(t), true) => html! { <td class="added"><span class="sr-only">{ "added: " }</span>{ t.clone() }</td> },
+            (Line::Removed(t), false) => {
+                html! { <td class="removed"><span class="sr-only">{ "removed: " }</span>{ t.clone() }</td> }
+            }
+            (Line::Added(t), true) => {
+                html! { <td class="added"><span class="sr-only">{ "added: " }</span>{ t.clone() }</td> }
+            }
             _ => html! { <td class="blank"></td> },
         }
     };

@@ -5,7 +5,10 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::ops::{create_record, record_page, update_record, CreateRecord, RecordPage as RecordPageQuery, UpdateRecord};
+use crate::api::ops::{
+    create_record, record_page, update_record, CreateRecord, RecordPage as RecordPageQuery,
+    UpdateRecord,
+};
 use crate::api::{self, ApiError, Record, RecordType};
 use crate::pages::record::content_view;
 use crate::routes::Route;
@@ -45,8 +48,15 @@ pub fn new_record_page(props: &NewProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let onsubmit = {
-        let (kind, title, content, problem, error, busy, patient) =
-            (kind.clone(), title.clone(), content.clone(), problem.clone(), error.clone(), busy.clone(), props.patient_id.clone());
+        let (kind, title, content, problem, error, busy, patient) = (
+            kind.clone(),
+            title.clone(),
+            content.clone(),
+            problem.clone(),
+            error.clone(),
+            busy.clone(),
+            props.patient_id.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = match parse_content(&content) {
@@ -63,7 +73,8 @@ pub fn new_record_page(props: &NewProps) -> Html {
                     content: parsed,
                 },
             };
-            let (api, error, busy, navigator) = (api.clone(), error.clone(), busy.clone(), navigator.clone());
+            let (api, error, busy, navigator) =
+                (api.clone(), error.clone(), busy.clone(), navigator.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<CreateRecord>(vars).await {
                     Ok(d) => {
@@ -127,7 +138,9 @@ pub fn edit_record_page(props: &EditProps) -> Html {
     match &*load {
         Load::Idle | Load::Loading => html! { <section class="card"><Loading /></section> },
         Load::Failed(e) => html! { <section class="card"><ErrorBox error={e.clone()} /></section> },
-        Load::Done(None) => html! { <section class="card"><p class="empty">{ "No such record." }</p></section> },
+        Load::Done(None) => {
+            html! { <section class="card"><p class="empty">{ "No such record." }</p></section> }
+        }
         Load::Done(Some(r)) => html! { <Editor record={r.clone()} /> },
     }
 }
@@ -149,8 +162,15 @@ fn editor(props: &EditorProps) -> Html {
     let theirs = use_state(|| None::<Record>);
     let busy = use_state(|| false);
     let onsubmit = {
-        let (base, title, content, problem, error, theirs, busy) =
-            (base.clone(), title.clone(), content.clone(), problem.clone(), error.clone(), theirs.clone(), busy.clone());
+        let (base, title, content, problem, error, theirs, busy) = (
+            base.clone(),
+            title.clone(),
+            content.clone(),
+            problem.clone(),
+            error.clone(),
+            theirs.clone(),
+            busy.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = match parse_content(&content) {
@@ -163,9 +183,13 @@ fn editor(props: &EditorProps) -> Html {
             let vars = update_record::Variables {
                 id: id.clone(),
                 expected_version: base.version,
-                input: update_record::UpdateRecordInput { title: Some(title.trim().to_owned()), content: Some(parsed) },
+                input: update_record::UpdateRecordInput {
+                    title: Some(title.trim().to_owned()),
+                    content: Some(parsed),
+                },
             };
-            let (api, error, theirs, busy, navigator) = (api.clone(), error.clone(), theirs.clone(), busy.clone(), navigator.clone());
+            let (api, error, theirs, busy, navigator) =
+                (api.clone(), error.clone(), theirs.clone(), busy.clone(), navigator.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<UpdateRecord>(vars).await {
                     Ok(_) => {
@@ -175,7 +199,8 @@ fn editor(props: &EditorProps) -> Html {
                     }
                     Err(e) => {
                         if e.code == "CONFLICT" {
-                            let current = api.run::<RecordPageQuery>(record_page::Variables { id }).await;
+                            let current =
+                                api.run::<RecordPageQuery>(record_page::Variables { id }).await;
                             theirs.set(current.ok().and_then(|d| d.record.and_then(api::convert)));
                         }
                         error.set(Some(e));
@@ -216,7 +241,10 @@ fn editor(props: &EditorProps) -> Html {
             </div>
         }
     });
-    let other_error = (*error).as_ref().filter(|e| e.code != "CONFLICT").map(|e| html! { <ErrorBox error={e.clone()} /> });
+    let other_error = (*error)
+        .as_ref()
+        .filter(|e| e.code != "CONFLICT")
+        .map(|e| html! { <ErrorBox error={e.clone()} /> });
     html! {
         <section class="card" aria-labelledby="edit-title">
             <p class="eyebrow">{ props.record.record_type.label() }</p>

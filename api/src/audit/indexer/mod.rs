@@ -88,7 +88,10 @@ pub struct Indexer {
 
 impl std::fmt::Debug for Indexer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Indexer").field("contract", &self.contract).field("first_block", &self.first_block).finish()
+        f.debug_struct("Indexer")
+            .field("contract", &self.contract)
+            .field("first_block", &self.first_block)
+            .finish()
     }
 }
 
@@ -104,7 +107,11 @@ impl Indexer {
         }
     }
 
-    pub(crate) fn with_feed(self, feed: broadcast::Sender<Arc<AuditEvent>>, status: Arc<IndexStatus>) -> Self {
+    pub(crate) fn with_feed(
+        self,
+        feed: broadcast::Sender<Arc<AuditEvent>>,
+        status: Arc<IndexStatus>,
+    ) -> Self {
         Self { feed: Some(feed), status, ..self }
     }
 
@@ -114,7 +121,8 @@ impl Indexer {
     }
 
     async fn block_hash(&self, number: u64) -> Result<Option<B256>, IndexError> {
-        let block = self.chain.provider().get_block_by_number(BlockNumberOrTag::Number(number)).await?;
+        let block =
+            self.chain.provider().get_block_by_number(BlockNumberOrTag::Number(number)).await?;
         Ok(block.map(|b| b.header.hash))
     }
 
@@ -172,7 +180,12 @@ impl Indexer {
         let deleted = store::truncate_after(&mut tx, back).await?;
         store::set_position(&mut tx, Position { block: back, hash }).await?;
         tx.commit().await?;
-        tracing::warn!(from = position.block, to = back, deleted, "audit index: the chain reorganised; re-indexing");
+        tracing::warn!(
+            from = position.block,
+            to = back,
+            deleted,
+            "audit index: the chain reorganised; re-indexing"
+        );
         self.status.set(back, head);
         Ok(Step { indexed: 0, rewound: position.block - back, position: back, head })
     }
@@ -206,7 +219,11 @@ impl Indexer {
 
 /// The background task: steps, then waits for [`POLL`] or a wake-up, until
 /// stopped (or every handle is gone).
-pub(crate) async fn follow(indexer: Indexer, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn follow(
+    indexer: Indexer,
+    wake: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut failures = 0u32;
     loop {
         if *stopped.borrow() {

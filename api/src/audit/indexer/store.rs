@@ -26,7 +26,8 @@ pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 
 /// Rows in the index.
 pub async fn count(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
-    let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_events"#).fetch_one(db).await?;
+    let n =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_events"#).fetch_one(db).await?;
     Ok(u64::try_from(n).unwrap_or_default())
 }
 
@@ -56,7 +57,10 @@ pub async fn set_position(conn: &mut PgConnection, position: Position) -> Result
 /// whose entry id is already indexed, or appears earlier in `events`, is
 /// marked a duplicate. Returns the rows as stored, without those whose log
 /// was already there.
-pub async fn insert_all(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<Vec<AuditEvent>, sqlx::Error> {
+pub async fn insert_all(
+    conn: &mut PgConnection,
+    events: &[AuditEvent],
+) -> Result<Vec<AuditEvent>, sqlx::Error> {
     if events.is_empty() {
         return Ok(Vec::new());
     }

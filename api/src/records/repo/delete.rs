@@ -16,18 +16,13 @@ pub async fn delete(
 ) -> Result<RecordVersion, StoreError> {
     let mut tx = conn.begin().await?;
     // The delete trigger reads who is deleting from this transaction-local setting.
-    sqlx::query_scalar!(
-        "SELECT set_config('careledger.actor_id', $1, true)",
-        actor.0.to_string()
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let deleted = sqlx::query_scalar!(
-        "DELETE FROM health_records WHERE id = $1 RETURNING version",
-        id.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    sqlx::query_scalar!("SELECT set_config('careledger.actor_id', $1, true)", actor.0.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    let deleted =
+        sqlx::query_scalar!("DELETE FROM health_records WHERE id = $1 RETURNING version", id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
     sqlx::query_scalar!("SELECT set_config('careledger.actor_id', '', true)")
         .fetch_one(&mut *tx)
         .await?;

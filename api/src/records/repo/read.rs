@@ -7,13 +7,19 @@ use crate::users::UserId;
 
 /// The current version of a live record; `None` if there is no such record
 /// (or it was deleted: its history stays readable through `temporal`).
-pub async fn get(db: impl PgExecutor<'_>, id: RecordId) -> Result<Option<HealthRecord>, StoreError> {
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    id: RecordId,
+) -> Result<Option<HealthRecord>, StoreError> {
     Ok(get_many(db, &[id]).await?.pop())
 }
 
 /// The current version of every live record of a patient, most recently
 /// changed first.
-pub async fn for_patient(db: impl PgExecutor<'_>, patient_id: UserId) -> Result<Vec<HealthRecord>, StoreError> {
+pub async fn for_patient(
+    db: impl PgExecutor<'_>,
+    patient_id: UserId,
+) -> Result<Vec<HealthRecord>, StoreError> {
     for_patients(db, &[patient_id]).await
 }
 

@@ -60,16 +60,10 @@ pub async fn update_in(
     .ok_or(StoreError::NotFound(Entity::Record))?;
 
     if current.version != expected_version {
-        return Err(Conflict::StaleVersion {
-            current: current.version,
-        }
-        .into());
+        return Err(Conflict::StaleVersion { current: current.version }.into());
     }
 
-    let title = changes
-        .title
-        .as_ref()
-        .map_or(current.title.as_str(), |t| t.as_str());
+    let title = changes.title.as_ref().map_or(current.title.as_str(), |t| t.as_str());
     // Unchanged content is hashed as stored, and left as stored.
     let stored_content;
     let content = match &changes.content {

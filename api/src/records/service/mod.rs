@@ -28,7 +28,9 @@ async fn patient_word(conn: &mut PgConnection, patient: UserId) -> Result<B256, 
         .await?
         .and_then(|p| p.system_id)
         .map(|s| word(&s))
-        .ok_or(ServiceError::Store(InvalidInput::new("patientId", "must be a registered patient").into()))
+        .ok_or(ServiceError::Store(
+            InvalidInput::new("patientId", "must be a registered patient").into(),
+        ))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -42,10 +42,15 @@ pub async fn assign_system_id(conn: &mut PgConnection, id: UserId) -> Result<Sys
 /// The user's system-wide identifier, deleted or not; `None` for an unknown
 /// user or one that has none yet.
 #[tracing::instrument(skip(db))]
-pub async fn system_id_of(db: impl PgExecutor<'_>, id: UserId) -> Result<Option<SystemId>, StoreError> {
+pub async fn system_id_of(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+) -> Result<Option<SystemId>, StoreError> {
     let stored = sqlx::query_scalar!("SELECT system_id FROM users WHERE id = $1", id.0)
         .fetch_optional(db)
         .await?
         .flatten();
-    stored.map(|bytes| SystemId::from_slice(&bytes).map_err(|_| corrupt("users.system_id"))).transpose()
+    stored
+        .map(|bytes| SystemId::from_slice(&bytes).map_err(|_| corrupt("users.system_id")))
+        .transpose()
 }

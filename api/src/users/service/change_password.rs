@@ -34,7 +34,8 @@ pub async fn change_password(
     let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
     let mut tx = pool.begin().await?;
     let updated = repo::update(&mut tx, id, &changes).await?;
-    let entry = enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &updated, None).await?;
+    let entry =
+        enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &updated, None).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "password changed");
     let events = deliver(outbox, &[(entry, "UserModified")]).await;

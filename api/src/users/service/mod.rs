@@ -32,7 +32,8 @@ async fn enqueue_user_event(
     user: &User,
     role: Option<Role>,
 ) -> Result<LifecycleEntry, ServiceError> {
-    let subject = user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
+    let subject =
+        user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
     let change = Change::user(kind, actor, subject, role.map_or(0, Role::contract_code));
     Ok(outbox::enqueue(conn, change).await?)
 }

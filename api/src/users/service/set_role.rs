@@ -27,7 +27,8 @@ pub async fn set_role(
         return Ok(Written::unchanged(before));
     }
     let user = repo::set_role(&mut tx, id, role).await?;
-    let entry = enqueue_user_event(&mut tx, LifecycleKind::RoleChanged, actor, &user, Some(role)).await?;
+    let entry =
+        enqueue_user_event(&mut tx, LifecycleKind::RoleChanged, actor, &user, Some(role)).await?;
     tx.commit().await?;
     tracing::info!(user = %user.id, from = %before.role, to = %role, "changed a role");
     let events = deliver(outbox, &[(entry, "RoleChanged")]).await;

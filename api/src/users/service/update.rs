@@ -31,7 +31,8 @@ pub async fn update(
         tx.rollback().await?;
         return Ok(Written::unchanged(before));
     }
-    let entry = enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &after, None).await?;
+    let entry =
+        enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &after, None).await?;
     tx.commit().await?;
     let events = deliver(outbox, &[(entry, "UserModified")]).await;
     Ok(Written { value: after, events })

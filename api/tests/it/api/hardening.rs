@@ -29,7 +29,8 @@ async fn an_oversized_request_is_refused_before_it_is_read(pool: PgPool) {
         .body(Body::from(body))
         .expect("request");
     request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
-    let response = careledger::http::router(h.app.state.clone()).oneshot(request).await.expect("response");
+    let response =
+        careledger::http::router(h.app.state.clone()).oneshot(request).await.expect("response");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(fingerprint(&h.app.state.pool).await, before);
 }
@@ -53,7 +54,10 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
     let query = format!("{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}");
     let out = run(query, json!({})).await;
     assert_eq!(code(&out), "BAD_REQUEST", "{out}");
-    assert!(out["errors"][0]["message"].as_str().expect("message").contains("nested too deep"), "{out}");
+    assert!(
+        out["errors"][0]["message"].as_str().expect("message").contains("nested too deep"),
+        "{out}"
+    );
     assert_eq!(out["data"], Value::Null);
     assert!(audit(&out).is_empty(), "refused before any access was asked");
 
@@ -61,7 +65,10 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
     for (query, vars) in [
         ("{ searchUsers(query: ", json!({})),
         ("{ searchUsers { edges { node { password } } } }", json!({})),
-        ("mutation($input: CreateRecordInput!) { createRecord(input: $input) { id } }", json!({"input": {"patientId": 1}})),
+        (
+            "mutation($input: CreateRecordInput!) { createRecord(input: $input) { id } }",
+            json!({"input": {"patientId": 1}}),
+        ),
     ] {
         let out = run(query.to_owned(), vars).await;
         assert_eq!(code(&out), "BAD_REQUEST", "{query}: {out}");
@@ -92,7 +99,10 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
         assert_eq!(out["data"], Value::Null);
     }
     let bad_id = run("{ record(id: \"42\") { id } }".to_owned(), json!({})).await;
-    assert_eq!((code(&bad_id), bad_id["errors"][0]["extensions"]["field"].as_str()), ("BAD_USER_INPUT", Some("id")));
+    assert_eq!(
+        (code(&bad_id), bad_id["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("id"))
+    );
     let bad_user = h
         .run(
             Role::Admin,
@@ -115,9 +125,18 @@ async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
     }
     let limited = h.app.run(None, introspect, json!({})).await;
     assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
-    assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().is_some_and(|s| s >= 1));
+    assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .is_some_and(|s| s >= 1));
     // Hidden in a fragment: still introspection.
-    let fragment = h.app.run(None, "query { ...F } fragment F on Query { __type(name: \"User\") { name } }", json!({})).await;
+    let fragment = h
+        .app
+        .run(
+            None,
+            "query { ...F } fragment F on Query { __type(name: \"User\") { name } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code(&fragment), "RATE_LIMITED");
     // Other anonymous requests, and signed-in introspection, go on.
     let status = h.app.run(None, "{ __typename }", json!({})).await;
@@ -132,7 +151,9 @@ async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: 
     let mut state = h.app.state.clone();
     state.admission = std::sync::Arc::new(careledger::http::admission::Admission::new(1));
     let patient = h.user(Role::Patient).id.to_string();
-    let body = json!({"query": CREATE_RECORD, "variables": {"input": record_input(&patient, "Asthma")}}).to_string();
+    let body =
+        json!({"query": CREATE_RECORD, "variables": {"input": record_input(&patient, "Asthma")}})
+            .to_string();
     let token = h.token(Role::Doctor).to_owned();
     let post = || {
         let mut request = Request::post("/graphql")

@@ -76,9 +76,16 @@ impl Hospital {
     /// A record for the first patient, written by the doctor; its id.
     pub async fn record(&self, title: &str) -> String {
         let out = self
-            .run(Role::Doctor, CREATE_RECORD, json!({"input": record_input(&self.user(Role::Patient).id.to_string(), title)}))
+            .run(
+                Role::Doctor,
+                CREATE_RECORD,
+                json!({"input": record_input(&self.user(Role::Patient).id.to_string(), title)}),
+            )
             .await;
-        out["data"]["createRecord"]["id"].as_str().unwrap_or_else(|| panic!("createRecord: {out}")).to_owned()
+        out["data"]["createRecord"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createRecord: {out}"))
+            .to_owned()
     }
 }
 
@@ -120,20 +127,41 @@ pub async fn fingerprint(pool: &PgPool) -> String {
 pub fn assert_forbidden(out: &Value, action: &str, resource: &str, what: &str) {
     assert_eq!(support::code(out), "FORBIDDEN", "{what}: {out}");
     let ext = &out["errors"][0]["extensions"];
-    assert_eq!((ext["action"].as_str(), ext["resource"].as_str()), (Some(action), Some(resource)), "{what}");
+    assert_eq!(
+        (ext["action"].as_str(), ext["resource"].as_str()),
+        (Some(action), Some(resource)),
+        "{what}"
+    );
     let audit = audit(out);
     assert_eq!(audit.len(), 1, "{what}: exactly one event: {audit:?}");
     assert_eq!(audit[0]["event"], "AccessRequested", "{what}");
     assert_eq!(audit[0]["approved"], false, "{what}");
-    assert_eq!((audit[0]["action"].as_str(), audit[0]["resource"].as_str()), (Some(action), Some(resource)), "{what}");
+    assert_eq!(
+        (audit[0]["action"].as_str(), audit[0]["resource"].as_str()),
+        (Some(action), Some(resource)),
+        "{what}"
+    );
 }
 
 /// The log an `extensions.audit` entry names, read back from the chain.
 pub async fn log_of(app: &TestApp, note: &Value) -> Log {
     let tx: B256 = note["transactionHash"].as_str().expect("tx").parse().expect("hash");
-    let receipt = app.state.chain.provider().get_transaction_receipt(tx).await.expect("receipt").expect("mined");
+    let receipt = app
+        .state
+        .chain
+        .provider()
+        .get_transaction_receipt(tx)
+        .await
+        .expect("receipt")
+        .expect("mined");
     let index = note["logIndex"].as_u64().expect("logIndex");
-    let log = receipt.inner.logs().iter().find(|l| l.log_index == Some(index)).cloned().expect("the log is in its transaction");
+    let log = receipt
+        .inner
+        .logs()
+        .iter()
+        .find(|l| l.log_index == Some(index))
+        .cloned()
+        .expect("the log is in its transaction");
     assert_eq!(log.block_number, note["blockNumber"].as_u64());
     log
 }

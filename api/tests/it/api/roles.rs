@@ -6,7 +6,10 @@ use careledger::users::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use super::{assert_forbidden, audit, fingerprint, record_input, Hospital, CREATE_RECORD, PASSWORD, UPDATE_RECORD};
+use super::{
+    assert_forbidden, audit, fingerprint, record_input, Hospital, CREATE_RECORD, PASSWORD,
+    UPDATE_RECORD,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -45,11 +48,28 @@ const ALL: [Op; 13] = [
 fn allowed(role: Role) -> &'static [Op] {
     use Op::*;
     match role {
-        Role::Root | Role::Admin => &[SearchUsers, ReadPatient, CreatePatient, CreateDoctor, UpdatePatient, SetRole, DeleteUser],
-        Role::Doctor => {
-            &[SearchUsers, ReadPatient, PatientRecords, ReadRecord, RecordHistory, CreateRecord, UpdateRecord, DeleteRecord]
+        Role::Root | Role::Admin => &[
+            SearchUsers,
+            ReadPatient,
+            CreatePatient,
+            CreateDoctor,
+            UpdatePatient,
+            SetRole,
+            DeleteUser,
+        ],
+        Role::Doctor => &[
+            SearchUsers,
+            ReadPatient,
+            PatientRecords,
+            ReadRecord,
+            RecordHistory,
+            CreateRecord,
+            UpdateRecord,
+            DeleteRecord,
+        ],
+        Role::Nurse => {
+            &[SearchUsers, ReadPatient, PatientRecords, ReadRecord, RecordHistory, UpdateRecord]
         }
-        Role::Nurse => &[SearchUsers, ReadPatient, PatientRecords, ReadRecord, RecordHistory, UpdateRecord],
         Role::Receptionist => &[SearchUsers, ReadPatient, CreatePatient, UpdatePatient],
         Role::Auditor => &[SearchUsers, ReadPatient],
         // The patient is the one whose account and records these are.
@@ -73,7 +93,13 @@ fn asks(op: Op) -> (&'static str, &'static str) {
 }
 
 /// Runs `op` as `role`; returns the response and the name of its data field.
-async fn attempt(h: &Hospital, role: Role, op: Op, spare: &[careledger::users::User; 2], records: &[String; 2]) -> (Value, &'static str) {
+async fn attempt(
+    h: &Hospital,
+    role: Role,
+    op: Op,
+    spare: &[careledger::users::User; 2],
+    records: &[String; 2],
+) -> (Value, &'static str) {
     let patient = h.user(Role::Patient).id.to_string();
     let tag = role.as_str().to_lowercase();
     let current_version = |id: &str| {
@@ -87,7 +113,8 @@ async fn attempt(h: &Hospital, role: Role, op: Op, spare: &[careledger::users::U
                 .expect("version")
         }
     };
-    let create_user = "mutation($input: CreateUserInput!) { createUser(input: $input) { id username role } }";
+    let create_user =
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { id username role } }";
     match op {
         Op::SearchUsers => (h.run(role, "{ searchUsers(query: \"pat\") { edges { node { username } } } }", json!({})).await, "searchUsers"),
         Op::ReadPatient => (h.run(role, "query($id: ID!) { user(id: $id) { username } }", json!({"id": patient})).await, "user"),
@@ -151,8 +178,16 @@ async fn check_role(pool: PgPool, role: Role) {
             assert!(out["errors"].is_null(), "{what} should be allowed: {out}");
             assert!(!out["data"][field].is_null(), "{what}: {out}");
             let first = &audit(&out)[0];
-            assert_eq!((first["event"].as_str(), first["approved"].as_bool()), (Some("AccessRequested"), Some(true)), "{what}");
-            assert_eq!((first["action"].as_str(), first["resource"].as_str()), (Some(action), Some(resource)), "{what}");
+            assert_eq!(
+                (first["event"].as_str(), first["approved"].as_bool()),
+                (Some("AccessRequested"), Some(true)),
+                "{what}"
+            );
+            assert_eq!(
+                (first["action"].as_str(), first["resource"].as_str()),
+                (Some(action), Some(resource)),
+                "{what}"
+            );
         } else {
             assert_forbidden(&out, action, resource, &what);
             assert_eq!(fingerprint(&h.app.state.pool).await, before, "{what} changed nothing");
@@ -204,12 +239,42 @@ async fn a_patient_cannot_reach_another_patients_account_or_records(pool: PgPool
     let token = h.other_patient_token.clone();
     let before = fingerprint(&h.app.state.pool).await;
     let cases = [
-        ("query($id: ID!) { user(id: $id) { username } }", json!({"id": theirs}), "READ", "USER_RECORD"),
-        ("query($id: ID!) { patientRecords(patientId: $id) { id } }", json!({"id": theirs}), "READ", "HEALTH_RECORD"),
-        ("query($id: ID!) { record(id: $id) { id } }", json!({"id": record}), "READ", "HEALTH_RECORD"),
-        ("query($id: ID!) { recordHistory(id: $id) { version } }", json!({"id": record}), "READ", "HEALTH_RECORD"),
-        ("query($id: ID!) { recordVersion(id: $id, version: 1) { version } }", json!({"id": record}), "READ", "HEALTH_RECORD"),
-        ("query($id: ID!) { recordAsOf(id: $id, at: \"2030-01-01T00:00:00Z\") { version } }", json!({"id": record}), "READ", "HEALTH_RECORD"),
+        (
+            "query($id: ID!) { user(id: $id) { username } }",
+            json!({"id": theirs}),
+            "READ",
+            "USER_RECORD",
+        ),
+        (
+            "query($id: ID!) { patientRecords(patientId: $id) { id } }",
+            json!({"id": theirs}),
+            "READ",
+            "HEALTH_RECORD",
+        ),
+        (
+            "query($id: ID!) { record(id: $id) { id } }",
+            json!({"id": record}),
+            "READ",
+            "HEALTH_RECORD",
+        ),
+        (
+            "query($id: ID!) { recordHistory(id: $id) { version } }",
+            json!({"id": record}),
+            "READ",
+            "HEALTH_RECORD",
+        ),
+        (
+            "query($id: ID!) { recordVersion(id: $id, version: 1) { version } }",
+            json!({"id": record}),
+            "READ",
+            "HEALTH_RECORD",
+        ),
+        (
+            "query($id: ID!) { recordAsOf(id: $id, at: \"2030-01-01T00:00:00Z\") { version } }",
+            json!({"id": record}),
+            "READ",
+            "HEALTH_RECORD",
+        ),
     ];
     for (query, vars, action, resource) in cases {
         let out = h.app.run(Some(&token), query, vars).await;
@@ -218,6 +283,13 @@ async fn a_patient_cannot_reach_another_patients_account_or_records(pool: PgPool
     assert_eq!(fingerprint(&h.app.state.pool).await, before);
     // Their own account and (empty) records are theirs to read.
     let own = h.other_patient.id.to_string();
-    let out = h.app.run(Some(&token), "query($id: ID!) { patientRecords(patientId: $id) { id } }", json!({"id": own})).await;
+    let out = h
+        .app
+        .run(
+            Some(&token),
+            "query($id: ID!) { patientRecords(patientId: $id) { id } }",
+            json!({"id": own}),
+        )
+        .await;
     assert_eq!(out["data"]["patientRecords"], json!([]));
 }

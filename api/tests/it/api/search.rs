@@ -29,15 +29,21 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
     h.app.add_user("admin.two", PASSWORD, Role::Admin).await;
     // A doctor whose name looks like the privileged ones is found.
     h.app.add_user("rootsby", PASSWORD, Role::Doctor).await;
-    for asker in [Role::Root, Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor] {
+    for asker in
+        [Role::Root, Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor]
+    {
         for q in ["root", "ada.admin", "admin.two", "admin", "ada", "System Root"] {
             for role in [Value::Null, json!("ROOT"), json!("ADMIN")] {
                 let out = h.run(asker, SEARCH, json!({"q": q, "role": role, "first": 100})).await;
                 let found = usernames(&out);
-                let shown = found.iter().any(|u| ["root", "ada.admin", "admin.two"].contains(&u.as_str()));
+                let shown =
+                    found.iter().any(|u| ["root", "ada.admin", "admin.two"].contains(&u.as_str()));
                 assert!(!shown, "{asker} searching {q:?} with role {role}: {found:?}");
                 if !role.is_null() {
-                    assert!(found.is_empty(), "{asker}: a ROOT/ADMIN filter finds nothing: {found:?}");
+                    assert!(
+                        found.is_empty(),
+                        "{asker}: a ROOT/ADMIN filter finds nothing: {found:?}"
+                    );
                 }
             }
         }
@@ -45,7 +51,11 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
         let all = usernames(&h.run(asker, SEARCH, json!({"first": 100})).await);
         let mut sorted = all.clone();
         sorted.sort();
-        assert_eq!(sorted, ["dr.grey", "nurse.joy", "otto.audit", "pat.one", "pat.two", "rita.desk", "rootsby"], "{asker}");
+        assert_eq!(
+            sorted,
+            ["dr.grey", "nurse.joy", "otto.audit", "pat.one", "pat.two", "rita.desk", "rootsby"],
+            "{asker}"
+        );
         assert_eq!(usernames(&h.run(asker, SEARCH, json!({"q": "rootsby"})).await), ["rootsby"]);
     }
 }
@@ -61,7 +71,8 @@ async fn search_filters_by_role_and_pages_with_cursors(pool: PgPool) {
     assert_eq!(page["hasNextPage"], true);
     let cursor = page["endCursor"].as_str().expect("cursor");
     assert_eq!(first["data"]["searchUsers"]["edges"][0]["cursor"], cursor);
-    let second = h.run(Role::Doctor, SEARCH, json!({"role": "PATIENT", "first": 1, "after": cursor})).await;
+    let second =
+        h.run(Role::Doctor, SEARCH, json!({"role": "PATIENT", "first": 1, "after": cursor})).await;
     assert_eq!(usernames(&second), ["pat.two"]);
     assert_eq!(second["data"]["searchUsers"]["pageInfo"]["hasNextPage"], false);
 

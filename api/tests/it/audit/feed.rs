@@ -16,7 +16,11 @@ const FEED: &str = "subscription($f: AuditFilter) { auditEvents(filter: $f) {
     kind actorSystemId subjectSystemId action resource approved transactionHash blockNumber logIndex
     actor { username } } }";
 
-async fn subscribe(app: &TestApp, token: &str, filter: Value) -> impl Stream<Item = async_graphql::Response> {
+async fn subscribe(
+    app: &TestApp,
+    token: &str,
+    filter: Value,
+) -> impl Stream<Item = async_graphql::Response> {
     let header = format!("Bearer {token}");
     let session = Session::from_header(&app.state, Some(&header), None).await;
     let request = async_graphql::Request::new(FEED)
@@ -25,8 +29,14 @@ async fn subscribe(app: &TestApp, token: &str, filter: Value) -> impl Stream<Ite
     app.schema.execute_stream(request)
 }
 
-async fn next(stream: &mut (impl Stream<Item = async_graphql::Response> + Unpin), within: Duration) -> Value {
-    let response = tokio::time::timeout(within, stream.next()).await.expect("an event in time").expect("stream open");
+async fn next(
+    stream: &mut (impl Stream<Item = async_graphql::Response> + Unpin),
+    within: Duration,
+) -> Value {
+    let response = tokio::time::timeout(within, stream.next())
+        .await
+        .expect("an event in time")
+        .expect("stream open");
     let value = serde_json::to_value(&response).expect("json");
     assert_eq!(value["errors"], Value::Null, "{value}");
     value["data"]["auditEvents"].clone()
@@ -46,13 +56,28 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
     let mut staff = Box::pin(subscribe(&app, &root_token, Value::Null).await);
     let first = next(&mut staff, Duration::from_secs(10)).await;
     assert_eq!(
-        (&first["kind"], &first["action"], &first["resource"], &first["approved"], &first["subjectSystemId"]),
-        (&json!("ACCESS_REQUESTED"), &json!("SEARCH"), &json!("AUDIT_TRAIL"), &json!(true), &Value::Null)
+        (
+            &first["kind"],
+            &first["action"],
+            &first["resource"],
+            &first["approved"],
+            &first["subjectSystemId"]
+        ),
+        (
+            &json!("ACCESS_REQUESTED"),
+            &json!("SEARCH"),
+            &json!("AUDIT_TRAIL"),
+            &json!(true),
+            &Value::Null
+        )
     );
     assert_eq!(first["actor"]["username"], "root");
     let mut own = Box::pin(subscribe(&app, &patient_token, Value::Null).await);
     let first = next(&mut own, Duration::from_secs(10)).await;
-    assert_eq!((&first["action"], &first["subjectSystemId"]), (&json!("READ"), &json!(sid(&patient))));
+    assert_eq!(
+        (&first["action"], &first["subjectSystemId"]),
+        (&json!("READ"), &json!(sid(&patient)))
+    );
     // The staff feed saw the patient subscribe.
     let seen = next(&mut staff, Duration::from_secs(10)).await;
     assert_eq!((&seen["actorSystemId"], &seen["action"]), (&json!(sid(&patient)), &json!("READ")));
@@ -88,7 +113,10 @@ async fn a_doctor_may_not_watch_the_trail(pool: PgPool) {
     app.add_user("dr.who", "a sound password", Role::Doctor).await;
     let token = app.login("dr.who", "a sound password").await;
     let mut feed = Box::pin(subscribe(&app, &token, Value::Null).await);
-    let response = tokio::time::timeout(Duration::from_secs(30), feed.next()).await.expect("answer").expect("one");
+    let response = tokio::time::timeout(Duration::from_secs(30), feed.next())
+        .await
+        .expect("answer")
+        .expect("one");
     let value = serde_json::to_value(&response).expect("json");
     assert_eq!(support::code(&value), "FORBIDDEN");
     assert_eq!(value["errors"][0]["extensions"]["resource"], "AUDIT_TRAIL");

@@ -25,7 +25,11 @@ async fn rows(pool: &PgPool) -> Vec<(String, i64, bool)> {
 
 /// What the chain says the rows must be (no duplicate deliveries here).
 async fn expected(app: &TestApp) -> Vec<(String, i64, bool)> {
-    chain_events(app).await.into_iter().map(|e| (e.transaction_hash.to_string(), e.log_index as i64, false)).collect()
+    chain_events(app)
+        .await
+        .into_iter()
+        .map(|e| (e.transaction_hash.to_string(), e.log_index as i64, false))
+        .collect()
 }
 
 fn indexer(app: &TestApp) -> Indexer {
@@ -42,7 +46,10 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     caught_up(&app).await;
     let head = app.state.chain.block_number().await.expect("head");
     let health = careledger::http::health::check(&app.state).await;
-    assert_eq!(health.audit, careledger::http::health::AuditHealth { last_indexed_block: head, lag: Some(0) });
+    assert_eq!(
+        health.audit,
+        careledger::http::health::AuditHealth { last_indexed_block: head, lag: Some(0) }
+    );
     let before = rows(&app.state.pool).await;
     assert_eq!(before, expected(&app).await);
 
@@ -75,7 +82,8 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
     let indexer = indexer(&app);
     indexer.catch_up().await.expect("index");
     let provider = app.state.chain.provider();
-    let snapshot: alloy::primitives::U256 = provider.raw_request("evm_snapshot".into(), ()).await.expect("snapshot");
+    let snapshot: alloy::primitives::U256 =
+        provider.raw_request("evm_snapshot".into(), ()).await.expect("snapshot");
     let kept = rows(&app.state.pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
     for _ in 0..2 {
@@ -86,9 +94,11 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
     let head = provider.get_block_number().await.expect("head");
 
     // The node abandons those blocks for a longer branch without them.
-    let reverted: bool = provider.raw_request("evm_revert".into(), (snapshot,)).await.expect("revert");
+    let reverted: bool =
+        provider.raw_request("evm_revert".into(), (snapshot,)).await.expect("revert");
     assert!(reverted);
-    let _: serde_json::Value = provider.raw_request("anvil_mine".into(), (format!("{:#x}", 5),)).await.expect("mine");
+    let _: serde_json::Value =
+        provider.raw_request("anvil_mine".into(), (format!("{:#x}", 5),)).await.expect("mine");
     assert!(provider.get_block_number().await.expect("head") > head);
 
     let step = indexer.step().await.expect("step");
@@ -124,11 +134,15 @@ async fn a_lifecycle_entry_delivered_twice_is_kept_and_marked_once(pool: PgPool)
         copies,
         [(first[0].transaction_hash.to_vec(), false), (second[0].transaction_hash.to_vec(), true)]
     );
-    let filter = Filter { subject: Some(id(5)), kind: Some(AuditKind::UserModified), ..Filter::default() };
-    let page = careledger::audit::search::search(&app.state.pool, &filter, 10, None).await.expect("search");
+    let filter =
+        Filter { subject: Some(id(5)), kind: Some(AuditKind::UserModified), ..Filter::default() };
+    let page = careledger::audit::search::search(&app.state.pool, &filter, 10, None)
+        .await
+        .expect("search");
     assert_eq!(page.events.len(), 1);
     assert_eq!(page.events[0].transaction_hash, first[0].transaction_hash);
     let all = Filter { include_duplicates: true, ..filter };
-    let page = careledger::audit::search::search(&app.state.pool, &all, 10, None).await.expect("search");
+    let page =
+        careledger::audit::search::search(&app.state.pool, &all, 10, None).await.expect("search");
     assert_eq!(page.events.len(), 2);
 }

@@ -11,7 +11,11 @@ use crate::support::{self, TestApp};
 const VERIFY: &str = "query($id: ID!) { verifyRecord(id: $id) {
     recordId verified versions { version status storedHash anchoredHash transactionHash } } }";
 
-async fn statuses(app: &TestApp, token: &str, id: &careledger::records::RecordId) -> (Value, Vec<(i64, String)>) {
+async fn statuses(
+    app: &TestApp,
+    token: &str,
+    id: &careledger::records::RecordId,
+) -> (Value, Vec<(i64, String)>) {
     let out = app.run(Some(token), VERIFY, json!({ "id": id.to_string() })).await;
     assert_eq!(out["errors"], Value::Null, "{out}");
     let report = out["data"]["verifyRecord"].clone();
@@ -20,7 +24,12 @@ async fn statuses(app: &TestApp, token: &str, id: &careledger::records::RecordId
         .as_array()
         .expect("versions")
         .iter()
-        .map(|v| (v["version"].as_i64().expect("version"), v["status"].as_str().expect("status").to_owned()))
+        .map(|v| {
+            (
+                v["version"].as_i64().expect("version"),
+                v["status"].as_str().expect("status").to_owned(),
+            )
+        })
         .collect();
     (report, list)
 }
@@ -34,12 +43,18 @@ async fn tamper(pool: &PgPool, sql: &str, id: &careledger::records::RecordId) {
     // version and protect the rows, change them, switch the triggers back on.
     let mut tx = pool.begin().await.expect("begin");
     for table in ["health_records", "health_records_history"] {
-        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER")).execute(&mut *tx).await.expect("disable");
+        sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
+            .execute(&mut *tx)
+            .await
+            .expect("disable");
     }
     let done = sqlx::query(sql).bind(id.0).execute(&mut *tx).await.expect("tamper");
     assert_eq!(done.rows_affected(), 1, "{sql}");
     for table in ["health_records", "health_records_history"] {
-        sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER")).execute(&mut *tx).await.expect("enable");
+        sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER"))
+            .execute(&mut *tx)
+            .await
+            .expect("enable");
     }
     tx.commit().await.expect("commit");
 }
@@ -77,7 +92,8 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
             patient_id: patient.id,
             record_type: careledger::records::RecordType::Allergy,
             title: careledger::records::RecordTitle::parse("Penicillin").expect("title"),
-            content: careledger::records::RecordContent::parse(json!({"severity": "high"})).expect("content"),
+            content: careledger::records::RecordContent::parse(json!({"severity": "high"}))
+                .expect("content"),
             author_id: doctor.id,
         },
     )
@@ -86,8 +102,18 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     drop(conn);
 
     // Content edited in place, a history row deleted, a hash swapped.
-    tamper(&app.state.pool, r#"UPDATE health_records SET content = '{"code": "I11"}' WHERE id = $1"#, &edited.id).await;
-    tamper(&app.state.pool, "DELETE FROM health_records_history WHERE id = $1 AND version = 1", &pruned.id).await;
+    tamper(
+        &app.state.pool,
+        r#"UPDATE health_records SET content = '{"code": "I11"}' WHERE id = $1"#,
+        &edited.id,
+    )
+    .await;
+    tamper(
+        &app.state.pool,
+        "DELETE FROM health_records_history WHERE id = $1 AND version = 1",
+        &pruned.id,
+    )
+    .await;
     tamper(
         &app.state.pool,
         "UPDATE health_records SET content_hash = sha256(content_hash) WHERE id = $1",
@@ -111,7 +137,13 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     let (summary, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
     assert_eq!(
         summary,
-        Summary { records: 4, verified: 2, mismatch: 2, missing_on_chain: 1, missing_in_database: 1 }
+        Summary {
+            records: 4,
+            verified: 2,
+            mismatch: 2,
+            missing_on_chain: 1,
+            missing_in_database: 1
+        }
     );
     assert!(!summary.clean());
     let mut ids: Vec<_> = problems.iter().map(|r| r.record_id).collect();

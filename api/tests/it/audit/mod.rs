@@ -23,7 +23,10 @@ use crate::support::TestApp;
 /// Waits until the index holds every block mined so far.
 pub async fn caught_up(app: &TestApp) {
     let head = app.state.chain.block_number().await.expect("head");
-    assert!(app.state.audit.wait_for(head, Duration::from_secs(30)).await, "the index reaches block {head}");
+    assert!(
+        app.state.audit.wait_for(head, Duration::from_secs(30)).await,
+        "the index reaches block {head}"
+    );
 }
 
 pub fn word(user: &User) -> B256 {
@@ -36,7 +39,8 @@ pub fn sid(user: &User) -> String {
 
 /// Every log of the contract since its deployment, decoded as the index does.
 pub async fn chain_events(app: &TestApp) -> Vec<AuditEvent> {
-    let filter = Filter::new().address(app.state.deployment.address).from_block(app.state.deployment.block);
+    let filter =
+        Filter::new().address(app.state.deployment.address).from_block(app.state.deployment.block);
     let logs: Vec<Log> = app.state.chain.provider().get_logs(&filter).await.expect("logs");
     logs.iter().filter_map(careledger::audit::indexer::decode).collect()
 }
@@ -60,23 +64,34 @@ pub async fn create_record(app: &TestApp, patient: &User, author: &User) -> Heal
 }
 
 /// A new version of `record`, anchored likewise.
-pub async fn update_record(app: &TestApp, record: &HealthRecord, patient: &User, author: &User) -> HealthRecord {
+pub async fn update_record(
+    app: &TestApp,
+    record: &HealthRecord,
+    patient: &User,
+    author: &User,
+) -> HealthRecord {
     let changes = careledger::records::RecordChanges {
         title: Some(RecordTitle::parse("Hypertension, controlled").expect("title")),
         content: None,
     };
     let mut tx = app.state.pool.begin().await.expect("begin");
-    let updated = careledger::records::repo::update(&mut tx, record.id, record.version, &changes, author.id)
-        .await
-        .expect("update")
-        .into_record();
+    let updated =
+        careledger::records::repo::update(&mut tx, record.id, record.version, &changes, author.id)
+            .await
+            .expect("update")
+            .into_record();
     let entry = anchor(&mut tx, &updated, patient, author).await;
     tx.commit().await.expect("commit");
     app.state.outbox.deliver(&[entry]).await.expect("deliver");
     updated
 }
 
-async fn anchor(tx: &mut sqlx::PgConnection, record: &HealthRecord, patient: &User, author: &User) -> LifecycleEntry {
+async fn anchor(
+    tx: &mut sqlx::PgConnection,
+    record: &HealthRecord,
+    patient: &User,
+    author: &User,
+) -> LifecycleEntry {
     outbox::enqueue(
         tx,
         Change {

@@ -14,21 +14,26 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{caught_up, sid};
 use crate::support::{self, TestApp, ROOT_PASSWORD};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = careledger::http::router(app.state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .expect("serve");
     });
     addr
 }
 
 async fn connect(addr: SocketAddr, init: Value) -> Socket {
     let mut request = format!("ws://{addr}/graphql/ws").into_client_request().expect("request");
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
     send(&mut socket, json!({ "type": "connection_init", "payload": init })).await;
     assert_eq!(receive(&mut socket).await["type"], "connection_ack");
@@ -52,7 +57,8 @@ async fn receive(socket: &mut Socket) -> Value {
     }
 }
 
-const FEED: &str = "subscription { auditEvents { kind action resource actorSystemId subjectSystemId } }";
+const FEED: &str =
+    "subscription { auditEvents { kind action resource actorSystemId subjectSystemId } }";
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
@@ -63,8 +69,10 @@ async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
     caught_up(&app).await;
     let addr = serve(&app).await;
 
-    let mut socket = connect(addr, json!({ "authorization": format!("Bearer {root_token}") })).await;
-    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": FEED } })).await;
+    let mut socket =
+        connect(addr, json!({ "authorization": format!("Bearer {root_token}") })).await;
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": FEED } }))
+        .await;
     let own = receive(&mut socket).await;
     assert_eq!(own["type"], "next", "{own}");
     assert_eq!(own["payload"]["data"]["auditEvents"]["action"], "SEARCH");
@@ -80,7 +88,8 @@ async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
 
     // The `token` form is accepted too; a bad token gets UNAUTHENTICATED.
     let mut anonymous = connect(addr, json!({ "token": "not a token" })).await;
-    send(&mut anonymous, json!({ "id": "2", "type": "subscribe", "payload": { "query": FEED } })).await;
+    send(&mut anonymous, json!({ "id": "2", "type": "subscribe", "payload": { "query": FEED } }))
+        .await;
     let refused = receive(&mut anonymous).await;
     assert_eq!(refused["type"], "next", "{refused}");
     assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");

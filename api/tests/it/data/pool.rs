@@ -10,7 +10,10 @@ use sqlx::PgPool;
 use crate::support;
 
 /// A pool of one connection that checks connections idle for `check_idle_after`.
-async fn one_connection(options: PgConnectOptions, check_idle_after: Duration) -> sqlx::Result<PgPool> {
+async fn one_connection(
+    options: PgConnectOptions,
+    check_idle_after: Duration,
+) -> sqlx::Result<PgPool> {
     let config = PoolConfig { max_connections: 1, check_idle_after, ..PoolConfig::default() };
     pool_options(&config).connect_with(options).await
 }
@@ -22,15 +25,24 @@ async fn backend_pid(pool: &PgPool) -> sqlx::Result<i32> {
 /// A one-connection pool whose connection answered once and was then closed
 /// from the server's side, as a restart or an operator's
 /// `pg_terminate_backend` would; and that connection's backend pid.
-async fn used_then_closed(options: PgConnectOptions, check_idle_after: Duration) -> sqlx::Result<(PgPool, i32)> {
+async fn used_then_closed(
+    options: PgConnectOptions,
+    check_idle_after: Duration,
+) -> sqlx::Result<(PgPool, i32)> {
     let admin = PgPool::connect_with(options.clone()).await?;
     let pool = one_connection(options, check_idle_after).await?;
     let pid = backend_pid(&pool).await?;
     // sqlx checks a returned connection in the background before it is idle
     // again; closing it before that check ends would make the check, not the
     // test's next query, find it closed.
-    assert!(support::eventually(async || pool.num_idle() == 1).await, "the connection came back to the pool");
-    let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)").bind(pid).fetch_one(&admin).await?;
+    assert!(
+        support::eventually(async || pool.num_idle() == 1).await,
+        "the connection came back to the pool"
+    );
+    let done: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+        .bind(pid)
+        .fetch_one(&admin)
+        .await?;
     assert!(done, "backend {pid} was not terminated");
     Ok((pool, pid))
 }
@@ -60,7 +72,8 @@ async fn a_connection_used_moments_ago_is_handed_out_unchecked(
     // error, the pool drops it, and the next request gets a new one.
     let error = backend_pid(&pool).await.expect_err("the closed connection was not checked");
     assert!(
-        matches!(&error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57P01")) || matches!(error, sqlx::Error::Io(_)),
+        matches!(&error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57P01"))
+            || matches!(error, sqlx::Error::Io(_)),
         "unexpected error: {error:?}"
     );
     let second = backend_pid(&pool).await?;

@@ -10,20 +10,14 @@ use super::support::{content, doctor, history_rows, new_record, patient, title};
 #[sqlx::test(migrations = "../migrations")]
 async fn concurrent_updates_from_the_same_version_one_wins(pool: PgPool) -> anyhow::Result<()> {
     let (patient, doctor) = (patient(&pool).await?, doctor(&pool).await?);
-    let record = records::repo::create(
-        &mut *pool.acquire().await?,
-        &new_record(patient.id, doctor.id),
-    )
-    .await?;
+    let record =
+        records::repo::create(&mut *pool.acquire().await?, &new_record(patient.id, doctor.id))
+            .await?;
 
-    let mine = RecordChanges {
-        title: Some(title("Mine")),
-        content: Some(content(json!({"by": "a"}))),
-    };
-    let theirs = RecordChanges {
-        title: Some(title("Theirs")),
-        content: Some(content(json!({"by": "b"}))),
-    };
+    let mine =
+        RecordChanges { title: Some(title("Mine")), content: Some(content(json!({"by": "a"}))) };
+    let theirs =
+        RecordChanges { title: Some(title("Theirs")), content: Some(content(json!({"by": "b"}))) };
     let mut a = pool.acquire().await?;
     let mut b = pool.acquire().await?;
     let (ra, rb) = tokio::join!(
@@ -36,28 +30,17 @@ async fn concurrent_updates_from_the_same_version_one_wins(pool: PgPool) -> anyh
         (Err(l), Ok(w)) => (w, l),
         other => panic!("expected exactly one winner, got {other:?}"),
     };
-    let UpdateOutcome::Updated(won) = winner else {
-        panic!("the winner wrote nothing")
-    };
+    let UpdateOutcome::Updated(won) = winner else { panic!("the winner wrote nothing") };
     assert_eq!(won.version, 2);
     assert!(
-        matches!(
-            loser,
-            StoreError::Conflict(Conflict::StaleVersion { current: 2 })
-        ),
+        matches!(loser, StoreError::Conflict(Conflict::StaleVersion { current: 2 })),
         "{loser:?}"
     );
 
     let versions = records::repo::history(&pool, record.id).await?;
-    assert_eq!(
-        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
-        [1, 2]
-    );
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(versions[1].title, won.title);
-    assert_eq!(
-        versions[0].title, "Hypertension",
-        "version 1 is kept, not lost"
-    );
+    assert_eq!(versions[0].title, "Hypertension", "version 1 is kept, not lost");
     assert_eq!(history_rows(&pool, record.id).await?, 1);
     Ok(())
 }
@@ -67,27 +50,17 @@ async fn an_update_inside_a_callers_transaction_rolls_back_with_it(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let (patient, doctor) = (patient(&pool).await?, doctor(&pool).await?);
-    let record = records::repo::create(
-        &mut *pool.acquire().await?,
-        &new_record(patient.id, doctor.id),
-    )
-    .await?;
+    let record =
+        records::repo::create(&mut *pool.acquire().await?, &new_record(patient.id, doctor.id))
+            .await?;
 
     let mut tx = pool.begin().await?;
-    let changes = RecordChanges {
-        title: Some(title("Uncommitted")),
-        content: None,
-    };
+    let changes = RecordChanges { title: Some(title("Uncommitted")), content: None };
     let outcome = records::repo::update(&mut tx, record.id, 1, &changes, doctor.id).await?;
     assert!(outcome.is_updated());
     tx.rollback().await?;
 
-    assert_eq!(
-        records::repo::get(&pool, record.id)
-            .await?
-            .map(|r| r.version),
-        Some(1)
-    );
+    assert_eq!(records::repo::get(&pool, record.id).await?.map(|r| r.version), Some(1));
     assert_eq!(history_rows(&pool, record.id).await?, 0);
     Ok(())
 }

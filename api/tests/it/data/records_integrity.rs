@@ -36,10 +36,7 @@ async fn recompute(
         content: &content,
     };
     let salt = ContentSalt::from_slice(&salt).expect("16 bytes");
-    Ok((
-        content_hash(&salt, &fields),
-        ContentHash::from_slice(&hash).expect("32 bytes"),
-    ))
+    Ok((content_hash(&salt, &fields), ContentHash::from_slice(&hash).expect("32 bytes")))
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -54,13 +51,8 @@ async fn every_version_hash_recomputes_from_the_stored_row(pool: PgPool) -> anyh
         "nested": {"z": [1, {"b": null, "a": true}], "a": []}
     }));
     let v1 = records::repo::create(&mut conn, &new).await?;
-    let changes = RecordChanges {
-        title: Some(title("Re-titled")),
-        content: None,
-    };
-    let v2 = records::repo::update(&mut conn, v1.id, 1, &changes, doctor.id)
-        .await?
-        .into_record();
+    let changes = RecordChanges { title: Some(title("Re-titled")), content: None };
+    let v2 = records::repo::update(&mut conn, v1.id, 1, &changes, doctor.id).await?.into_record();
 
     for (version, stored) in [(1, v1.content_hash), (2, v2.content_hash)] {
         let (recomputed, in_row) = recompute(&pool, v1.id, version).await?;
@@ -69,10 +61,7 @@ async fn every_version_hash_recomputes_from_the_stored_row(pool: PgPool) -> anyh
     }
     let checks = records::repo::verify(&pool, v1.id).await?;
     assert_eq!(
-        checks
-            .iter()
-            .map(|c| (c.version, c.is_intact()))
-            .collect::<Vec<_>>(),
+        checks.iter().map(|c| (c.version, c.is_intact())).collect::<Vec<_>>(),
         [(1, true), (2, true)]
     );
 
@@ -91,9 +80,7 @@ async fn a_row_altered_behind_the_triggers_no_longer_verifies(pool: PgPool) -> a
 
     // A database administrator switching the triggers off and editing in place.
     let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
     sqlx::query("UPDATE health_records SET content = '{\"code\": \"Z00\", \"severity\": \"moderate\"}' WHERE id = $1")
         .bind(record.id.0)
         .execute(&mut *tx)

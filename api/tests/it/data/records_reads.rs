@@ -19,7 +19,8 @@ async fn concurrent_reads_each_get_their_own_rows(pool: PgPool) -> anyhow::Resul
     let mut written = Vec::new();
     for (patient, n) in [(&first, 3), (&second, 2)] {
         for _ in 0..n {
-            written.push(records::repo::create(&mut conn, &new_record(patient.id, doctor.id)).await?);
+            written
+                .push(records::repo::create(&mut conn, &new_record(patient.id, doctor.id)).await?);
         }
     }
     drop(conn);
@@ -44,7 +45,11 @@ async fn concurrent_reads_each_get_their_own_rows(pool: PgPool) -> anyhow::Resul
 
     for (i, list) in lists.into_iter().enumerate() {
         let got: Vec<RecordId> = list.await??.iter().map(|r| r.id).collect();
-        let alone: Vec<RecordId> = records::repo::for_patient(&pool, patients[i % 3]).await?.iter().map(|r| r.id).collect();
+        let alone: Vec<RecordId> = records::repo::for_patient(&pool, patients[i % 3])
+            .await?
+            .iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(got, alone, "request {i}");
     }
     assert_eq!(records::repo::for_patient(&pool, first.id).await?.len(), 3);
@@ -66,7 +71,10 @@ async fn a_read_sees_the_change_committed_before_it(pool: PgPool) -> anyhow::Res
     let record = records::repo::create(&mut conn, &new_record(patient.id, doctor.id)).await?;
     assert_eq!(reads.get(record.id).await?.map(|r| r.version), Some(1));
 
-    let changes = RecordChanges { title: Some(title("Hypertension, stage 2")), content: Some(content(json!({"code": "I10"}))) };
+    let changes = RecordChanges {
+        title: Some(title("Hypertension, stage 2")),
+        content: Some(content(json!({"code": "I10"}))),
+    };
     records::repo::update(&mut conn, record.id, 1, &changes, doctor.id).await?;
     let now = reads.get(record.id).await?.expect("live");
     assert_eq!((now.version, now.title.as_str()), (2, "Hypertension, stage 2"));

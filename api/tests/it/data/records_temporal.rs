@@ -14,18 +14,13 @@ async fn as_of_returns_the_version_current_at_each_instant(pool: PgPool) -> anyh
     let mut conn = pool.acquire().await?;
     let record = records::repo::create(&mut conn, &new_record(patient.id, doctor.id)).await?;
     for n in 2..=3 {
-        let changes = RecordChanges {
-            title: None,
-            content: Some(content(json!({"reading": n}))),
-        };
+        let changes = RecordChanges { title: None, content: Some(content(json!({"reading": n}))) };
         records::repo::update(&mut conn, record.id, n - 1, &changes, doctor.id).await?;
     }
     records::repo::delete(&mut conn, record.id, doctor.id).await?;
 
     let versions = records::repo::history(&pool, record.id).await?;
-    let [v1, v2, v3] = versions.as_slice() else {
-        panic!("expected 3 versions, got {versions:?}")
-    };
+    let [v1, v2, v3] = versions.as_slice() else { panic!("expected 3 versions, got {versions:?}") };
     let (t1, t2, t3) = (v1.valid_from, v2.valid_from, v3.valid_from);
     let deleted_at = v3.valid_to.expect("closed by the delete");
     let micro = Duration::microseconds(1);
@@ -57,12 +52,9 @@ async fn as_of_now_is_the_current_version(pool: PgPool) -> anyhow::Result<()> {
     let (patient, doctor) = (patient(&pool).await?, doctor(&pool).await?);
     let mut conn = pool.acquire().await?;
     let record = records::repo::create(&mut conn, &new_record(patient.id, doctor.id)).await?;
-    let now: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
-        .fetch_one(&pool)
-        .await?;
-    let found = records::repo::as_of(&pool, record.id, now)
-        .await?
-        .expect("current");
+    let now: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT clock_timestamp()").fetch_one(&pool).await?;
+    let found = records::repo::as_of(&pool, record.id, now).await?.expect("current");
     assert_eq!((found.version, found.valid_to), (1, None));
     Ok(())
 }

@@ -29,11 +29,7 @@ async fn usernames(
 ) -> anyhow::Result<Vec<String>> {
     let page = users::repo::search(pool, query, role, 100, None).await?;
     assert!(!page.has_next_page);
-    Ok(page
-        .edges
-        .into_iter()
-        .map(|e| e.user.username.to_string())
-        .collect())
+    Ok(page.edges.into_iter().map(|e| e.user.username.to_string()).collect())
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -51,11 +47,7 @@ async fn exact_then_prefix_then_fuzzy_without_root_admin_or_deleted(
             "m.hall",    // fuzzy, 0.67, "malice hall"
         ]
     );
-    assert_eq!(
-        usernames(&pool, Some("malise hal"), None).await?,
-        ["m.hall"],
-        "a typo still finds"
-    );
+    assert_eq!(usernames(&pool, Some("malise hal"), None).await?, ["m.hall"], "a typo still finds");
     assert_eq!(usernames(&pool, Some("zed"), None).await?, ["zed"]);
     assert_eq!(usernames(&pool, Some("wong"), None).await?, ["alice"]);
     // Under three characters: prefixes only, by name.
@@ -86,27 +78,12 @@ async fn root_and_admin_are_never_found(pool: PgPool) -> anyhow::Result<()> {
     ] {
         assert_eq!(usernames(&pool, Some(query), None).await?, found, "{query}");
     }
-    assert_eq!(
-        usernames(&pool, None, Some(Role::Root)).await?,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        usernames(&pool, Some("alice"), Some(Role::Admin)).await?,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        usernames(&pool, Some("alice"), Some(Role::Doctor)).await?,
-        ["alice.doc"]
-    );
+    assert_eq!(usernames(&pool, None, Some(Role::Root)).await?, Vec::<String>::new());
+    assert_eq!(usernames(&pool, Some("alice"), Some(Role::Admin)).await?, Vec::<String>::new());
+    assert_eq!(usernames(&pool, Some("alice"), Some(Role::Doctor)).await?, ["alice.doc"]);
     // Deleted accounts neither: "Alice Gone" would match both of these.
-    assert_eq!(
-        usernames(&pool, Some("gone"), None).await?,
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        usernames(&pool, Some("alice.gone"), None).await?,
-        ["alice.doc", "alice"]
-    );
+    assert_eq!(usernames(&pool, Some("gone"), None).await?, Vec::<String>::new());
+    assert_eq!(usernames(&pool, Some("alice.gone"), None).await?, ["alice.doc", "alice"]);
     Ok(())
 }
 
@@ -115,19 +92,9 @@ async fn without_a_query_everyone_searchable_by_name(pool: PgPool) -> anyhow::Re
     seed(&pool).await?;
     assert_eq!(
         usernames(&pool, None, None).await?,
-        [
-            "alice.doc",
-            "alice",
-            "n.alicia",
-            "b.carter",
-            "m.hall",
-            "zed"
-        ]
+        ["alice.doc", "alice", "n.alicia", "b.carter", "m.hall", "zed"]
     );
-    assert_eq!(
-        usernames(&pool, Some("   "), Some(Role::Patient)).await?,
-        ["alice", "zed"]
-    );
+    assert_eq!(usernames(&pool, Some("   "), Some(Role::Patient)).await?, ["alice", "zed"]);
     Ok(())
 }
 
@@ -143,10 +110,7 @@ async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) -> anyhow
                 let page = users::repo::search(&pool, query, None, size, after.as_ref()).await?;
                 seen.extend(page.edges.iter().map(|e| e.user.username.to_string()));
                 // Cursors survive the trip through a client as strings.
-                after = page
-                    .end_cursor()
-                    .map(|c| c.to_string().parse())
-                    .transpose()?;
+                after = page.end_cursor().map(|c| c.to_string().parse()).transpose()?;
                 if !page.has_next_page {
                     break;
                 }
@@ -159,11 +123,9 @@ async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) -> anyhow
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bad_arguments_name_their_field(pool: PgPool) -> anyhow::Result<()> {
-    for (first, query, field) in [
-        (0, None, "first"),
-        (101, None, "first"),
-        (10, Some("x".repeat(101)), "query"),
-    ] {
+    for (first, query, field) in
+        [(0, None, "first"), (101, None, "first"), (10, Some("x".repeat(101)), "query")]
+    {
         let err = users::repo::search(&pool, query.as_deref(), None, first, None)
             .await
             .expect_err("refused");

@@ -21,15 +21,10 @@ async fn create_stores_the_account_with_a_system_id(pool: PgPool) -> anyhow::Res
     assert!(created.system_id.is_some());
     assert_eq!(created.role, Role::Doctor);
     assert_eq!(created.address, None, "a blank address is stored as none");
-    assert_eq!(
-        created.designation().as_deref(),
-        Some("Cardiology — Attending Physician")
-    );
+    assert_eq!(created.designation().as_deref(), Some("Cardiology — Attending Physician"));
     assert_eq!(created.deleted_at, None);
 
-    let fetched = users::repo::get(&pool, created.id)
-        .await?
-        .expect("just created");
+    let fetched = users::repo::get(&pool, created.id).await?.expect("just created");
     assert_eq!(fetched.username, created.username);
     let by_system_id =
         users::repo::get_by_system_id(&pool, &created.system_id.expect("set")).await?;
@@ -47,15 +42,10 @@ async fn duplicate_username_is_a_typed_conflict_whatever_the_case(
     let err = users::repo::create(&mut conn, &new_user("NURSE.KIM", "Kim Other", Role::Nurse))
         .await
         .expect_err("username taken");
-    assert!(
-        matches!(err, StoreError::Conflict(Conflict::DuplicateUsername)),
-        "{err:?}"
-    );
+    assert!(matches!(err, StoreError::Conflict(Conflict::DuplicateUsername)), "{err:?}");
     assert_eq!(Conflict::DuplicateUsername.field(), "username");
 
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pool)
-        .await?;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await?;
     assert_eq!(count, 1);
     Ok(())
 }
@@ -65,38 +55,24 @@ async fn deleted_users_cannot_log_in_but_stay_on_record(pool: PgPool) -> anyhow:
     let patient = user(&pool, "pat.gone", "Pat Gone", Role::Patient).await?;
     let username = Username::parse("Pat.Gone")?;
     let found = users::repo::get_by_username(&pool, &username).await?;
-    assert_eq!(
-        found.map(|u| u.id),
-        Some(patient.id),
-        "login lookup is case-insensitive"
-    );
+    assert_eq!(found.map(|u| u.id), Some(patient.id), "login lookup is case-insensitive");
 
     let mut conn = pool.acquire().await?;
     let deleted = users::repo::soft_delete(&mut conn, patient.id).await?;
     assert!(deleted.deleted_at.is_some());
 
-    assert!(users::repo::get_by_username(&pool, &username)
-        .await?
-        .is_none());
-    let kept = users::repo::get(&pool, patient.id)
-        .await?
-        .expect("row kept");
+    assert!(users::repo::get_by_username(&pool, &username).await?.is_none());
+    let kept = users::repo::get(&pool, patient.id).await?.expect("row kept");
     assert!(kept.is_deleted());
 
     // A deleted account cannot be changed, deleted again, or given an identifier.
     for err in [
-        users::repo::soft_delete(&mut conn, patient.id)
-            .await
-            .expect_err("already deleted"),
-        users::repo::set_role(&mut conn, patient.id, Role::Nurse)
-            .await
-            .expect_err("deleted"),
+        users::repo::soft_delete(&mut conn, patient.id).await.expect_err("already deleted"),
+        users::repo::set_role(&mut conn, patient.id, Role::Nurse).await.expect_err("deleted"),
         users::repo::update(&mut conn, patient.id, &UserChanges::default())
             .await
             .expect_err("deleted"),
-        users::repo::assign_system_id(&mut conn, patient.id)
-            .await
-            .expect_err("deleted"),
+        users::repo::assign_system_id(&mut conn, patient.id).await.expect_err("deleted"),
     ] {
         assert!(matches!(err, StoreError::NotFound(Entity::User)), "{err:?}");
     }
@@ -105,10 +81,7 @@ async fn deleted_users_cannot_log_in_but_stay_on_record(pool: PgPool) -> anyhow:
     let err = users::repo::create(&mut conn, &new_user("pat.gone", "Pat New", Role::Patient))
         .await
         .expect_err("never reused");
-    assert!(
-        matches!(err, StoreError::Conflict(Conflict::DuplicateUsername)),
-        "{err:?}"
-    );
+    assert!(matches!(err, StoreError::Conflict(Conflict::DuplicateUsername)), "{err:?}");
     Ok(())
 }
 
@@ -133,17 +106,12 @@ async fn an_imported_account_gets_one_system_id_even_under_concurrent_logins(
 
     let again = users::repo::assign_system_id(&mut conn, created.id).await?;
     assert_eq!(again, first, "an assigned identifier never changes");
-    let stored = users::repo::get(&pool, created.id)
-        .await?
-        .and_then(|u| u.system_id);
+    let stored = users::repo::get(&pool, created.id).await?.and_then(|u| u.system_id);
     assert_eq!(stored, Some(first));
 
     let unknown =
         users::repo::assign_system_id(&mut conn, careledger::users::UserId(999_999)).await;
-    assert!(
-        matches!(unknown, Err(StoreError::NotFound(Entity::User))),
-        "{unknown:?}"
-    );
+    assert!(matches!(unknown, Err(StoreError::NotFound(Entity::User))), "{unknown:?}");
     Ok(())
 }
 
@@ -173,21 +141,11 @@ async fn update_changes_only_the_fields_given(pool: PgPool) -> anyhow::Result<()
     assert_eq!(promoted.role, Role::Nurse);
 
     // A value the schema refuses names its field.
-    let too_long = UserChanges {
-        department: Some(Some("x".repeat(101))),
-        ..UserChanges::default()
-    };
-    let err = users::repo::update(&mut conn, created.id, &too_long)
-        .await
-        .expect_err("too long");
+    let too_long =
+        UserChanges { department: Some(Some("x".repeat(101))), ..UserChanges::default() };
+    let err = users::repo::update(&mut conn, created.id, &too_long).await.expect_err("too long");
     assert!(
-        matches!(
-            err,
-            StoreError::InvalidInput(InvalidInput {
-                field: "department",
-                ..
-            })
-        ),
+        matches!(err, StoreError::InvalidInput(InvalidInput { field: "department", .. })),
         "{err:?}"
     );
     Ok(())

@@ -17,22 +17,13 @@ pub struct SearchCursor {
 
 impl SearchCursor {
     pub(super) fn new(rank: i32, neg_score: f32, id: i64) -> Self {
-        SearchCursor {
-            rank,
-            neg_score,
-            id,
-        }
+        SearchCursor { rank, neg_score, id }
     }
 }
 
 impl fmt::Display for SearchCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plain = format!(
-            "1:{}:{:08x}:{}",
-            self.rank,
-            self.neg_score.to_bits(),
-            self.id
-        );
+        let plain = format!("1:{}:{:08x}:{}", self.rank, self.neg_score.to_bits(), self.id);
         f.write_str(&hex::encode(plain))
     }
 }
@@ -42,10 +33,8 @@ impl FromStr for SearchCursor {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = InvalidInput::new("after", "not a cursor from this search");
-        let plain = hex::decode(s)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(invalid.clone())?;
+        let plain =
+            hex::decode(s).ok().and_then(|b| String::from_utf8(b).ok()).ok_or(invalid.clone())?;
         let parts: Vec<&str> = plain.split(':').collect();
         let [version, rank, bits, id] = parts.as_slice() else {
             return Err(invalid);

@@ -61,9 +61,7 @@ pub async fn search(
     if !(1..=MAX_PAGE_SIZE).contains(&first) {
         return Err(InvalidInput::new("first", "must be 1 to 100").into());
     }
-    let query = query
-        .map(|q| q.trim().to_lowercase())
-        .filter(|q| !q.is_empty());
+    let query = query.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     let rows = match query {
         None => browse::rows(db, role, first + 1, after).await?,
         Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
@@ -78,10 +76,7 @@ pub async fn search(
         .take(first as usize)
         .map(SearchRow::into_edge)
         .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(UserPage {
-        edges,
-        has_next_page,
-    })
+    Ok(UserPage { edges, has_next_page })
 }
 
 /// A `users` row with its sort key.
