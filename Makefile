@@ -17,15 +17,32 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 SQLX_CHECK_DB := postgres://postgres@127.0.0.1:5432/careledger_sqlx_check
 
 .PHONY: run test bench build web contracts contracts-check sqlx-prepare sqlx-check forge-test rust-test \
-        schema-check deps deps-test reset clean-stamps fmt lint
+        deps deps-test reset clean-stamps fmt fmt-check lint screenshots
 
 ## run: start PostgreSQL (if needed), the chain, the contracts, the api and the web app
 run: deps build web
 	@scripts/run.sh
 
-## test: every test: Rust (real PostgreSQL + Anvil), contracts (forge), generated-file checks
-test: deps-test contracts-check sqlx-check web rust-test forge-test
+## test: formatting and lints, then every test: Rust (real PostgreSQL + Anvil), browser, contracts (forge), generated-file checks
+test: fmt-check lint deps-test contracts-check sqlx-check web rust-test forge-test
 	@echo "make test: all suites passed"
+
+## fmt: format every Rust file (rustfmt.toml)
+fmt:
+	cargo fmt --all
+
+fmt-check:
+	cargo fmt --all --check
+
+## lint: clippy on every crate and target, warnings as errors (the web app for wasm32 too)
+lint: deps
+	cargo clippy --workspace --all-targets --exclude careledger-web -- -D warnings
+	cargo clippy -p careledger-web --target wasm32-unknown-unknown -- -D warnings
+
+## screenshots: copy the browser tests' screenshots (target/screenshots/) to docs/screenshots/
+screenshots:
+	@test -n "$$(ls target/screenshots/*.png 2>/dev/null)" || { echo "no screenshots: run the browser tests first (make test)"; exit 1; }
+	cp target/screenshots/*.png docs/screenshots/
 
 build: deps
 	cargo build -p careledger
@@ -69,11 +86,9 @@ deps-test: deps $(STAMPS)/sqlx-cli $(STAMPS)/chromium
 $(STAMPS):
 	@mkdir -p $@
 
-# `npm install`, not `npm ci`: the Foundry packages list optional platform
-# packages that are not all published, which `npm ci` rejects as a stale lock.
-# With an unchanged package.json, `npm install` installs what the lock pins.
+# `npm ci`: installs exactly what the lock pins and never rewrites it.
 $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch $@
 
 $(STAMPS)/wasm-target: rust-toolchain.toml | $(STAMPS)

@@ -240,12 +240,13 @@ impl Browser {
         self.client.execute(js, vec![]).await.expect("script")
     }
 
-    /// Saves the viewport as `docs/screenshots/<name>.png`.
+    /// Saves the viewport as `target/screenshots/<name>.png` (`make screenshots`
+    /// copies them to `docs/screenshots/`, which the README shows).
     pub async fn screenshot(&self, name: &str) {
         // Let fonts and the last frame settle before capturing.
         let _ = self.script("return document.fonts.ready.then(() => true)").await;
         let png = self.client.screenshot().await.expect("screenshot");
-        let dir = repo().join("docs/screenshots");
+        let dir = repo().join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshots dir");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }

@@ -1,7 +1,8 @@
 //! The web app in a real browser: headless Chromium driven through
 //! chromedriver by fantoccini, against a real api (real PostgreSQL database,
 //! a fresh Anvil, the built app from `web/dist`) served over HTTPS on a free
-//! port. Each scenario saves a screenshot under `docs/screenshots/`.
+//! port. Each scenario saves a screenshot under `target/screenshots/`
+//! (`make screenshots` copies them to `docs/screenshots/`).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (or `CHROMIUM_BIN`,
 //! `CHROMEDRIVER_BIN`) and a built app (`scripts/build-web.sh`); fails with a
