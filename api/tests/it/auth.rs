@@ -21,8 +21,8 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
     app.add_user("dr.grey", PASSWORD, Role::Doctor).await;
     let login =
         "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
-    let wrong = app.run(None, login, json!({"u": "dr.grey", "p": "not the password"})).await;
-    let unknown = app.run(None, login, json!({"u": "nobody.here", "p": "not the password"})).await;
+    let wrong = app.raw(None, login, json!({"u": "dr.grey", "p": "not the password"})).await;
+    let unknown = app.raw(None, login, json!({"u": "nobody.here", "p": "not the password"})).await;
     assert_eq!(code(&wrong), "UNAUTHENTICATED");
     assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
     assert_eq!(wrong["errors"][0]["extensions"], unknown["errors"][0]["extensions"]);
@@ -37,11 +37,11 @@ async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool)
         "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     for attempt in 1..=10 {
         let out = app
-            .run(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")}))
+            .raw(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")}))
             .await;
         assert_eq!(code(&out), "UNAUTHENTICATED", "attempt {attempt}");
     }
-    let locked = app.run(None, login, json!({"u": "nurse.joy", "p": PASSWORD})).await;
+    let locked = app.raw(None, login, json!({"u": "nurse.joy", "p": PASSWORD})).await;
     assert_eq!(code(&locked), "TOO_MANY_ATTEMPTS");
     // The wait runs to 15 minutes after the oldest of the ten failures.
     let wait = locked["errors"][0]["extensions"]["retryAfterSeconds"].as_i64().expect("wait");
@@ -59,10 +59,10 @@ async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool)
     );
     // An account that does not exist locks the same way: nothing is revealed.
     for attempt in 1..=10 {
-        app.run(None, login, json!({"u": "ghost", "p": format!("guess {attempt}")})).await;
+        app.raw(None, login, json!({"u": "ghost", "p": format!("guess {attempt}")})).await;
     }
     assert_eq!(
-        code(&app.run(None, login, json!({"u": "ghost", "p": "x"})).await),
+        code(&app.raw(None, login, json!({"u": "ghost", "p": "x"})).await),
         "TOO_MANY_ATTEMPTS"
     );
 }
@@ -72,7 +72,7 @@ async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
     let app = support::app(pool).await;
     let user = app.add_user("dr.house", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.house", PASSWORD).await;
-    let out = app.run(Some(&token), ME, json!({})).await;
+    let out = app.raw(Some(&token), ME, json!({})).await;
     assert_eq!(out["data"]["me"]["username"], "dr.house");
     assert_eq!(out["data"]["me"]["role"], "DOCTOR");
     let sid = user.system_id.expect("sid");
@@ -107,7 +107,7 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("dr.who", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.who", PASSWORD).await;
-    assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.who");
+    assert_eq!(app.raw(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.who");
 
     // Signed by another key.
     let other = careledger::auth::keys::TokenKeys::ephemeral().expect("keys");
@@ -127,17 +127,17 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
         token.split('.').nth(1).expect("payload")
     );
     for bad in [forged.as_str(), unsigned.as_str(), "not-a-token"] {
-        let out = app.run(Some(bad), ME, json!({})).await;
+        let out = app.raw(Some(bad), ME, json!({})).await;
         assert_eq!(code(&out), "UNAUTHENTICATED", "{bad}");
         assert!(out["extensions"]["audit"].is_null(), "nothing reached the chain");
     }
 
     // Revoked by logout.
     assert_eq!(
-        app.run(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"],
+        app.raw(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"],
         true
     );
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(code(&app.raw(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -147,11 +147,11 @@ async fn a_deleted_users_token_is_refused_and_they_cannot_log_in(pool: PgPool) {
     let token = app.login("dr.gone", PASSWORD).await;
     let mut conn = app.state.pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(code(&app.raw(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
     let login =
         "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     assert_eq!(
-        code(&app.run(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await),
+        code(&app.raw(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await),
         "UNAUTHENTICATED"
     );
 }
@@ -181,7 +181,7 @@ async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_logi
         Role::Nurse.contract_code()
     );
     assert_eq!(
-        app.run(Some(&token), ME, json!({})).await["data"]["me"]["systemId"],
+        app.raw(Some(&token), ME, json!({})).await["data"]["me"]["systemId"],
         sid.to_string()
     );
 }
@@ -190,7 +190,7 @@ async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_logi
 async fn root_exists_after_first_start_and_is_root_on_chain(pool: PgPool) {
     let app = support::app(pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
-    let out = app.run(Some(&token), ME, json!({})).await;
+    let out = app.raw(Some(&token), ME, json!({})).await;
     assert_eq!(out["data"]["me"]["role"], "ROOT");
     let sid: B256 = out["data"]["me"]["systemId"].as_str().expect("sid").parse().expect("hex");
     let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
@@ -215,7 +215,7 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
     let second = app.login("dr.remembered", PASSWORD).await;
     for token in [&first, &first, &second, &second] {
         assert_eq!(
-            app.run(Some(token), ME, json!({})).await["data"]["me"]["username"],
+            app.raw(Some(token), ME, json!({})).await["data"]["me"]["username"],
             "dr.remembered"
         );
     }
@@ -231,12 +231,12 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
         .expect("revoke");
     assert!(
         support::eventually(
-            async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED"
+            async || code(&app.raw(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED"
         )
         .await
     );
     assert_eq!(
-        app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"],
+        app.raw(Some(&second), ME, json!({})).await["data"]["me"]["username"],
         "dr.remembered"
     );
 
@@ -245,7 +245,7 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
     assert!(
         support::eventually(
-            async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED"
+            async || code(&app.raw(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED"
         )
         .await
     );
@@ -262,7 +262,7 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     let token = app.login("dr.offline", PASSWORD).await;
     for _ in 0..2 {
         assert_eq!(
-            app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"],
+            app.raw(Some(&token), ME, json!({})).await["data"]["me"]["username"],
             "dr.offline"
         );
     }
@@ -284,7 +284,7 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
     assert_eq!(
-        code(&app.run(Some(&token), ME, json!({})).await),
+        code(&app.raw(Some(&token), ME, json!({})).await),
         "UNAUTHENTICATED",
         "checked, not remembered"
     );
@@ -293,7 +293,7 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
         support::eventually(async || app.state.sessions.is_listening()).await,
         "listening again"
     );
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(code(&app.raw(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
     assert_eq!(session_hits(&app), 1, "nothing answered from memory since");
 }
 

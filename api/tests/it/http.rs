@@ -42,7 +42,7 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     let token = app.login("root", ROOT_PASSWORD).await;
     let before = app.state.gate.stats();
     for _ in 0..3 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.raw(Some(&token), "{ me { id } }", json!({})).await;
     }
     let (status, body) = get(&app, "/metrics").await;
     assert_eq!(status, StatusCode::OK);

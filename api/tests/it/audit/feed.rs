@@ -83,7 +83,7 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
     assert_eq!((&seen["actorSystemId"], &seen["action"]), (&json!(sid(&patient)), &json!("READ")));
 
     // The doctor reads their own account; both chain receipts are in `extensions.audit`.
-    let me = app.run(Some(&doctor_token), "{ me { id } }", json!({})).await;
+    let me = app.raw(Some(&doctor_token), "{ me { id } }", json!({})).await;
     let receipt = &me["extensions"]["audit"][0];
     let event = next(&mut staff, Duration::from_secs(1)).await;
     assert_eq!(
@@ -98,7 +98,7 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
 
     // The patient's feed skipped the doctor's access (not about them) and
     // shows their own next, without the other users' names.
-    app.run(Some(&patient_token), "{ me { id } }", json!({})).await;
+    app.raw(Some(&patient_token), "{ me { id } }", json!({})).await;
     let mine = next(&mut own, Duration::from_secs(10)).await;
     assert_eq!(
         (&mine["actorSystemId"], &mine["subjectSystemId"], &mine["resource"]),

@@ -41,7 +41,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     let app = support::app(pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
     for _ in 0..3 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.raw(Some(&token), "{ me { id } }", json!({})).await;
     }
     caught_up(&app).await;
     let head = app.state.chain.block_number().await.expect("head");
@@ -56,7 +56,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     // Stopped mid-stream: what happens now is not indexed...
     app.state.audit.stop();
     for _ in 0..4 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.raw(Some(&token), "{ me { id } }", json!({})).await;
     }
     app.add_user("late.comer", "a sound password", Role::Nurse).await;
     assert_eq!(rows(&app.state.pool).await, before);
@@ -87,7 +87,7 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
     let kept = rows(&app.state.pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
     for _ in 0..2 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.raw(Some(&token), "{ me { id } }", json!({})).await;
     }
     indexer.catch_up().await.expect("index");
     assert_eq!(rows(&app.state.pool).await.len(), kept.len() + 2);

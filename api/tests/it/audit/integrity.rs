@@ -16,7 +16,7 @@ async fn statuses(
     token: &str,
     id: &careledger::records::RecordId,
 ) -> (Value, Vec<(i64, String)>) {
-    let out = app.run(Some(token), VERIFY, json!({ "id": id.to_string() })).await;
+    let out = app.raw(Some(token), VERIFY, json!({ "id": id.to_string() })).await;
     assert_eq!(out["errors"], Value::Null, "{out}");
     let report = out["data"]["verifyRecord"].clone();
     assert_eq!(report["recordId"], id.to_string());
@@ -164,7 +164,7 @@ async fn only_who_may_read_the_record_may_verify_it(pool: PgPool) {
     let own = app.login("pat.own", pw).await;
     assert_eq!(statuses(&app, &own, &record.id).await.1, s(&[(1, "VERIFIED")]));
     let stranger = app.login("pat.other", pw).await;
-    let out = app.run(Some(&stranger), VERIFY, json!({ "id": record.id.to_string() })).await;
+    let out = app.raw(Some(&stranger), VERIFY, json!({ "id": record.id.to_string() })).await;
     assert_eq!(support::code(&out), "FORBIDDEN");
     let _ = other;
 }

@@ -42,14 +42,14 @@ async fn a_patient_sees_all_and_only_the_events_about_them(pool: PgPool) {
         app.login("dr.quinn", pw).await,
     );
     for token in [&ann_token, &bob_token, &doctor_token, &ann_token] {
-        app.run(Some(token), "{ me { id } }", json!({})).await;
+        app.raw(Some(token), "{ me { id } }", json!({})).await;
     }
     let record = create_record(&app, &ann, &doctor).await;
     create_record(&app, &bob, &doctor).await;
 
     // Ann asks with a filter for Bob's events: she still gets hers only.
     let out = app
-        .run(Some(&ann_token), LIST, json!({ "f": { "subject": sid(&bob) }, "first": 500 }))
+        .raw(Some(&ann_token), LIST, json!({ "f": { "subject": sid(&bob) }, "first": 500 }))
         .await;
     let got = keys(&out);
 
@@ -104,20 +104,20 @@ async fn an_auditor_searches_and_pages_through_the_trail(pool: PgPool) {
     let nurse_token = app.login("nurse.ratched", pw).await;
     let token = app.login("audrey", pw).await;
     for _ in 0..3 {
-        app.run(Some(&nurse_token), "{ me { id } }", json!({})).await;
+        app.raw(Some(&nurse_token), "{ me { id } }", json!({})).await;
     }
     // A nurse may not search the trail: denied, and that is on the trail too.
-    let denied = app.run(Some(&nurse_token), LIST, json!({})).await;
+    let denied = app.raw(Some(&nurse_token), LIST, json!({})).await;
     assert_eq!(support::code(&denied), "FORBIDDEN");
     caught_up(&app).await;
 
     let filter = json!({ "actor": sid(&nurse), "kind": "ACCESS_REQUESTED" });
-    let page1 = app.run(Some(&token), LIST, json!({ "f": filter, "first": 2 })).await;
+    let page1 = app.raw(Some(&token), LIST, json!({ "f": filter, "first": 2 })).await;
     assert_eq!(keys(&page1).len(), 2);
     assert_eq!(page1["data"]["auditEvents"]["pageInfo"]["hasNextPage"], true);
     let cursor = page1["data"]["auditEvents"]["edges"][1]["cursor"].clone();
     let page2 =
-        app.run(Some(&token), LIST, json!({ "f": filter, "first": 2, "after": cursor })).await;
+        app.raw(Some(&token), LIST, json!({ "f": filter, "first": 2, "after": cursor })).await;
     assert_eq!(keys(&page2).len(), 2);
     assert_eq!(page2["data"]["auditEvents"]["pageInfo"]["hasNextPage"], false);
     let all: Vec<_> = keys(&page1).into_iter().chain(keys(&page2)).collect();
@@ -141,7 +141,7 @@ async fn an_auditor_searches_and_pages_through_the_trail(pool: PgPool) {
 
     // Denied only: exactly the nurse's refused search.
     let denied_only = app
-        .run(Some(&token), LIST, json!({ "f": { "actor": sid(&nurse), "approved": false } }))
+        .raw(Some(&token), LIST, json!({ "f": { "actor": sid(&nurse), "approved": false } }))
         .await;
     assert_eq!(
         keys(&denied_only),
@@ -152,6 +152,6 @@ async fn an_auditor_searches_and_pages_through_the_trail(pool: PgPool) {
     );
     let _ = auditor;
     let root = app.login("root", ROOT_PASSWORD).await;
-    let bad = app.run(Some(&root), LIST, json!({ "f": { "actor": "not hex" } })).await;
+    let bad = app.raw(Some(&root), LIST, json!({ "f": { "actor": "not hex" } })).await;
     assert_eq!(support::code(&bad), "BAD_USER_INPUT");
 }

@@ -78,7 +78,7 @@ async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
     assert_eq!(own["payload"]["data"]["auditEvents"]["action"], "SEARCH");
     assert_eq!(own["payload"]["data"]["auditEvents"]["resource"], "AUDIT_TRAIL");
 
-    app.run(Some(&doctor_token), "{ me { id } }", json!({})).await;
+    app.raw(Some(&doctor_token), "{ me { id } }", json!({})).await;
     let seen = receive(&mut socket).await;
     assert_eq!(
         seen["payload"]["data"]["auditEvents"],
