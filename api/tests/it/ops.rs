@@ -10,6 +10,8 @@ pub type DateTime = String;
 /// `JSON` scalar: a record's structured content.
 #[allow(clippy::upper_case_acronyms)]
 pub type JSON = serde_json::Value;
+/// Which contract event an audit event is, kept as its code.
+pub type AuditEventKind = String;
 
 /// A role, as the schema spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,6 +54,16 @@ pub enum RecordType {
     ClinicalNote,
 }
 
+/// One version's integrity verdict from `verifyRecord`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IntegrityStatus {
+    Verified,
+    Mismatch,
+    MissingOnChain,
+    MissingInDatabase,
+}
+
 /// What an access asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -90,6 +102,7 @@ macro_rules! operation {
 }
 
 operation!(Login, "tests/queries/auth.graphql");
+operation!(Me, "tests/queries/auth.graphql");
 operation!(SearchUsers, "tests/queries/users.graphql");
 operation!(UserById, "tests/queries/users.graphql");
 operation!(CreateUser, "tests/queries/users.graphql");
@@ -106,3 +119,6 @@ operation!(PatientRecords, "tests/queries/records.graphql");
 operation!(RecordHistory, "tests/queries/records.graphql");
 operation!(RecordVersion, "tests/queries/records.graphql");
 operation!(RecordAsOf, "tests/queries/records.graphql");
+operation!(AuditTrail, "tests/queries/audit.graphql");
+operation!(AuditFeed, "tests/queries/audit.graphql");
+operation!(VerifyRecord, "tests/queries/audit.graphql");
