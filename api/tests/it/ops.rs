@@ -102,6 +102,7 @@ macro_rules! operation {
 }
 
 operation!(Login, "tests/queries/auth.graphql");
+operation!(Logout, "tests/queries/auth.graphql");
 operation!(Me, "tests/queries/auth.graphql");
 operation!(SearchUsers, "tests/queries/users.graphql");
 operation!(UserById, "tests/queries/users.graphql");

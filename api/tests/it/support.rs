@@ -282,6 +282,11 @@ impl<D: std::fmt::Debug> Reply<D> {
             .unwrap_or(NULL)
     }
 
+    /// The message of the first error.
+    pub fn message(&self) -> &str {
+        self.errors.first().map(|e| e.message.as_str()).unwrap_or("(no error)")
+    }
+
     /// The names of the events in `extensions.audit`, in order.
     pub fn events(&self) -> Vec<&str> {
         self.audit.iter().map(|n| n.event.as_str()).collect()
