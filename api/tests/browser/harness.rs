@@ -283,7 +283,7 @@ impl Server {
     ) -> String {
         let out = self
             .app
-            .run(
+            .raw(
                 Some(token),
                 "mutation($i: CreateRecordInput!) { createRecord(input: $i) { id } }",
                 serde_json::json!({ "i": { "patientId": patient, "recordType": kind, "title": title, "content": content } }),
@@ -306,7 +306,7 @@ impl Server {
     ) -> i64 {
         let out = self
             .app
-            .run(
+            .raw(
                 Some(token),
                 "mutation($id: ID!, $v: Int!, $i: UpdateRecordInput!) { updateRecord(id: $id, expectedVersion: $v, input: $i) { version } }",
                 serde_json::json!({ "id": id, "v": expected, "i": { "title": title, "content": content } }),

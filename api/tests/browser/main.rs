@@ -8,6 +8,9 @@
 //! `CHROMEDRIVER_BIN`) and a built app (`scripts/build-web.sh`); fails with a
 //! clear message when either is missing, never passes vacuously.
 
+#[path = "../it/ops.rs"]
+#[allow(dead_code)]
+mod ops;
 #[path = "../it/support.rs"]
 #[allow(dead_code)]
 mod support;

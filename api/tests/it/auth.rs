@@ -7,44 +7,51 @@ use alloy::sol_types::SolEvent;
 use base64::Engine as _;
 use careledger::chain::bindings::CareLedgerAccess;
 use careledger::users::Role;
-use serde_json::json;
 use sqlx::PgPool;
 
-use crate::support::{self, code, ROOT_PASSWORD};
+use crate::ops::{self, login, logout, me, Login, Logout, Me};
+use crate::support::{self, Reply, TestApp, ROOT_PASSWORD};
 
-const ME: &str = "{ me { id username role systemId } }";
 const PASSWORD: &str = "a sound password";
+
+async fn log_in(app: &TestApp, username: &str, password: &str) -> Reply<login::ResponseData> {
+    let vars = login::Variables { username: username.to_owned(), password: password.to_owned() };
+    app.run::<Login>(None, vars).await
+}
+
+async fn me(app: &TestApp, token: &str) -> Reply<me::ResponseData> {
+    app.run::<Me>(Some(token), me::Variables).await
+}
+
+/// Who `token` signs in as.
+async fn username(app: &TestApp, token: &str) -> String {
+    me(app, token).await.ok().me.username.clone()
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("dr.grey", PASSWORD, Role::Doctor).await;
-    let login =
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
-    let wrong = app.run(None, login, json!({"u": "dr.grey", "p": "not the password"})).await;
-    let unknown = app.run(None, login, json!({"u": "nobody.here", "p": "not the password"})).await;
-    assert_eq!(code(&wrong), "UNAUTHENTICATED");
-    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
-    assert_eq!(wrong["errors"][0]["extensions"], unknown["errors"][0]["extensions"]);
-    assert_eq!(wrong["data"], serde_json::Value::Null);
+    let wrong = log_in(&app, "dr.grey", "not the password").await;
+    let unknown = log_in(&app, "nobody.here", "not the password").await;
+    assert_eq!(wrong.code(), "UNAUTHENTICATED");
+    assert_eq!(wrong.message(), unknown.message());
+    assert_eq!(wrong.errors[0].extensions, unknown.errors[0].extensions);
+    assert_eq!(wrong.data, None);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("nurse.joy", PASSWORD, Role::Nurse).await;
-    let login =
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
     for attempt in 1..=10 {
-        let out = app
-            .run(None, login, json!({"u": "nurse.joy", "p": format!("wrong guess {attempt}")}))
-            .await;
-        assert_eq!(code(&out), "UNAUTHENTICATED", "attempt {attempt}");
+        let out = log_in(&app, "nurse.joy", &format!("wrong guess {attempt}")).await;
+        assert_eq!(out.code(), "UNAUTHENTICATED", "attempt {attempt}");
     }
-    let locked = app.run(None, login, json!({"u": "nurse.joy", "p": PASSWORD})).await;
-    assert_eq!(code(&locked), "TOO_MANY_ATTEMPTS");
+    let locked = log_in(&app, "nurse.joy", PASSWORD).await;
+    assert_eq!(locked.code(), "TOO_MANY_ATTEMPTS");
     // The wait runs to 15 minutes after the oldest of the ten failures.
-    let wait = locked["errors"][0]["extensions"]["retryAfterSeconds"].as_i64().expect("wait");
+    let wait = locked.extension("retryAfterSeconds").as_i64().expect("wait");
     let since_first: f64 = sqlx::query_scalar(
         "SELECT extract(epoch FROM now() - min(failed_at))::float8 FROM login_failures WHERE username = 'nurse.joy'",
     )
@@ -54,17 +61,14 @@ async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool)
     let expected = 900 - since_first.ceil() as i64;
     assert!((expected - 1..=expected + 1).contains(&wait), "wait {wait}, expected {expected}");
     assert_eq!(
-        locked["errors"][0]["message"],
+        locked.message(),
         format!("too many failed attempts; try again in {} minute(s)", (wait as u64).div_ceil(60))
     );
     // An account that does not exist locks the same way: nothing is revealed.
     for attempt in 1..=10 {
-        app.run(None, login, json!({"u": "ghost", "p": format!("guess {attempt}")})).await;
+        log_in(&app, "ghost", &format!("guess {attempt}")).await;
     }
-    assert_eq!(
-        code(&app.run(None, login, json!({"u": "ghost", "p": "x"})).await),
-        "TOO_MANY_ATTEMPTS"
-    );
+    assert_eq!(log_in(&app, "ghost", "x").await.code(), "TOO_MANY_ATTEMPTS");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -72,21 +76,19 @@ async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
     let app = support::app(pool).await;
     let user = app.add_user("dr.house", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.house", PASSWORD).await;
-    let out = app.run(Some(&token), ME, json!({})).await;
-    assert_eq!(out["data"]["me"]["username"], "dr.house");
-    assert_eq!(out["data"]["me"]["role"], "DOCTOR");
+    let out = me(&app, &token).await;
+    let data = &out.ok().me;
+    assert_eq!(data.username, "dr.house");
+    assert_eq!(data.role, ops::Role::Doctor);
     let sid = user.system_id.expect("sid");
-    assert_eq!(out["data"]["me"]["systemId"], sid.to_string());
-    let audit = out["extensions"]["audit"].as_array().expect("audit");
+    assert_eq!(data.system_id, Some(sid.to_string()));
+    let audit = &out.audit;
     assert_eq!(audit.len(), 1, "exactly one event: {audit:?}");
-    assert_eq!(
-        (audit[0]["event"].as_str(), audit[0]["approved"].as_bool()),
-        (Some("AccessRequested"), Some(true))
-    );
+    assert_eq!((audit[0].event.as_str(), audit[0].approved), ("AccessRequested", true));
 
     // Read it back from the chain with a plain log query.
-    let tx: B256 = audit[0]["transactionHash"].as_str().expect("tx").parse().expect("hash");
-    let block = audit[0]["blockNumber"].as_u64().expect("block");
+    let tx = audit[0].transaction_hash;
+    let block = audit[0].block_number;
     let filter = Filter::new()
         .address(app.state.deployment.address)
         .event_signature(CareLedgerAccess::AccessRequested::SIGNATURE_HASH)
@@ -95,7 +97,7 @@ async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
     let logs = app.state.chain.provider().get_logs(&filter).await.expect("logs");
     let ours: Vec<_> = logs.iter().filter(|l| l.transaction_hash == Some(tx)).collect();
     assert_eq!(ours.len(), 1);
-    assert_eq!(ours[0].log_index, audit[0]["logIndex"].as_u64());
+    assert_eq!(ours[0].log_index, Some(audit[0].log_index));
     let e = ours[0].log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
     let me = B256::from(*sid.as_bytes());
     assert_eq!((e.actor, e.subject, e.recordId), (me, me, B256::ZERO));
@@ -107,7 +109,7 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("dr.who", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.who", PASSWORD).await;
-    assert_eq!(app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"], "dr.who");
+    assert_eq!(username(&app, &token).await, "dr.who");
 
     // Signed by another key.
     let other = careledger::auth::keys::TokenKeys::ephemeral().expect("keys");
@@ -127,17 +129,14 @@ async fn revoked_forged_expired_and_unsigned_tokens_are_refused(pool: PgPool) {
         token.split('.').nth(1).expect("payload")
     );
     for bad in [forged.as_str(), unsigned.as_str(), "not-a-token"] {
-        let out = app.run(Some(bad), ME, json!({})).await;
-        assert_eq!(code(&out), "UNAUTHENTICATED", "{bad}");
-        assert!(out["extensions"]["audit"].is_null(), "nothing reached the chain");
+        let out = me(&app, bad).await;
+        assert_eq!(out.code(), "UNAUTHENTICATED", "{bad}");
+        assert!(out.audit.is_empty(), "nothing reached the chain");
     }
 
     // Revoked by logout.
-    assert_eq!(
-        app.run(Some(&token), "mutation { logout }", json!({})).await["data"]["logout"],
-        true
-    );
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert!(app.run::<Logout>(Some(&token), logout::Variables).await.ok().logout);
+    assert_eq!(me(&app, &token).await.code(), "UNAUTHENTICATED");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -147,13 +146,8 @@ async fn a_deleted_users_token_is_refused_and_they_cannot_log_in(pool: PgPool) {
     let token = app.login("dr.gone", PASSWORD).await;
     let mut conn = app.state.pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
-    let login =
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
-    assert_eq!(
-        code(&app.run(None, login, json!({"u": "dr.gone", "p": PASSWORD})).await),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(me(&app, &token).await.code(), "UNAUTHENTICATED");
+    assert_eq!(log_in(&app, "dr.gone", PASSWORD).await.code(), "UNAUTHENTICATED");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -180,19 +174,16 @@ async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_logi
         contract.roleOf(B256::from(*sid.as_bytes())).call().await.expect("role"),
         Role::Nurse.contract_code()
     );
-    assert_eq!(
-        app.run(Some(&token), ME, json!({})).await["data"]["me"]["systemId"],
-        sid.to_string()
-    );
+    assert_eq!(me(&app, &token).await.ok().me.system_id, Some(sid.to_string()));
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn root_exists_after_first_start_and_is_root_on_chain(pool: PgPool) {
     let app = support::app(pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
-    let out = app.run(Some(&token), ME, json!({})).await;
-    assert_eq!(out["data"]["me"]["role"], "ROOT");
-    let sid: B256 = out["data"]["me"]["systemId"].as_str().expect("sid").parse().expect("hex");
+    let out = me(&app, &token).await;
+    assert_eq!(out.ok().me.role, ops::Role::Root);
+    let sid: B256 = out.ok().me.system_id.as_deref().expect("sid").parse().expect("hex");
     let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
     assert_eq!(contract.roleOf(sid).call().await.expect("role"), Role::Root.contract_code());
 }
@@ -214,10 +205,7 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
     let first = app.login("dr.remembered", PASSWORD).await;
     let second = app.login("dr.remembered", PASSWORD).await;
     for token in [&first, &first, &second, &second] {
-        assert_eq!(
-            app.run(Some(token), ME, json!({})).await["data"]["me"]["username"],
-            "dr.remembered"
-        );
+        assert_eq!(username(&app, token).await, "dr.remembered");
     }
     assert_eq!(session_hits(&app), 2, "each token's second request was answered from memory");
 
@@ -229,25 +217,14 @@ async fn a_remembered_session_ends_when_another_instance_revokes_the_token_or_de
         .execute(&pool)
         .await
         .expect("revoke");
-    assert!(
-        support::eventually(
-            async || code(&app.run(Some(&first), ME, json!({})).await) == "UNAUTHENTICATED"
-        )
-        .await
-    );
-    assert_eq!(
-        app.run(Some(&second), ME, json!({})).await["data"]["me"]["username"],
-        "dr.remembered"
-    );
+    assert!(support::eventually(async || me(&app, &first).await.code() == "UNAUTHENTICATED").await);
+    assert_eq!(username(&app, &second).await, "dr.remembered");
 
     // And deletes the account.
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
     assert!(
-        support::eventually(
-            async || code(&app.run(Some(&second), ME, json!({})).await) == "UNAUTHENTICATED"
-        )
-        .await
+        support::eventually(async || me(&app, &second).await.code() == "UNAUTHENTICATED").await
     );
 }
 
@@ -261,10 +238,7 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     let user = app.add_user("dr.offline", PASSWORD, Role::Doctor).await;
     let token = app.login("dr.offline", PASSWORD).await;
     for _ in 0..2 {
-        assert_eq!(
-            app.run(Some(&token), ME, json!({})).await["data"]["me"]["username"],
-            "dr.offline"
-        );
+        assert_eq!(username(&app, &token).await, "dr.offline");
     }
     assert_eq!(session_hits(&app), 1);
 
@@ -283,17 +257,13 @@ async fn a_change_missed_while_not_listening_cannot_be_answered_from_memory(pool
     );
     let mut conn = pool.acquire().await.expect("conn");
     careledger::users::repo::soft_delete(&mut conn, user.id).await.expect("delete");
-    assert_eq!(
-        code(&app.run(Some(&token), ME, json!({})).await),
-        "UNAUTHENTICATED",
-        "checked, not remembered"
-    );
+    assert_eq!(me(&app, &token).await.code(), "UNAUTHENTICATED", "checked, not remembered");
 
     assert!(
         support::eventually(async || app.state.sessions.is_listening()).await,
         "listening again"
     );
-    assert_eq!(code(&app.run(Some(&token), ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(me(&app, &token).await.code(), "UNAUTHENTICATED");
     assert_eq!(session_hits(&app), 1, "nothing answered from memory since");
 }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+use crate::ops::{me, Me};
 use crate::support::{self, ROOT_PASSWORD};
 
 async fn get(app: &support::TestApp, path: &str) -> (StatusCode, String) {
@@ -42,7 +43,7 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     let token = app.login("root", ROOT_PASSWORD).await;
     let before = app.state.gate.stats();
     for _ in 0..3 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(&token), me::Variables).await;
     }
     let (status, body) = get(&app, "/metrics").await;
     assert_eq!(status, StatusCode::OK);

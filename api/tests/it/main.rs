@@ -9,4 +9,5 @@ mod chain;
 mod data;
 mod gate;
 mod http;
+mod ops;
 mod support;

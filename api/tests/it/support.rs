@@ -8,8 +8,13 @@ use careledger::chain::deployment::{self, Deployment};
 use careledger::chain::Chain;
 use careledger::config::GateMode;
 use careledger::gate::Gate;
+use graphql_client::GraphQLQuery;
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use sqlx::PgPool;
+
+use crate::ops::{login, AccessAction, AccessResource, Login};
 
 /// Anvil's well-known development key #0 (public; test chains only).
 pub const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -115,13 +120,39 @@ pub async fn app(pool: PgPool) -> TestApp {
 }
 
 impl TestApp {
-    /// Runs a GraphQL request as the holder of `token` (or anonymously).
-    pub async fn run(
+    /// Runs the typed operation `Q` as the holder of `token` (or anonymously).
+    pub async fn run<Q: GraphQLQuery>(
+        &self,
+        token: Option<&str>,
+        variables: Q::Variables,
+    ) -> Reply<Q::ResponseData> {
+        let body = Q::build_query(variables);
+        let variables = serde_json::to_value(&body.variables).expect("variables");
+        let request = async_graphql::Request::new(body.query)
+            .operation_name(body.operation_name)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response = self.execute(token, request).await;
+        Reply::from_json(serde_json::to_value(&response).expect("json"))
+    }
+
+    /// Runs a GraphQL document as written, for what a typed operation cannot
+    /// send (malformed documents, wrong variable types, introspection).
+    pub async fn raw(
         &self,
         token: Option<&str>,
         query: &str,
         variables: serde_json::Value,
     ) -> serde_json::Value {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        serde_json::to_value(self.execute(token, request).await).expect("json")
+    }
+
+    async fn execute(
+        &self,
+        token: Option<&str>,
+        request: async_graphql::Request,
+    ) -> async_graphql::Response {
         let header = token.map(|t| format!("Bearer {t}"));
         let session = careledger::graphql::session::Session::from_header(
             &self.state,
@@ -129,26 +160,18 @@ impl TestApp {
             Some("127.0.0.1".parse().expect("ip")),
         )
         .await;
-        let request = async_graphql::Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables));
-        let response =
-            careledger::graphql::execute(&self.schema, request, std::sync::Arc::new(session)).await;
-        serde_json::to_value(&response).expect("json")
+        careledger::graphql::execute(&self.schema, request, std::sync::Arc::new(session)).await
     }
 
     /// Logs in and returns the token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let out = self
-            .run(
+            .run::<Login>(
                 None,
-                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
-                serde_json::json!({ "u": username, "p": password }),
+                login::Variables { username: username.to_owned(), password: password.to_owned() },
             )
             .await;
-        out["data"]["login"]["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("login failed: {out}"))
-            .to_owned()
+        out.ok().login.token.clone()
     }
 
     /// Creates an account directly (database, outbox, chain), as an
@@ -190,9 +213,84 @@ impl TestApp {
     }
 }
 
-/// The error code of the first error in a response.
+/// The error code of the first error in a raw response.
 pub fn code(response: &serde_json::Value) -> &str {
     response["errors"][0]["extensions"]["code"].as_str().unwrap_or("(no error)")
+}
+
+/// A typed operation's answer: its data, its errors (each with its
+/// `extensions`), and the chain receipts listed in `extensions.audit`.
+#[derive(Debug)]
+pub struct Reply<D> {
+    pub data: Option<D>,
+    pub errors: Vec<graphql_client::Error>,
+    pub audit: Vec<Note>,
+}
+
+/// One `extensions.audit` entry: an on-chain event the request produced.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// `AccessRequested` or the lifecycle event's name.
+    pub event: String,
+    pub action: Option<AccessAction>,
+    pub resource: Option<AccessResource>,
+    pub transaction_hash: B256,
+    pub block_number: u64,
+    pub log_index: u64,
+    pub approved: bool,
+}
+
+impl<D: DeserializeOwned> Reply<D> {
+    /// Reads a GraphQL response (`data`, `errors`, `extensions`).
+    pub fn from_json(value: serde_json::Value) -> Self {
+        let response: graphql_client::Response<D> = serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("not the operation's response ({e}): {value}"));
+        let audit = response
+            .extensions
+            .and_then(|mut e| e.remove("audit"))
+            .map(|a| serde_json::from_value(a).expect("audit notes"))
+            .unwrap_or_default();
+        Self { data: response.data, errors: response.errors.unwrap_or_default(), audit }
+    }
+}
+
+impl<D: std::fmt::Debug> Reply<D> {
+    /// The same answer with its data mapped (the errors and notes kept).
+    pub fn map<T>(self, f: impl FnOnce(D) -> T) -> Reply<T> {
+        Reply { data: self.data.map(f), errors: self.errors, audit: self.audit }
+    }
+
+    /// The data of an answer without errors.
+    pub fn ok(&self) -> &D {
+        assert!(self.errors.is_empty(), "unexpected errors: {self:?}");
+        self.data.as_ref().unwrap_or_else(|| panic!("no data: {self:?}"))
+    }
+
+    /// The error code of the first error, `(no error)` when there is none.
+    pub fn code(&self) -> &str {
+        self.extension("code").as_str().unwrap_or("(no error)")
+    }
+
+    /// `extensions[key]` of the first error (null when absent).
+    pub fn extension(&self, key: &str) -> &serde_json::Value {
+        const NULL: &serde_json::Value = &serde_json::Value::Null;
+        self.errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|e| e.get(key))
+            .unwrap_or(NULL)
+    }
+
+    /// The message of the first error.
+    pub fn message(&self) -> &str {
+        self.errors.first().map(|e| e.message.as_str()).unwrap_or("(no error)")
+    }
+
+    /// The names of the events in `extensions.audit`, in order.
+    pub fn events(&self) -> Vec<&str> {
+        self.audit.iter().map(|n| n.event.as_str()).collect()
+    }
 }
 
 /// Waits (up to 10 s) until `done` holds, checking every 20 ms.

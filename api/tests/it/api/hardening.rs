@@ -7,12 +7,21 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use careledger::users::Role;
+use graphql_client::GraphQLQuery;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tower::ServiceExt as _;
 
-use super::{audit, fingerprint, record_input, Hospital, CREATE_RECORD};
-use crate::support::code;
+use super::{fingerprint, record_input, Hospital};
+use crate::ops::{
+    self, create_record, create_user, record_by_id, CreateRecord, CreateUser, RecordById,
+};
+use crate::support::{code, Reply};
+
+/// The `extensions.audit` entries of a raw response.
+fn audit(response: &Value) -> &[Value] {
+    response["extensions"]["audit"].as_array().map(Vec::as_slice).unwrap_or_default()
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_oversized_request_is_refused_before_it_is_read(pool: PgPool) {
@@ -20,8 +29,8 @@ async fn an_oversized_request_is_refused_before_it_is_read(pool: PgPool) {
     let before = fingerprint(&h.app.state.pool).await;
     let patient = h.user(Role::Patient).id.to_string();
     let mut input = record_input(&patient, "Huge");
-    input["content"] = json!({"notes": "x".repeat(careledger::http::MAX_BODY_BYTES)});
-    let body = json!({"query": CREATE_RECORD, "variables": {"input": input}}).to_string();
+    input.content = json!({"notes": "x".repeat(careledger::http::MAX_BODY_BYTES)});
+    let body = json!(CreateRecord::build_query(create_record::Variables { input })).to_string();
     let mut request = Request::post("/graphql")
         .header("content-type", "application/json")
         .header("content-length", body.len())
@@ -43,10 +52,10 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
     let run = |query: String, vars: Value| {
         let doctor = doctor.clone();
         let app = &h.app;
-        async move { app.run(doctor.as_deref(), &query, vars).await }
+        async move { app.raw(doctor.as_deref(), &query, vars).await }
     };
 
-    // Nested deeper than the limit (12): only introspection types nest that far.
+    // Raw: nested deeper than the limit (12), which only introspection types do.
     let mut deep = String::from("name");
     for _ in 0..14 {
         deep = format!("ofType {{ {deep} }}");
@@ -61,7 +70,8 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
     assert_eq!(out["data"], Value::Null);
     assert!(audit(&out).is_empty(), "refused before any access was asked");
 
-    // Malformed: a syntax error, an unknown field, a wrong variable type.
+    // Raw, as no typed operation can be: a syntax error, an unknown field, a
+    // wrong variable type.
     for (query, vars) in [
         ("{ searchUsers(query: ", json!({})),
         ("{ searchUsers { edges { node { password } } } }", json!({})),
@@ -84,46 +94,48 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
     input = record_input(&patient, "   ");
     cases.push((input.clone(), "title"));
     input = record_input(&patient, "Fine");
-    input["content"] = json!(["not", "an", "object"]);
+    input.content = json!(["not", "an", "object"]);
     cases.push((input.clone(), "content"));
     let mut nested = json!("leaf");
     for _ in 0..40 {
         nested = json!({ "n": nested });
     }
-    input["content"] = nested;
+    input.content = nested;
     cases.push((input, "content"));
     for (input, field) in cases {
-        let out = run(CREATE_RECORD.to_owned(), json!({"input": input})).await;
-        assert_eq!(code(&out), "BAD_USER_INPUT", "{field}: {out}");
-        assert_eq!(out["errors"][0]["extensions"]["field"], field, "{out}");
-        assert_eq!(out["data"], Value::Null);
+        let out = h.run::<CreateRecord>(Role::Doctor, create_record::Variables { input }).await;
+        assert_eq!(out.code(), "BAD_USER_INPUT", "{field}: {out:?}");
+        assert_eq!(out.extension("field"), field, "{out:?}");
+        assert_eq!(out.data, None);
     }
-    let bad_id = run("{ record(id: \"42\") { id } }".to_owned(), json!({})).await;
-    assert_eq!(
-        (code(&bad_id), bad_id["errors"][0]["extensions"]["field"].as_str()),
-        ("BAD_USER_INPUT", Some("id"))
-    );
-    let bad_user = h
-        .run(
-            Role::Admin,
-            "mutation { createUser(input: { username: \"no spaces allowed\", password: \"long enough pass\", fullName: \"X\", role: PATIENT }) { id } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(bad_user["errors"][0]["extensions"]["field"], "username", "{bad_user}");
+    let bad_id =
+        h.run::<RecordById>(Role::Doctor, record_by_id::Variables { id: "42".to_owned() }).await;
+    assert_eq!((bad_id.code(), bad_id.extension("field").as_str()), ("BAD_USER_INPUT", Some("id")));
+    let input = create_user::CreateUserInput {
+        username: "no spaces allowed".to_owned(),
+        password: "long enough pass".to_owned(),
+        full_name: "X".to_owned(),
+        address: None,
+        designation: None,
+        department: None,
+        role: ops::Role::Patient,
+    };
+    let bad_user = h.run::<CreateUser>(Role::Admin, create_user::Variables { input }).await;
+    assert_eq!(bad_user.extension("field"), "username", "{bad_user:?}");
     assert_eq!(fingerprint(&h.app.state.pool).await, before);
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
     let h = Hospital::new(pool).await;
+    // Raw: introspection is what is being limited.
     let introspect = "{ __schema { queryType { name } } }";
     let burst = careledger::graphql::introspection::BURST as usize;
     for i in 0..burst {
-        let out = h.app.run(None, introspect, json!({})).await;
+        let out = h.app.raw(None, introspect, json!({})).await;
         assert_eq!(out["data"]["__schema"]["queryType"]["name"], "Query", "request {i}: {out}");
     }
-    let limited = h.app.run(None, introspect, json!({})).await;
+    let limited = h.app.raw(None, introspect, json!({})).await;
     assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
     assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"]
         .as_u64()
@@ -131,7 +143,7 @@ async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
     // Hidden in a fragment: still introspection.
     let fragment = h
         .app
-        .run(
+        .raw(
             None,
             "query { ...F } fragment F on Query { __type(name: \"User\") { name } }",
             json!({}),
@@ -139,9 +151,9 @@ async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
         .await;
     assert_eq!(code(&fragment), "RATE_LIMITED");
     // Other anonymous requests, and signed-in introspection, go on.
-    let status = h.app.run(None, "{ __typename }", json!({})).await;
+    let status = h.app.raw(None, "{ __typename }", json!({})).await;
     assert_eq!(status["data"]["__typename"], "Query");
-    let signed_in = h.run(Role::Nurse, introspect, json!({})).await;
+    let signed_in = h.app.raw(Some(h.token(Role::Nurse)), introspect, json!({})).await;
     assert_eq!(signed_in["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
@@ -151,9 +163,8 @@ async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: 
     let mut state = h.app.state.clone();
     state.admission = std::sync::Arc::new(careledger::http::admission::Admission::new(1));
     let patient = h.user(Role::Patient).id.to_string();
-    let body =
-        json!({"query": CREATE_RECORD, "variables": {"input": record_input(&patient, "Asthma")}})
-            .to_string();
+    let input = record_input(&patient, "Asthma");
+    let body = json!(CreateRecord::build_query(create_record::Variables { input })).to_string();
     let token = h.token(Role::Doctor).to_owned();
     let post = || {
         let mut request = Request::post("/graphql")
@@ -173,10 +184,12 @@ async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: 
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "1");
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    let out: Value = serde_json::from_slice(&bytes).expect("json");
-    assert_eq!(code(&out), "OVERLOADED", "{out}");
-    assert_eq!(out["errors"][0]["extensions"]["retryAfterSeconds"], 1);
-    assert_eq!(out["data"], Value::Null);
+    let out = Reply::<create_record::ResponseData>::from_json(
+        serde_json::from_slice(&bytes).expect("json"),
+    );
+    assert_eq!(out.code(), "OVERLOADED", "{out:?}");
+    assert_eq!(out.extension("retryAfterSeconds"), 1);
+    assert_eq!(out.data, None);
     assert_eq!(fingerprint(&state.pool).await, before, "nothing written");
     assert_eq!(state.gate.stats().requests, asked, "nothing asked of the contract");
     assert_eq!((state.admission.in_progress(), state.admission.refused()), (1, 1));
@@ -186,8 +199,10 @@ async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: 
     let response = post().await.expect("response");
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    let out: Value = serde_json::from_slice(&bytes).expect("json");
-    assert_eq!(out["data"]["createRecord"]["title"], "Asthma", "{out}");
+    let out = Reply::<create_record::ResponseData>::from_json(
+        serde_json::from_slice(&bytes).expect("json"),
+    );
+    assert_eq!(out.ok().create_record.title, "Asthma", "{out:?}");
     assert_eq!(state.gate.stats().requests, asked + 1);
     assert_eq!((state.admission.in_progress(), state.admission.refused()), (0, 1));
 }

@@ -9,15 +9,18 @@ mod search;
 mod users;
 
 use std::collections::HashMap;
+use std::fmt::Debug;
 
 use alloy::primitives::B256;
 use alloy::providers::Provider;
 use alloy::rpc::types::Log;
 use careledger::users::{Role, User};
-use serde_json::{json, Value};
+use graphql_client::GraphQLQuery;
+use serde_json::json;
 use sqlx::PgPool;
 
-use crate::support::{self, TestApp, ROOT_PASSWORD};
+use crate::ops::{create_record, AccessAction, AccessResource, CreateRecord, RecordType};
+use crate::support::{self, Note, Reply, TestApp, ROOT_PASSWORD};
 
 /// Every demo account's password in these tests.
 pub const PASSWORD: &str = "a sound password";
@@ -69,41 +72,30 @@ impl Hospital {
         &self.tokens[&role]
     }
 
-    pub async fn run(&self, role: Role, query: &str, variables: Value) -> Value {
-        self.app.run(Some(self.token(role)), query, variables).await
+    /// Runs the typed operation `Q` as the account of `role`.
+    pub async fn run<Q: GraphQLQuery>(
+        &self,
+        role: Role,
+        variables: Q::Variables,
+    ) -> Reply<Q::ResponseData> {
+        self.app.run::<Q>(Some(self.token(role)), variables).await
     }
 
     /// A record for the first patient, written by the doctor; its id.
     pub async fn record(&self, title: &str) -> String {
-        let out = self
-            .run(
-                Role::Doctor,
-                CREATE_RECORD,
-                json!({"input": record_input(&self.user(Role::Patient).id.to_string(), title)}),
-            )
-            .await;
-        out["data"]["createRecord"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("createRecord: {out}"))
-            .to_owned()
+        let input = record_input(&self.user(Role::Patient).id.to_string(), title);
+        let out = self.run::<CreateRecord>(Role::Doctor, create_record::Variables { input }).await;
+        out.ok().create_record.id.clone()
     }
 }
 
-pub const CREATE_RECORD: &str = "mutation($input: CreateRecordInput!) { createRecord(input: $input) { id version title contentHash content author { username } patient { id } } }";
-pub const UPDATE_RECORD: &str = "mutation($id: ID!, $v: Int!, $input: UpdateRecordInput!) { updateRecord(id: $id, expectedVersion: $v, input: $input) { id version title contentHash } }";
-
-pub fn record_input(patient_id: &str, title: &str) -> Value {
-    json!({
-        "patientId": patient_id,
-        "recordType": "DIAGNOSIS",
-        "title": title,
-        "content": {"condition": "Essential hypertension", "icd10": "I10", "status": "provisional"},
-    })
-}
-
-/// The entries of `extensions.audit`.
-pub fn audit(response: &Value) -> Vec<Value> {
-    response["extensions"]["audit"].as_array().cloned().unwrap_or_default()
+pub fn record_input(patient_id: &str, title: &str) -> create_record::CreateRecordInput {
+    create_record::CreateRecordInput {
+        patient_id: patient_id.to_owned(),
+        record_type: RecordType::Diagnosis,
+        title: title.to_owned(),
+        content: json!({"condition": "Essential hypertension", "icd10": "I10", "status": "provisional"}),
+    }
 }
 
 /// Everything a request could change, as one comparable value: accounts
@@ -124,45 +116,43 @@ pub async fn fingerprint(pool: &PgPool) -> String {
 
 /// Asserts a refusal: FORBIDDEN naming the action and resource, exactly one
 /// `AccessRequested` event with `approved: false`, and no data.
-pub fn assert_forbidden(out: &Value, action: &str, resource: &str, what: &str) {
-    assert_eq!(support::code(out), "FORBIDDEN", "{what}: {out}");
-    let ext = &out["errors"][0]["extensions"];
+pub fn assert_forbidden<D: Debug>(
+    out: &Reply<D>,
+    action: AccessAction,
+    resource: AccessResource,
+    what: &str,
+) {
+    assert_eq!(out.code(), "FORBIDDEN", "{what}: {out:?}");
     assert_eq!(
-        (ext["action"].as_str(), ext["resource"].as_str()),
-        (Some(action), Some(resource)),
+        (out.extension("action"), out.extension("resource")),
+        (&json!(action), &json!(resource)),
         "{what}"
     );
-    let audit = audit(out);
-    assert_eq!(audit.len(), 1, "{what}: exactly one event: {audit:?}");
-    assert_eq!(audit[0]["event"], "AccessRequested", "{what}");
-    assert_eq!(audit[0]["approved"], false, "{what}");
-    assert_eq!(
-        (audit[0]["action"].as_str(), audit[0]["resource"].as_str()),
-        (Some(action), Some(resource)),
-        "{what}"
-    );
+    assert_eq!(out.audit.len(), 1, "{what}: exactly one event: {:?}", out.audit);
+    let note = &out.audit[0];
+    assert_eq!(note.event, "AccessRequested", "{what}");
+    assert!(!note.approved, "{what}");
+    assert_eq!((note.action, note.resource), (Some(action), Some(resource)), "{what}");
 }
 
 /// The log an `extensions.audit` entry names, read back from the chain.
-pub async fn log_of(app: &TestApp, note: &Value) -> Log {
-    let tx: B256 = note["transactionHash"].as_str().expect("tx").parse().expect("hash");
+pub async fn log_of(app: &TestApp, note: &Note) -> Log {
     let receipt = app
         .state
         .chain
         .provider()
-        .get_transaction_receipt(tx)
+        .get_transaction_receipt(note.transaction_hash)
         .await
         .expect("receipt")
         .expect("mined");
-    let index = note["logIndex"].as_u64().expect("logIndex");
     let log = receipt
         .inner
         .logs()
         .iter()
-        .find(|l| l.log_index == Some(index))
+        .find(|l| l.log_index == Some(note.log_index))
         .cloned()
         .expect("the log is in its transaction");
-    assert_eq!(log.block_number, note["blockNumber"].as_u64());
+    assert_eq!(log.block_number, Some(note.block_number));
     log
 }
 

@@ -6,13 +6,15 @@ use alloy::primitives::B256;
 use alloy::sol_types::SolEvent;
 use careledger::chain::bindings::CareLedgerAccess;
 use careledger::users::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 
-use super::{
-    audit, fingerprint, log_of, record_input, word, Hospital, CREATE_RECORD, UPDATE_RECORD,
+use super::{fingerprint, log_of, record_input, word, Hospital};
+use crate::ops::{
+    create_record, delete_record, patient_records, record_as_of, record_by_id, record_history,
+    record_version, update_record, CreateRecord, DeleteRecord, PatientRecords, RecordAsOf,
+    RecordById, RecordHistory, RecordVersion, UpdateRecord,
 };
-use crate::support::code;
 
 fn record_word(id: &str) -> B256 {
     let uuid: uuid::Uuid = id.parse().expect("uuid");
@@ -44,31 +46,23 @@ async fn versions(pool: &PgPool, id: &str) -> i64 {
 async fn create_record_is_version_1_with_its_hash_anchored_on_chain(pool: PgPool) {
     let h = Hospital::new(pool).await;
     let patient = h.user(Role::Patient);
-    let out = h
-        .run(
-            Role::Doctor,
-            CREATE_RECORD,
-            json!({"input": record_input(&patient.id.to_string(), "Hypertension")}),
-        )
-        .await;
-    let created = &out["data"]["createRecord"];
-    assert_eq!(created["version"], 1, "{out}");
-    assert_eq!(created["title"], "Hypertension");
-    assert_eq!(created["author"]["username"], "dr.grey");
-    assert_eq!(created["patient"]["id"], patient.id.to_string());
+    let input = record_input(&patient.id.to_string(), "Hypertension");
+    let out = h.run::<CreateRecord>(Role::Doctor, create_record::Variables { input }).await;
+    let created = &out.ok().create_record;
+    assert_eq!(created.version, 1, "{out:?}");
+    assert_eq!(created.title, "Hypertension");
+    assert_eq!(created.author.username, "dr.grey");
+    assert_eq!(created.patient.id, patient.id.to_string());
     assert_eq!(
-        created["content"],
+        created.content,
         json!({"condition": "Essential hypertension", "icd10": "I10", "status": "provisional"})
     );
-    let id = created["id"].as_str().expect("id");
+    let id = &created.id;
     let hash = stored_hash(&h.app.state.pool, id, 1).await;
-    assert_eq!(created["contentHash"], format!("0x{}", hex::encode(&hash)));
+    assert_eq!(created.content_hash, format!("0x{}", hex::encode(&hash)));
 
-    let notes = audit(&out);
-    let events: Vec<(&str, bool)> = notes
-        .iter()
-        .map(|n| (n["event"].as_str().expect("event"), n["approved"].as_bool().expect("approved")))
-        .collect();
+    let notes = &out.audit;
+    let events: Vec<(&str, bool)> = notes.iter().map(|n| (n.event.as_str(), n.approved)).collect();
     assert_eq!(events, [("AccessRequested", true), ("RecordVersionCreated", true)]);
 
     let access = log_of(&h.app, &notes[0])
@@ -95,27 +89,29 @@ async fn create_record_is_version_1_with_its_hash_anchored_on_chain(pool: PgPool
 async fn a_stale_update_is_a_conflict_naming_the_current_version_and_writes_nothing(pool: PgPool) {
     let h = Hospital::new(pool).await;
     let id = h.record("Hypertension").await;
-    let update = |v: i32, title: &str| json!({"id": id, "v": v, "input": {"title": title}});
-    let first = h.run(Role::Doctor, UPDATE_RECORD, update(1, "Hypertension, confirmed")).await;
-    assert_eq!(first["data"]["updateRecord"]["version"], 2, "{first}");
-    let events: Vec<Value> = audit(&first).iter().map(|n| n["event"].clone()).collect();
-    assert_eq!(events, [json!("AccessRequested"), json!("RecordVersionCreated")]);
+    let update = |expected_version: i64, title: &str| update_record::Variables {
+        id: id.clone(),
+        expected_version,
+        input: update_record::UpdateRecordInput { title: Some(title.to_owned()), content: None },
+    };
+    let first = h.run::<UpdateRecord>(Role::Doctor, update(1, "Hypertension, confirmed")).await;
+    assert_eq!(first.ok().update_record.version, 2, "{first:?}");
+    assert_eq!(first.events(), ["AccessRequested", "RecordVersionCreated"]);
 
     let before = fingerprint(&h.app.state.pool).await;
-    let stale = h.run(Role::Nurse, UPDATE_RECORD, update(1, "Edited from an old screen")).await;
-    assert_eq!(code(&stale), "CONFLICT", "{stale}");
-    assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
-    assert_eq!(stale["errors"][0]["extensions"]["field"], "expectedVersion");
-    assert_eq!(stale["data"], Value::Null);
-    let events: Vec<Value> = audit(&stale).iter().map(|n| n["event"].clone()).collect();
-    assert_eq!(events, [json!("AccessRequested")], "no lifecycle event");
+    let stale = h.run::<UpdateRecord>(Role::Nurse, update(1, "Edited from an old screen")).await;
+    assert_eq!(stale.code(), "CONFLICT", "{stale:?}");
+    assert_eq!(stale.extension("currentVersion"), 2);
+    assert_eq!(stale.extension("field"), "expectedVersion");
+    assert_eq!(stale.data, None);
+    assert_eq!(stale.events(), ["AccessRequested"], "no lifecycle event");
     assert_eq!(versions(&h.app.state.pool, &id).await, 2, "no new version");
     assert_eq!(fingerprint(&h.app.state.pool).await, before);
 
     // An update that changes nothing writes no version and records no event.
-    let same = h.run(Role::Doctor, UPDATE_RECORD, update(2, "Hypertension, confirmed")).await;
-    assert_eq!(same["data"]["updateRecord"]["version"], 2, "{same}");
-    assert_eq!(audit(&same).len(), 1);
+    let same = h.run::<UpdateRecord>(Role::Doctor, update(2, "Hypertension, confirmed")).await;
+    assert_eq!(same.ok().update_record.version, 2, "{same:?}");
+    assert_eq!(same.audit.len(), 1);
     assert_eq!(fingerprint(&h.app.state.pool).await, before);
 }
 
@@ -123,58 +119,52 @@ async fn a_stale_update_is_a_conflict_naming_the_current_version_and_writes_noth
 async fn history_versions_and_as_of_read_every_version_and_delete_keeps_them(pool: PgPool) {
     let h = Hospital::new(pool).await;
     let id = h.record("Hypertension").await;
-    h.run(
+    let input = update_record::UpdateRecordInput {
+        title: None,
+        content: Some(json!({"status": "confirmed"})),
+    };
+    h.run::<UpdateRecord>(
         Role::Doctor,
-        UPDATE_RECORD,
-        json!({"id": id, "v": 1, "input": {"content": {"status": "confirmed"}}}),
+        update_record::Variables { id: id.clone(), expected_version: 1, input },
     )
-    .await;
-    let history = h
-        .run(Role::Nurse, "query($id: ID!) { recordHistory(id: $id) { version content validFrom validTo author { username } } }", json!({"id": id}))
-        .await;
-    let versions =
-        history["data"]["recordHistory"].as_array().unwrap_or_else(|| panic!("{history}"));
+    .await
+    .ok();
+    let history =
+        h.run::<RecordHistory>(Role::Nurse, record_history::Variables { id: id.clone() }).await;
+    let versions = &history.ok().record_history;
     assert_eq!(versions.len(), 2);
-    assert_eq!(versions[0]["version"], 1);
-    assert_eq!(versions[0]["validTo"], versions[1]["validFrom"]);
-    assert_eq!(versions[1]["validTo"], Value::Null);
-    assert_eq!(versions[1]["content"], json!({"status": "confirmed"}));
+    assert_eq!(versions[0].version, 1);
+    assert_eq!(versions[0].valid_to.as_ref(), Some(&versions[1].valid_from));
+    assert_eq!(versions[1].valid_to, None);
+    assert_eq!(versions[1].content, json!({"status": "confirmed"}));
 
-    let at = versions[0]["validFrom"].clone();
-    let as_of = h
-        .run(
-            Role::Doctor,
-            "query($id: ID!, $at: DateTime!) { recordAsOf(id: $id, at: $at) { version } }",
-            json!({"id": id, "at": at}),
-        )
-        .await;
-    assert_eq!(as_of["data"]["recordAsOf"]["version"], 1, "{as_of}");
+    let at = versions[0].valid_from.clone();
+    let as_of =
+        h.run::<RecordAsOf>(Role::Doctor, record_as_of::Variables { id: id.clone(), at }).await;
+    assert_eq!(as_of.ok().record_as_of.as_ref().map(|v| v.version), Some(1), "{as_of:?}");
     let v1 = h
-        .run(
+        .run::<RecordVersion>(
             Role::Patient,
-            "query($id: ID!) { recordVersion(id: $id, version: 1) { title version } }",
-            json!({"id": id}),
+            record_version::Variables { id: id.clone(), version: 1 },
         )
         .await;
-    assert_eq!(v1["data"]["recordVersion"], json!({"title": "Hypertension", "version": 1}));
+    assert_eq!(
+        v1.ok().record_version,
+        Some(record_version::RecordVersionRecordVersion {
+            title: "Hypertension".to_owned(),
+            version: 1
+        })
+    );
 
-    let deleted = h
-        .run(Role::Doctor, "mutation($id: ID!) { deleteRecord(id: $id) }", json!({"id": id}))
-        .await;
-    assert_eq!(deleted["data"]["deleteRecord"], true, "{deleted}");
-    let events: Vec<Value> = audit(&deleted).iter().map(|n| n["event"].clone()).collect();
-    assert_eq!(events, [json!("AccessRequested"), json!("RecordDeleted")]);
-    let gone =
-        h.run(Role::Doctor, "query($id: ID!) { record(id: $id) { id } }", json!({"id": id})).await;
-    assert_eq!(gone["data"]["record"], Value::Null);
-    let kept = h
-        .run(
-            Role::Doctor,
-            "query($id: ID!) { recordHistory(id: $id) { version } }",
-            json!({"id": id}),
-        )
-        .await;
-    assert_eq!(kept["data"]["recordHistory"], json!([{"version": 1}, {"version": 2}]));
+    let deleted =
+        h.run::<DeleteRecord>(Role::Doctor, delete_record::Variables { id: id.clone() }).await;
+    assert!(deleted.ok().delete_record, "{deleted:?}");
+    assert_eq!(deleted.events(), ["AccessRequested", "RecordDeleted"]);
+    let gone = h.run::<RecordById>(Role::Doctor, record_by_id::Variables { id: id.clone() }).await;
+    assert_eq!(gone.ok().record, None);
+    let kept = h.run::<RecordHistory>(Role::Doctor, record_history::Variables { id }).await;
+    let kept: Vec<i64> = kept.ok().record_history.iter().map(|v| v.version).collect();
+    assert_eq!(kept, [1, 2]);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -183,28 +173,20 @@ async fn patient_records_lists_a_patients_records_with_authors_loaded_once(pool:
     for title in ["Asthma", "Hypertension", "Migraine"] {
         h.record(title).await;
     }
-    let patient = h.user(Role::Patient).id.to_string();
-    let out = h
-        .run(Role::Nurse, "query($p: ID!) { patientRecords(patientId: $p) { title author { username } patient { username } } }", json!({"p": patient}))
-        .await;
-    let records = out["data"]["patientRecords"].as_array().unwrap_or_else(|| panic!("{out}"));
-    let mut titles: Vec<&str> =
-        records.iter().map(|r| r["title"].as_str().expect("title")).collect();
+    let patient_id = h.user(Role::Patient).id.to_string();
+    let out = h.run::<PatientRecords>(Role::Nurse, patient_records::Variables { patient_id }).await;
+    let records = &out.ok().patient_records;
+    let mut titles: Vec<&str> = records.iter().map(|r| r.title.as_str()).collect();
     titles.sort();
     assert_eq!(titles, ["Asthma", "Hypertension", "Migraine"]);
     assert!(records
         .iter()
-        .all(|r| r["author"]["username"] == "dr.grey" && r["patient"]["username"] == "pat.one"));
+        .all(|r| r.author.username == "dr.grey" && r.patient.username == "pat.one"));
     // The other patient has none.
-    let other = h.other_patient.id.to_string();
-    let none = h
-        .run(
-            Role::Doctor,
-            "query($p: ID!) { patientRecords(patientId: $p) { id } }",
-            json!({"p": other}),
-        )
-        .await;
-    assert_eq!(none["data"]["patientRecords"], json!([]));
+    let patient_id = h.other_patient.id.to_string();
+    let none =
+        h.run::<PatientRecords>(Role::Doctor, patient_records::Variables { patient_id }).await;
+    assert_eq!(none.ok().patient_records, []);
 }
 
 /// The schema offers no way to find records but the patient's id: every

@@ -3,13 +3,17 @@
 //! and changes nothing in the database.
 
 use careledger::users::Role;
-use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use super::{
-    assert_forbidden, audit, fingerprint, record_input, Hospital, CREATE_RECORD, PASSWORD,
-    UPDATE_RECORD,
+use super::{assert_forbidden, fingerprint, record_input, Hospital, PASSWORD};
+use crate::ops::{
+    self, create_record, create_user, delete_record, delete_user, patient_records, record_as_of,
+    record_by_id, record_history, record_version, search_users, set_user_role, update_record,
+    update_user, user_by_id, AccessAction, AccessResource, CreateRecord, CreateUser, DeleteRecord,
+    DeleteUser, PatientRecords, RecordAsOf, RecordById, RecordHistory, RecordVersion, SearchUsers,
+    SetUserRole, UpdateRecord, UpdateUser, UserById,
 };
+use crate::support::Reply;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -78,28 +82,30 @@ fn allowed(role: Role) -> &'static [Op] {
 }
 
 /// (action, resource) the guard asks for.
-fn asks(op: Op) -> (&'static str, &'static str) {
+fn asks(op: Op) -> (AccessAction, AccessResource) {
+    use AccessAction::*;
+    use AccessResource::*;
     match op {
-        Op::SearchUsers => ("SEARCH", "USER_RECORD"),
-        Op::ReadPatient => ("READ", "USER_RECORD"),
-        Op::CreatePatient | Op::CreateDoctor => ("CREATE", "USER_RECORD"),
-        Op::UpdatePatient | Op::SetRole => ("UPDATE", "USER_RECORD"),
-        Op::DeleteUser => ("DELETE", "USER_RECORD"),
-        Op::PatientRecords | Op::ReadRecord | Op::RecordHistory => ("READ", "HEALTH_RECORD"),
-        Op::CreateRecord => ("CREATE", "HEALTH_RECORD"),
-        Op::UpdateRecord => ("UPDATE", "HEALTH_RECORD"),
-        Op::DeleteRecord => ("DELETE", "HEALTH_RECORD"),
+        Op::SearchUsers => (Search, UserRecord),
+        Op::ReadPatient => (Read, UserRecord),
+        Op::CreatePatient | Op::CreateDoctor => (Create, UserRecord),
+        Op::UpdatePatient | Op::SetRole => (Update, UserRecord),
+        Op::DeleteUser => (Delete, UserRecord),
+        Op::PatientRecords | Op::ReadRecord | Op::RecordHistory => (Read, HealthRecord),
+        Op::CreateRecord => (Create, HealthRecord),
+        Op::UpdateRecord => (Update, HealthRecord),
+        Op::DeleteRecord => (Delete, HealthRecord),
     }
 }
 
-/// Runs `op` as `role`; returns the response and the name of its data field.
+/// Runs `op` as `role`; the answer's data says whether its field is there.
 async fn attempt(
     h: &Hospital,
     role: Role,
     op: Op,
     spare: &[careledger::users::User; 2],
     records: &[String; 2],
-) -> (Value, &'static str) {
+) -> Reply<bool> {
     let patient = h.user(Role::Patient).id.to_string();
     let tag = role.as_str().to_lowercase();
     let current_version = |id: &str| {
@@ -113,52 +119,93 @@ async fn attempt(
                 .expect("version")
         }
     };
-    let create_user =
-        "mutation($input: CreateUserInput!) { createUser(input: $input) { id username role } }";
+    let new_user =
+        |username: String, full_name: &str, role: ops::Role| create_user::CreateUserInput {
+            username,
+            password: PASSWORD.to_owned(),
+            full_name: full_name.to_owned(),
+            address: None,
+            designation: None,
+            department: None,
+            role,
+        };
     match op {
-        Op::SearchUsers => (h.run(role, "{ searchUsers(query: \"pat\") { edges { node { username } } } }", json!({})).await, "searchUsers"),
-        Op::ReadPatient => (h.run(role, "query($id: ID!) { user(id: $id) { username } }", json!({"id": patient})).await, "user"),
-        Op::CreatePatient => (
-            h.run(role, create_user, json!({"input": {"username": format!("new.patient.{tag}"), "password": PASSWORD,
-                "fullName": "New Patient", "role": "PATIENT"}})).await,
-            "createUser",
-        ),
-        Op::CreateDoctor => (
-            h.run(role, create_user, json!({"input": {"username": format!("new.doctor.{tag}"), "password": PASSWORD,
-                "fullName": "New Doctor", "designation": "Consultant", "department": "Cardiology", "role": "DOCTOR"}})).await,
-            "createUser",
-        ),
-        Op::UpdatePatient => (
-            h.run(role, "mutation($id: ID!) { updateUser(id: $id, input: { address: \"1 New Street\" }) { address } }",
-                json!({"id": patient})).await,
-            "updateUser",
-        ),
-        Op::SetRole => (
-            h.run(role, "mutation($id: ID!) { setUserRole(id: $id, role: NURSE) { role } }", json!({"id": spare[0].id.to_string()})).await,
-            "setUserRole",
-        ),
-        Op::DeleteUser => (
-            h.run(role, "mutation($id: ID!) { deleteUser(id: $id) }", json!({"id": spare[1].id.to_string()})).await,
-            "deleteUser",
-        ),
-        Op::PatientRecords => (
-            h.run(role, "query($p: ID!) { patientRecords(patientId: $p) { id title } }", json!({"p": patient})).await,
-            "patientRecords",
-        ),
-        Op::ReadRecord => (h.run(role, "query($id: ID!) { record(id: $id) { id title } }", json!({"id": records[0]})).await, "record"),
-        Op::RecordHistory => (
-            h.run(role, "query($id: ID!) { recordHistory(id: $id) { version } }", json!({"id": records[0]})).await,
-            "recordHistory",
-        ),
-        Op::CreateRecord => (h.run(role, CREATE_RECORD, json!({"input": record_input(&patient, "Asthma")})).await, "createRecord"),
-        Op::UpdateRecord => {
-            let v = current_version(&records[0]).await;
-            (
-                h.run(role, UPDATE_RECORD, json!({"id": records[0], "v": v, "input": {"title": format!("Reviewed by {tag}")}})).await,
-                "updateRecord",
-            )
+        Op::SearchUsers => {
+            let vars = search_users::Variables {
+                query: Some("pat".to_owned()),
+                role: None,
+                first: None,
+                after: None,
+            };
+            h.run::<SearchUsers>(role, vars).await.map(|_| true)
         }
-        Op::DeleteRecord => (h.run(role, "mutation($id: ID!) { deleteRecord(id: $id) }", json!({"id": records[1]})).await, "deleteRecord"),
+        Op::ReadPatient => h
+            .run::<UserById>(role, user_by_id::Variables { id: patient })
+            .await
+            .map(|d| d.user.is_some()),
+        Op::CreatePatient => {
+            let input = new_user(format!("new.patient.{tag}"), "New Patient", ops::Role::Patient);
+            h.run::<CreateUser>(role, create_user::Variables { input }).await.map(|_| true)
+        }
+        Op::CreateDoctor => {
+            let input = create_user::CreateUserInput {
+                designation: Some("Consultant".to_owned()),
+                department: Some("Cardiology".to_owned()),
+                ..new_user(format!("new.doctor.{tag}"), "New Doctor", ops::Role::Doctor)
+            };
+            h.run::<CreateUser>(role, create_user::Variables { input }).await.map(|_| true)
+        }
+        Op::UpdatePatient => {
+            let input = update_user::UpdateUserInput {
+                full_name: None,
+                address: Some("1 New Street".to_owned()),
+                designation: None,
+                department: None,
+            };
+            h.run::<UpdateUser>(role, update_user::Variables { id: patient, input })
+                .await
+                .map(|_| true)
+        }
+        Op::SetRole => {
+            let vars =
+                set_user_role::Variables { id: spare[0].id.to_string(), role: ops::Role::Nurse };
+            h.run::<SetUserRole>(role, vars).await.map(|_| true)
+        }
+        Op::DeleteUser => h
+            .run::<DeleteUser>(role, delete_user::Variables { id: spare[1].id.to_string() })
+            .await
+            .map(|_| true),
+        Op::PatientRecords => h
+            .run::<PatientRecords>(role, patient_records::Variables { patient_id: patient })
+            .await
+            .map(|_| true),
+        Op::ReadRecord => h
+            .run::<RecordById>(role, record_by_id::Variables { id: records[0].clone() })
+            .await
+            .map(|d| d.record.is_some()),
+        Op::RecordHistory => h
+            .run::<RecordHistory>(role, record_history::Variables { id: records[0].clone() })
+            .await
+            .map(|_| true),
+        Op::CreateRecord => {
+            let input = record_input(&patient, "Asthma");
+            h.run::<CreateRecord>(role, create_record::Variables { input }).await.map(|_| true)
+        }
+        Op::UpdateRecord => {
+            let vars = update_record::Variables {
+                id: records[0].clone(),
+                expected_version: current_version(&records[0]).await.into(),
+                input: update_record::UpdateRecordInput {
+                    title: Some(format!("Reviewed by {tag}")),
+                    content: None,
+                },
+            };
+            h.run::<UpdateRecord>(role, vars).await.map(|_| true)
+        }
+        Op::DeleteRecord => h
+            .run::<DeleteRecord>(role, delete_record::Variables { id: records[1].clone() })
+            .await
+            .map(|_| true),
     }
 }
 
@@ -171,23 +218,15 @@ async fn check_role(pool: PgPool, role: Role) {
     let records = [h.record("Hypertension").await, h.record("Old note").await];
     for op in ALL {
         let before = fingerprint(&h.app.state.pool).await;
-        let (out, field) = attempt(&h, role, op, &spare, &records).await;
+        let out = attempt(&h, role, op, &spare, &records).await;
         let (action, resource) = asks(op);
         let what = format!("{role} {op:?}");
         if allowed(role).contains(&op) {
-            assert!(out["errors"].is_null(), "{what} should be allowed: {out}");
-            assert!(!out["data"][field].is_null(), "{what}: {out}");
-            let first = &audit(&out)[0];
-            assert_eq!(
-                (first["event"].as_str(), first["approved"].as_bool()),
-                (Some("AccessRequested"), Some(true)),
-                "{what}"
-            );
-            assert_eq!(
-                (first["action"].as_str(), first["resource"].as_str()),
-                (Some(action), Some(resource)),
-                "{what}"
-            );
+            assert!(out.errors.is_empty(), "{what} should be allowed: {out:?}");
+            assert!(*out.ok(), "{what}: {out:?}");
+            let first = &out.audit[0];
+            assert_eq!((first.event.as_str(), first.approved), ("AccessRequested", true), "{what}");
+            assert_eq!((first.action, first.resource), (Some(action), Some(resource)), "{what}");
         } else {
             assert_forbidden(&out, action, resource, &what);
             assert_eq!(fingerprint(&h.app.state.pool).await, before, "{what} changed nothing");
@@ -233,63 +272,34 @@ async fn patient(pool: PgPool) {
 /// A patient may see only their own account and records.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_patient_cannot_reach_another_patients_account_or_records(pool: PgPool) {
+    use AccessAction::Read;
+    use AccessResource::{HealthRecord, UserRecord};
     let h = Hospital::new(pool).await;
     let record = h.record("Hypertension").await;
     let theirs = h.user(Role::Patient).id.to_string();
-    let token = h.other_patient_token.clone();
-    let before = fingerprint(&h.app.state.pool).await;
-    let cases = [
-        (
-            "query($id: ID!) { user(id: $id) { username } }",
-            json!({"id": theirs}),
-            "READ",
-            "USER_RECORD",
-        ),
-        (
-            "query($id: ID!) { patientRecords(patientId: $id) { id } }",
-            json!({"id": theirs}),
-            "READ",
-            "HEALTH_RECORD",
-        ),
-        (
-            "query($id: ID!) { record(id: $id) { id } }",
-            json!({"id": record}),
-            "READ",
-            "HEALTH_RECORD",
-        ),
-        (
-            "query($id: ID!) { recordHistory(id: $id) { version } }",
-            json!({"id": record}),
-            "READ",
-            "HEALTH_RECORD",
-        ),
-        (
-            "query($id: ID!) { recordVersion(id: $id, version: 1) { version } }",
-            json!({"id": record}),
-            "READ",
-            "HEALTH_RECORD",
-        ),
-        (
-            "query($id: ID!) { recordAsOf(id: $id, at: \"2030-01-01T00:00:00Z\") { version } }",
-            json!({"id": record}),
-            "READ",
-            "HEALTH_RECORD",
-        ),
-    ];
-    for (query, vars, action, resource) in cases {
-        let out = h.app.run(Some(&token), query, vars).await;
-        assert_forbidden(&out, action, resource, query);
-    }
-    assert_eq!(fingerprint(&h.app.state.pool).await, before);
+    let token = Some(h.other_patient_token.as_str());
+    let app = &h.app;
+    let before = fingerprint(&app.state.pool).await;
+    let id = || record.clone();
+    let out = app.run::<UserById>(token, user_by_id::Variables { id: theirs.clone() }).await;
+    assert_forbidden(&out, Read, UserRecord, "user");
+    let vars = patient_records::Variables { patient_id: theirs.clone() };
+    let out = app.run::<PatientRecords>(token, vars).await;
+    assert_forbidden(&out, Read, HealthRecord, "patientRecords");
+    let out = app.run::<RecordById>(token, record_by_id::Variables { id: id() }).await;
+    assert_forbidden(&out, Read, HealthRecord, "record");
+    let out = app.run::<RecordHistory>(token, record_history::Variables { id: id() }).await;
+    assert_forbidden(&out, Read, HealthRecord, "recordHistory");
+    let vars = record_version::Variables { id: id(), version: 1 };
+    let out = app.run::<RecordVersion>(token, vars).await;
+    assert_forbidden(&out, Read, HealthRecord, "recordVersion");
+    let vars = record_as_of::Variables { id: id(), at: "2030-01-01T00:00:00Z".to_owned() };
+    let out = app.run::<RecordAsOf>(token, vars).await;
+    assert_forbidden(&out, Read, HealthRecord, "recordAsOf");
+    assert_eq!(fingerprint(&app.state.pool).await, before);
     // Their own account and (empty) records are theirs to read.
     let own = h.other_patient.id.to_string();
-    let out = h
-        .app
-        .run(
-            Some(&token),
-            "query($id: ID!) { patientRecords(patientId: $id) { id } }",
-            json!({"id": own}),
-        )
-        .await;
-    assert_eq!(out["data"]["patientRecords"], json!([]));
+    let out =
+        app.run::<PatientRecords>(token, patient_records::Variables { patient_id: own }).await;
+    assert_eq!(out.ok().patient_records, []);
 }

@@ -2,25 +2,28 @@
 //! whatever the filter, and pages with cursors.
 
 use careledger::users::Role;
-use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use super::{Hospital, PASSWORD};
+use crate::ops::{self, search_users, SearchUsers};
+use crate::support::Reply;
 
-const SEARCH: &str = "query($q: String, $role: Role, $first: Int, $after: String) {
-  searchUsers(query: $q, role: $role, first: $first, after: $after) {
-    edges { cursor node { username role } }
-    pageInfo { hasNextPage endCursor }
-  }
-}";
+fn search(
+    query: Option<&str>,
+    role: Option<ops::Role>,
+    first: Option<i64>,
+    after: Option<&str>,
+) -> search_users::Variables {
+    search_users::Variables {
+        query: query.map(str::to_owned),
+        role,
+        first,
+        after: after.map(str::to_owned),
+    }
+}
 
-fn usernames(out: &Value) -> Vec<String> {
-    out["data"]["searchUsers"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no edges: {out}"))
-        .iter()
-        .map(|e| e["node"]["username"].as_str().expect("username").to_owned())
-        .collect()
+fn usernames(out: &Reply<search_users::ResponseData>) -> Vec<String> {
+    out.ok().search_users.edges.iter().map(|e| e.node.username.clone()).collect()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -33,13 +36,13 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
         [Role::Root, Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor]
     {
         for q in ["root", "ada.admin", "admin.two", "admin", "ada", "System Root"] {
-            for role in [Value::Null, json!("ROOT"), json!("ADMIN")] {
-                let out = h.run(asker, SEARCH, json!({"q": q, "role": role, "first": 100})).await;
+            for role in [None, Some(ops::Role::Root), Some(ops::Role::Admin)] {
+                let out = h.run::<SearchUsers>(asker, search(Some(q), role, Some(100), None)).await;
                 let found = usernames(&out);
                 let shown =
                     found.iter().any(|u| ["root", "ada.admin", "admin.two"].contains(&u.as_str()));
-                assert!(!shown, "{asker} searching {q:?} with role {role}: {found:?}");
-                if !role.is_null() {
+                assert!(!shown, "{asker} searching {q:?} with role {role:?}: {found:?}");
+                if role.is_some() {
                     assert!(
                         found.is_empty(),
                         "{asker}: a ROOT/ADMIN filter finds nothing: {found:?}"
@@ -48,7 +51,8 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
             }
         }
         // With no query at all: everyone searchable, nobody privileged.
-        let all = usernames(&h.run(asker, SEARCH, json!({"first": 100})).await);
+        let all =
+            usernames(&h.run::<SearchUsers>(asker, search(None, None, Some(100), None)).await);
         let mut sorted = all.clone();
         sorted.sort();
         assert_eq!(
@@ -56,29 +60,31 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
             ["dr.grey", "nurse.joy", "otto.audit", "pat.one", "pat.two", "rita.desk", "rootsby"],
             "{asker}"
         );
-        assert_eq!(usernames(&h.run(asker, SEARCH, json!({"q": "rootsby"})).await), ["rootsby"]);
+        let rootsby = h.run::<SearchUsers>(asker, search(Some("rootsby"), None, None, None)).await;
+        assert_eq!(usernames(&rootsby), ["rootsby"]);
     }
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn search_filters_by_role_and_pages_with_cursors(pool: PgPool) {
     let h = Hospital::new(pool).await;
-    let out = h.run(Role::Doctor, SEARCH, json!({"role": "PATIENT"})).await;
+    let patients = |first, after| search(None, Some(ops::Role::Patient), first, after);
+    let out = h.run::<SearchUsers>(Role::Doctor, patients(None, None)).await;
     assert_eq!(usernames(&out), ["pat.one", "pat.two"], "by name: Test pat.one, Test pat.two");
-    let first = h.run(Role::Doctor, SEARCH, json!({"role": "PATIENT", "first": 1})).await;
+    let first = h.run::<SearchUsers>(Role::Doctor, patients(Some(1), None)).await;
     assert_eq!(usernames(&first), ["pat.one"]);
-    let page = &first["data"]["searchUsers"]["pageInfo"];
-    assert_eq!(page["hasNextPage"], true);
-    let cursor = page["endCursor"].as_str().expect("cursor");
-    assert_eq!(first["data"]["searchUsers"]["edges"][0]["cursor"], cursor);
-    let second =
-        h.run(Role::Doctor, SEARCH, json!({"role": "PATIENT", "first": 1, "after": cursor})).await;
+    let page = &first.ok().search_users.page_info;
+    assert!(page.has_next_page);
+    let cursor = page.end_cursor.as_deref().expect("cursor");
+    assert_eq!(first.ok().search_users.edges[0].cursor, cursor);
+    let second = h.run::<SearchUsers>(Role::Doctor, patients(Some(1), Some(cursor))).await;
     assert_eq!(usernames(&second), ["pat.two"]);
-    assert_eq!(second["data"]["searchUsers"]["pageInfo"]["hasNextPage"], false);
+    assert!(!second.ok().search_users.page_info.has_next_page);
 
-    let bad = h.run(Role::Doctor, SEARCH, json!({"first": 0})).await;
-    assert_eq!(crate::support::code(&bad), "BAD_USER_INPUT");
-    assert_eq!(bad["errors"][0]["extensions"]["field"], "first");
-    let bad = h.run(Role::Doctor, SEARCH, json!({"after": "not a cursor"})).await;
-    assert_eq!(bad["errors"][0]["extensions"]["field"], "after");
+    let bad = h.run::<SearchUsers>(Role::Doctor, search(None, None, Some(0), None)).await;
+    assert_eq!(bad.code(), "BAD_USER_INPUT");
+    assert_eq!(bad.extension("field"), "first");
+    let bad =
+        h.run::<SearchUsers>(Role::Doctor, search(None, None, None, Some("not a cursor"))).await;
+    assert_eq!(bad.extension("field"), "after");
 }

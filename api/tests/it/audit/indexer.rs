@@ -6,10 +6,10 @@ use careledger::audit::indexer::Indexer;
 use careledger::audit::{Audit, AuditKind, Filter};
 use careledger::gate::{LifecycleEntry, LifecycleKind};
 use careledger::users::Role;
-use serde_json::json;
 use sqlx::PgPool;
 
 use super::{caught_up, chain_events};
+use crate::ops::{me, Me};
 use crate::support::{self, id, TestApp, ROOT_PASSWORD};
 
 /// The index's rows as (transaction hash, log index, duplicate), in chain order.
@@ -41,7 +41,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     let app = support::app(pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
     for _ in 0..3 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(&token), me::Variables).await;
     }
     caught_up(&app).await;
     let head = app.state.chain.block_number().await.expect("head");
@@ -56,7 +56,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     // Stopped mid-stream: what happens now is not indexed...
     app.state.audit.stop();
     for _ in 0..4 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(&token), me::Variables).await;
     }
     app.add_user("late.comer", "a sound password", Role::Nurse).await;
     assert_eq!(rows(&app.state.pool).await, before);
@@ -87,7 +87,7 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
     let kept = rows(&app.state.pool).await;
     let token = app.login("root", ROOT_PASSWORD).await;
     for _ in 0..2 {
-        app.run(Some(&token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(&token), me::Variables).await;
     }
     indexer.catch_up().await.expect("index");
     assert_eq!(rows(&app.state.pool).await.len(), kept.len() + 2);

@@ -2,40 +2,27 @@
 
 use careledger::audit::verify::{self, Summary};
 use careledger::users::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 
 use super::{caught_up, create_record, update_record};
+use crate::ops::IntegrityStatus::{self, Mismatch, MissingInDatabase, MissingOnChain, Verified};
+use crate::ops::{verify_record, VerifyRecord};
 use crate::support::{self, TestApp};
 
-const VERIFY: &str = "query($id: ID!) { verifyRecord(id: $id) {
-    recordId verified versions { version status storedHash anchoredHash transactionHash } } }";
+type Report = verify_record::VerifyRecordVerifyRecord;
 
 async fn statuses(
     app: &TestApp,
     token: &str,
     id: &careledger::records::RecordId,
-) -> (Value, Vec<(i64, String)>) {
-    let out = app.run(Some(token), VERIFY, json!({ "id": id.to_string() })).await;
-    assert_eq!(out["errors"], Value::Null, "{out}");
-    let report = out["data"]["verifyRecord"].clone();
-    assert_eq!(report["recordId"], id.to_string());
-    let list = report["versions"]
-        .as_array()
-        .expect("versions")
-        .iter()
-        .map(|v| {
-            (
-                v["version"].as_i64().expect("version"),
-                v["status"].as_str().expect("status").to_owned(),
-            )
-        })
-        .collect();
+) -> (Report, Vec<(i64, IntegrityStatus)>) {
+    let vars = verify_record::Variables { id: id.to_string() };
+    let out = app.run::<VerifyRecord>(Some(token), vars).await;
+    let report = out.ok().verify_record.clone();
+    assert_eq!(report.record_id, id.to_string());
+    let list = report.versions.iter().map(|v| (v.version, v.status)).collect();
     (report, list)
-}
-
-fn s(list: &[(i64, &str)]) -> Vec<(i64, String)> {
-    list.iter().map(|(v, st)| (*v, (*st).to_owned())).collect()
 }
 
 async fn tamper(pool: &PgPool, sql: &str, id: &careledger::records::RecordId) {
@@ -76,10 +63,10 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     // Untouched: everything verifies, and the report names what was anchored.
     caught_up(&app).await;
     let (report, list) = statuses(&app, &token, &edited.id).await;
-    assert_eq!(list, s(&[(1, "VERIFIED"), (2, "VERIFIED")]));
-    assert_eq!(report["verified"], true);
-    assert_eq!(report["versions"][1]["storedHash"], edited_v2.content_hash.to_string());
-    assert_eq!(report["versions"][1]["anchoredHash"], edited_v2.content_hash.to_string());
+    assert_eq!(list, [(1, Verified), (2, Verified)]);
+    assert!(report.verified);
+    assert_eq!(report.versions[1].stored_hash, Some(edited_v2.content_hash.to_string()));
+    assert_eq!(report.versions[1].anchored_hash, Some(edited_v2.content_hash.to_string()));
     let (clean, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
     assert_eq!(clean, Summary { records: 3, verified: 5, ..Summary::default() });
     assert!(clean.clean() && problems.is_empty());
@@ -122,17 +109,17 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     .await;
 
     let (report, list) = statuses(&app, &token, &edited.id).await;
-    assert_eq!(list, s(&[(1, "VERIFIED"), (2, "MISMATCH")]));
-    assert_eq!(report["verified"], false);
-    assert_eq!(report["versions"][1]["anchoredHash"], edited_v2.content_hash.to_string());
-    assert_ne!(report["versions"][1]["storedHash"], edited_v2.content_hash.to_string());
+    assert_eq!(list, [(1, Verified), (2, Mismatch)]);
+    assert!(!report.verified);
+    assert_eq!(report.versions[1].anchored_hash, Some(edited_v2.content_hash.to_string()));
+    assert_ne!(report.versions[1].stored_hash, Some(edited_v2.content_hash.to_string()));
     let (report, list) = statuses(&app, &token, &pruned.id).await;
-    assert_eq!(list, s(&[(1, "MISSING_IN_DATABASE"), (2, "VERIFIED")]));
-    assert_eq!(report["versions"][0]["storedHash"], Value::Null);
-    assert_eq!(statuses(&app, &token, &swapped.id).await.1, s(&[(1, "MISMATCH")]));
+    assert_eq!(list, [(1, MissingInDatabase), (2, Verified)]);
+    assert_eq!(report.versions[0].stored_hash, None);
+    assert_eq!(statuses(&app, &token, &swapped.id).await.1, [(1, Mismatch)]);
     let (report, list) = statuses(&app, &token, &unanchored.id).await;
-    assert_eq!(list, s(&[(1, "MISSING_ON_CHAIN")]));
-    assert_eq!(report["versions"][0]["anchoredHash"], Value::Null);
+    assert_eq!(list, [(1, MissingOnChain)]);
+    assert_eq!(report.versions[0].anchored_hash, None);
 
     let (summary, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
     assert_eq!(
@@ -162,9 +149,10 @@ async fn only_who_may_read_the_record_may_verify_it(pool: PgPool) {
     let doctor = app.add_user("dr.own", pw, Role::Doctor).await;
     let record = create_record(&app, &patient, &doctor).await;
     let own = app.login("pat.own", pw).await;
-    assert_eq!(statuses(&app, &own, &record.id).await.1, s(&[(1, "VERIFIED")]));
+    assert_eq!(statuses(&app, &own, &record.id).await.1, [(1, Verified)]);
     let stranger = app.login("pat.other", pw).await;
-    let out = app.run(Some(&stranger), VERIFY, json!({ "id": record.id.to_string() })).await;
-    assert_eq!(support::code(&out), "FORBIDDEN");
+    let vars = verify_record::Variables { id: record.id.to_string() };
+    let out = app.run::<VerifyRecord>(Some(&stranger), vars).await;
+    assert_eq!(out.code(), "FORBIDDEN");
     let _ = other;
 }

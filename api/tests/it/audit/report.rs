@@ -2,30 +2,44 @@
 
 use careledger::audit::AuditKind;
 use careledger::users::Role;
-use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use super::{caught_up, chain_events, create_record, sid, word};
-use crate::support::{self, ROOT_PASSWORD};
+use crate::ops::{audit_trail, me, AuditTrail, Me};
+use crate::support::{self, Reply, ROOT_PASSWORD};
 
-const LIST: &str = "query($f: AuditFilter, $first: Int, $after: String) {
-    auditEvents(filter: $f, first: $first, after: $after) {
-      edges { cursor node { kind transactionHash logIndex subjectSystemId actorSystemId recordId
-                            actor { username } subject { username } } }
-      pageInfo { hasNextPage }
-    } }";
+type Trail = Reply<audit_trail::ResponseData>;
 
-fn keys(list: &Value) -> Vec<(String, i64)> {
-    list["data"]["auditEvents"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list: {list}"))
+/// A filter that narrows nothing.
+fn everything() -> audit_trail::AuditFilter {
+    audit_trail::AuditFilter {
+        actor: None,
+        subject: None,
+        record_id: None,
+        action: None,
+        resource: None,
+        approved: None,
+        kind: None,
+        since: None,
+        until: None,
+        include_duplicates: None,
+    }
+}
+
+fn list(
+    filter: Option<audit_trail::AuditFilter>,
+    first: Option<i64>,
+    after: Option<String>,
+) -> audit_trail::Variables {
+    audit_trail::Variables { filter, first, after }
+}
+
+fn keys(list: &Trail) -> Vec<(String, i64)> {
+    list.ok()
+        .audit_events
+        .edges
         .iter()
-        .map(|e| {
-            (
-                e["node"]["transactionHash"].as_str().expect("tx").to_owned(),
-                e["node"]["logIndex"].as_i64().expect("i"),
-            )
-        })
+        .map(|e| (e.node.transaction_hash.clone(), e.node.log_index))
         .collect()
 }
 
@@ -42,15 +56,14 @@ async fn a_patient_sees_all_and_only_the_events_about_them(pool: PgPool) {
         app.login("dr.quinn", pw).await,
     );
     for token in [&ann_token, &bob_token, &doctor_token, &ann_token] {
-        app.run(Some(token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(token), me::Variables).await;
     }
     let record = create_record(&app, &ann, &doctor).await;
     create_record(&app, &bob, &doctor).await;
 
     // Ann asks with a filter for Bob's events: she still gets hers only.
-    let out = app
-        .run(Some(&ann_token), LIST, json!({ "f": { "subject": sid(&bob) }, "first": 500 }))
-        .await;
+    let filter = audit_trail::AuditFilter { subject: Some(sid(&bob)), ..everything() };
+    let out = app.run::<AuditTrail>(Some(&ann_token), list(Some(filter), Some(500), None)).await;
     let got = keys(&out);
 
     let expected: Vec<_> = {
@@ -64,12 +77,8 @@ async fn a_patient_sees_all_and_only_the_events_about_them(pool: PgPool) {
     };
     assert_eq!(got, expected);
     // Added, logged in (registered), two `me`, one record version, and this report.
-    let kinds: Vec<_> = out["data"]["auditEvents"]["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|e| e["node"]["kind"].as_str().expect("kind").to_owned())
-        .collect();
+    let edges = &out.ok().audit_events.edges;
+    let kinds: Vec<_> = edges.iter().map(|e| e.node.kind.clone()).collect();
     assert_eq!(
         kinds.first().map(String::as_str),
         Some("ACCESS_REQUESTED"),
@@ -77,22 +86,17 @@ async fn a_patient_sees_all_and_only_the_events_about_them(pool: PgPool) {
     );
     assert_eq!(kinds.iter().filter(|k| *k == AuditKind::RecordVersionCreated.as_str()).count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == AuditKind::UserAdded.as_str()).count(), 1);
-    let nodes = &out["data"]["auditEvents"]["edges"];
-    for edge in nodes.as_array().expect("edges") {
-        assert_eq!(edge["node"]["subjectSystemId"], sid(&ann));
-        assert_eq!(edge["node"]["subject"]["username"], "ann.patient");
+    for edge in edges {
+        assert_eq!(edge.node.subject_system_id, Some(sid(&ann)));
+        assert_eq!(edge.node.subject.as_ref().map(|s| s.username.as_str()), Some("ann.patient"));
         // Other people's names stay hidden from a patient.
-        if edge["node"]["actorSystemId"] != sid(&ann) {
-            assert_eq!(edge["node"]["actor"], Value::Null);
+        if edge.node.actor_system_id != sid(&ann) {
+            assert_eq!(edge.node.actor, None);
         }
     }
-    let record_event = nodes
-        .as_array()
-        .expect("edges")
-        .iter()
-        .find(|e| e["node"]["kind"] == "RECORD_VERSION_CREATED");
-    assert_eq!(record_event.expect("record event")["node"]["recordId"], record.id.to_string());
-    assert_eq!(out["data"]["auditEvents"]["pageInfo"]["hasNextPage"], false);
+    let record_event = edges.iter().find(|e| e.node.kind == "RECORD_VERSION_CREATED");
+    assert_eq!(record_event.expect("record event").node.record_id, Some(record.id.to_string()));
+    assert!(!out.ok().audit_events.page_info.has_next_page);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -104,22 +108,27 @@ async fn an_auditor_searches_and_pages_through_the_trail(pool: PgPool) {
     let nurse_token = app.login("nurse.ratched", pw).await;
     let token = app.login("audrey", pw).await;
     for _ in 0..3 {
-        app.run(Some(&nurse_token), "{ me { id } }", json!({})).await;
+        app.run::<Me>(Some(&nurse_token), me::Variables).await;
     }
     // A nurse may not search the trail: denied, and that is on the trail too.
-    let denied = app.run(Some(&nurse_token), LIST, json!({})).await;
-    assert_eq!(support::code(&denied), "FORBIDDEN");
+    let denied = app.run::<AuditTrail>(Some(&nurse_token), list(None, None, None)).await;
+    assert_eq!(denied.code(), "FORBIDDEN");
     caught_up(&app).await;
 
-    let filter = json!({ "actor": sid(&nurse), "kind": "ACCESS_REQUESTED" });
-    let page1 = app.run(Some(&token), LIST, json!({ "f": filter, "first": 2 })).await;
+    let filter = audit_trail::AuditFilter {
+        actor: Some(sid(&nurse)),
+        kind: Some("ACCESS_REQUESTED".to_owned()),
+        ..everything()
+    };
+    let page1 =
+        app.run::<AuditTrail>(Some(&token), list(Some(filter.clone()), Some(2), None)).await;
     assert_eq!(keys(&page1).len(), 2);
-    assert_eq!(page1["data"]["auditEvents"]["pageInfo"]["hasNextPage"], true);
-    let cursor = page1["data"]["auditEvents"]["edges"][1]["cursor"].clone();
+    assert!(page1.ok().audit_events.page_info.has_next_page);
+    let cursor = page1.ok().audit_events.edges[1].cursor.clone();
     let page2 =
-        app.run(Some(&token), LIST, json!({ "f": filter, "first": 2, "after": cursor })).await;
+        app.run::<AuditTrail>(Some(&token), list(Some(filter), Some(2), Some(cursor))).await;
     assert_eq!(keys(&page2).len(), 2);
-    assert_eq!(page2["data"]["auditEvents"]["pageInfo"]["hasNextPage"], false);
+    assert!(!page2.ok().audit_events.page_info.has_next_page);
     let all: Vec<_> = keys(&page1).into_iter().chain(keys(&page2)).collect();
     let mut expected: Vec<_> = chain_events(&app)
         .await
@@ -135,23 +144,25 @@ async fn an_auditor_searches_and_pages_through_the_trail(pool: PgPool) {
             .collect::<Vec<_>>()
     );
     assert_eq!(
-        page1["data"]["auditEvents"]["edges"][0]["node"]["actor"]["username"],
-        "nurse.ratched"
+        page1.ok().audit_events.edges[0].node.actor.as_ref().map(|a| a.username.as_str()),
+        Some("nurse.ratched")
     );
 
     // Denied only: exactly the nurse's refused search.
-    let denied_only = app
-        .run(Some(&token), LIST, json!({ "f": { "actor": sid(&nurse), "approved": false } }))
-        .await;
+    let filter = audit_trail::AuditFilter {
+        actor: Some(sid(&nurse)),
+        approved: Some(false),
+        ..everything()
+    };
+    let denied_only = app.run::<AuditTrail>(Some(&token), list(Some(filter), None, None)).await;
+    let refused = &denied.audit[0];
     assert_eq!(
         keys(&denied_only),
-        [(
-            denied["extensions"]["audit"][0]["transactionHash"].as_str().expect("tx").to_owned(),
-            denied["extensions"]["audit"][0]["logIndex"].as_i64().expect("i")
-        )]
+        [(refused.transaction_hash.to_string(), refused.log_index.try_into().expect("i"))]
     );
     let _ = auditor;
     let root = app.login("root", ROOT_PASSWORD).await;
-    let bad = app.run(Some(&root), LIST, json!({ "f": { "actor": "not hex" } })).await;
-    assert_eq!(support::code(&bad), "BAD_USER_INPUT");
+    let filter = audit_trail::AuditFilter { actor: Some("not hex".to_owned()), ..everything() };
+    let bad = app.run::<AuditTrail>(Some(&root), list(Some(filter), None, None)).await;
+    assert_eq!(bad.code(), "BAD_USER_INPUT");
 }

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
 use careledger::users::Role;
+use graphql_client::GraphQLQuery;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{caught_up, sid};
-use crate::support::{self, TestApp, ROOT_PASSWORD};
+use crate::ops::{audit_feed, me, AccessAction, AccessResource, AuditFeed, Me};
+use crate::support::{self, Reply, TestApp, ROOT_PASSWORD};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -57,8 +59,18 @@ async fn receive(socket: &mut Socket) -> Value {
     }
 }
 
-const FEED: &str =
-    "subscription { auditEvents { kind action resource actorSystemId subjectSystemId } }";
+/// A `subscribe` frame carrying the typed `AuditFeed` document (the
+/// protocol's frames themselves stay raw).
+fn subscribe(id: &str) -> Value {
+    let payload = AuditFeed::build_query(audit_feed::Variables { filter: None });
+    json!({ "id": id, "type": "subscribe", "payload": payload })
+}
+
+/// The GraphQL response a `next` frame carries.
+fn payload(frame: &Value) -> Reply<audit_feed::ResponseData> {
+    assert_eq!(frame["type"], "next", "{frame}");
+    Reply::from_json(frame["payload"].clone())
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
@@ -71,26 +83,35 @@ async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
 
     let mut socket =
         connect(addr, json!({ "authorization": format!("Bearer {root_token}") })).await;
-    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": FEED } }))
-        .await;
-    let own = receive(&mut socket).await;
-    assert_eq!(own["type"], "next", "{own}");
-    assert_eq!(own["payload"]["data"]["auditEvents"]["action"], "SEARCH");
-    assert_eq!(own["payload"]["data"]["auditEvents"]["resource"], "AUDIT_TRAIL");
+    send(&mut socket, subscribe("1")).await;
+    let own = payload(&receive(&mut socket).await);
+    let own = &own.ok().audit_events;
+    assert_eq!(own.action, Some(AccessAction::Search));
+    assert_eq!(own.resource, Some(AccessResource::AuditTrail));
 
-    app.run(Some(&doctor_token), "{ me { id } }", json!({})).await;
-    let seen = receive(&mut socket).await;
+    app.run::<Me>(Some(&doctor_token), me::Variables).await;
+    let seen = payload(&receive(&mut socket).await);
+    let seen = &seen.ok().audit_events;
     assert_eq!(
-        seen["payload"]["data"]["auditEvents"],
-        json!({ "kind": "ACCESS_REQUESTED", "action": "READ", "resource": "USER_RECORD",
-                "actorSystemId": sid(&doctor), "subjectSystemId": sid(&doctor) })
+        (
+            seen.kind.as_str(),
+            seen.action,
+            seen.resource,
+            &seen.actor_system_id,
+            seen.subject_system_id.as_ref()
+        ),
+        (
+            "ACCESS_REQUESTED",
+            Some(AccessAction::Read),
+            Some(AccessResource::UserRecord),
+            &sid(&doctor),
+            Some(&sid(&doctor))
+        )
     );
 
     // The `token` form is accepted too; a bad token gets UNAUTHENTICATED.
     let mut anonymous = connect(addr, json!({ "token": "not a token" })).await;
-    send(&mut anonymous, json!({ "id": "2", "type": "subscribe", "payload": { "query": FEED } }))
-        .await;
-    let refused = receive(&mut anonymous).await;
-    assert_eq!(refused["type"], "next", "{refused}");
-    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    send(&mut anonymous, subscribe("2")).await;
+    let refused = payload(&receive(&mut anonymous).await);
+    assert_eq!(refused.code(), "UNAUTHENTICATED");
 }

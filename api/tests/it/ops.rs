@@ -1,0 +1,125 @@
+//! Every GraphQL operation the tests send, typed at build time from the root
+//! `schema.graphql` by `graphql_client` (documents in `tests/queries/`), as
+//! the web app types its own (`web/src/api/ops.rs`).
+
+use graphql_client::GraphQLQuery;
+use serde::{Deserialize, Serialize};
+
+/// `DateTime` scalar: RFC 3339 text, as the server sent it.
+pub type DateTime = String;
+/// `JSON` scalar: a record's structured content.
+#[allow(clippy::upper_case_acronyms)]
+pub type JSON = serde_json::Value;
+/// Which contract event an audit event is, kept as its code.
+pub type AuditEventKind = String;
+
+/// A role, as the schema spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Root,
+    Admin,
+    Doctor,
+    Nurse,
+    Receptionist,
+    Auditor,
+    Patient,
+}
+
+impl From<careledger::users::Role> for Role {
+    fn from(role: careledger::users::Role) -> Self {
+        use careledger::users::Role as R;
+        match role {
+            R::Root => Role::Root,
+            R::Admin => Role::Admin,
+            R::Doctor => Role::Doctor,
+            R::Nurse => Role::Nurse,
+            R::Receptionist => Role::Receptionist,
+            R::Auditor => Role::Auditor,
+            R::Patient => Role::Patient,
+        }
+    }
+}
+
+/// The kind of a health record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecordType {
+    Diagnosis,
+    Prescription,
+    LabResult,
+    VitalSigns,
+    Allergy,
+    Procedure,
+    ClinicalNote,
+}
+
+/// One version's integrity verdict from `verifyRecord`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IntegrityStatus {
+    Verified,
+    Mismatch,
+    MissingOnChain,
+    MissingInDatabase,
+}
+
+/// What an access asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessAction {
+    Create,
+    Read,
+    Update,
+    Delete,
+    Search,
+}
+
+/// What an access was about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessResource {
+    UserRecord,
+    HealthRecord,
+    AuditTrail,
+}
+
+macro_rules! operation {
+    ($name:ident, $file:literal) => {
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone",
+            // An omitted input field is absent, not null (`UpdateUserInput`
+            // tells the two apart; `ClearUserAddress` sends the null).
+            skip_serializing_none,
+            extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind")
+        )]
+        pub struct $name;
+    };
+}
+
+operation!(Login, "tests/queries/auth.graphql");
+operation!(Logout, "tests/queries/auth.graphql");
+operation!(Me, "tests/queries/auth.graphql");
+operation!(SearchUsers, "tests/queries/users.graphql");
+operation!(UserById, "tests/queries/users.graphql");
+operation!(CreateUser, "tests/queries/users.graphql");
+operation!(UpdateUser, "tests/queries/users.graphql");
+operation!(ClearUserAddress, "tests/queries/users.graphql");
+operation!(SetUserRole, "tests/queries/users.graphql");
+operation!(DeleteUser, "tests/queries/users.graphql");
+operation!(ChangePassword, "tests/queries/users.graphql");
+operation!(CreateRecord, "tests/queries/records.graphql");
+operation!(UpdateRecord, "tests/queries/records.graphql");
+operation!(DeleteRecord, "tests/queries/records.graphql");
+operation!(RecordById, "tests/queries/records.graphql");
+operation!(PatientRecords, "tests/queries/records.graphql");
+operation!(RecordHistory, "tests/queries/records.graphql");
+operation!(RecordVersion, "tests/queries/records.graphql");
+operation!(RecordAsOf, "tests/queries/records.graphql");
+operation!(AuditTrail, "tests/queries/audit.graphql");
+operation!(AuditFeed, "tests/queries/audit.graphql");
+operation!(VerifyRecord, "tests/queries/audit.graphql");
