@@ -62,7 +62,7 @@ pub async fn ensure_root(
         Change::user(
             LifecycleKind::UserAdded,
             SYSTEM_ACTOR,
-            B256::from(*system_id.as_bytes()),
+            B256::from(system_id),
             Role::Root.contract_code(),
         ),
     )

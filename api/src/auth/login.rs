@@ -132,7 +132,7 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
         Change::user(
             LifecycleKind::UserAdded,
             SYSTEM_ACTOR,
-            B256::from(*system_id.as_bytes()),
+            B256::from(system_id),
             user.role.contract_code(),
         ),
     )

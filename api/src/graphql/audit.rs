@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::audit_types::{user_loader, AuditEventObject, AuditFilter, IntegrityReport, Reveal};
 use super::error::ApiError;
-use super::guard::{b256, decide, parse_record_id, Target};
+use super::guard::{decide, parse_record_id, Target};
 use super::session::Session;
 use crate::app::AppState;
 use crate::audit::search::{self, Cursor};
@@ -36,7 +36,7 @@ async fn authorize(
     let caller = session.caller()?;
     if caller.role == Role::Patient {
         decide(state, session, Resource::AuditTrail, Action::Read, &Target::Caller).await?;
-        filter.subject = Some(b256(&caller.system_id));
+        filter.subject = Some(caller.system_id.into());
         Ok(Reveal::Only(caller.system_id))
     } else {
         decide(state, session, Resource::AuditTrail, Action::Search, &Target::Nobody).await?;

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use alloy::primitives::B256;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::error::ApiError;
-use super::guard::{b256, parse_record_id, uuid_word};
+use super::guard::parse_record_id;
 use super::user_object::UserObject;
 use crate::audit::{self, AuditKind};
 use crate::gate::{Action, Resource};
@@ -111,19 +112,19 @@ impl AuditFilter {
                 .as_deref()
                 .map(|a| system_id(a, "filter.actor"))
                 .transpose()?
-                .map(|s| b256(&s)),
+                .map(B256::from),
             subject: self
                 .subject
                 .as_deref()
                 .map(|s| system_id(s, "filter.subject"))
                 .transpose()?
-                .map(|s| b256(&s)),
+                .map(B256::from),
             record: self
                 .record_id
                 .as_ref()
                 .map(|id| parse_record_id(id, "filter.recordId"))
                 .transpose()?
-                .map(|r| uuid_word(r).into()),
+                .map(B256::from),
             action: self.action.map(Action::from),
             resource: self.resource.map(Resource::from),
             approved: self.approved,

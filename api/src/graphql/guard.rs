@@ -56,10 +56,6 @@ impl Access {
     }
 }
 
-pub fn b256(id: &SystemId) -> B256 {
-    B256::from(*id.as_bytes())
-}
-
 pub fn parse_user_id(id: &ID, field: &str) -> Result<UserId, ApiError> {
     id.parse::<i64>()
         .ok()
@@ -95,7 +91,7 @@ pub async fn decide(
     let caller = session.caller()?;
     let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
     let request = AccessRequest {
-        actor: b256(&caller.system_id),
+        actor: caller.system_id.into(),
         action,
         resource,
         subject,
@@ -126,24 +122,20 @@ async fn resolve(
 ) -> Result<(B256, B256, u8), ApiError> {
     Ok(match target {
         Target::Nobody => (B256::ZERO, B256::ZERO, 0),
-        Target::Caller => (b256(&caller), B256::ZERO, 0),
+        Target::Caller => (caller.into(), B256::ZERO, 0),
         Target::User { id, field } => {
             (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0)
         }
         Target::Record { id, field } => {
             let record = parse_record_id(id, field)?;
-            let subject = state
-                .subjects
-                .of_record(&state.pool, record)
-                .await?
-                .map(|s| b256(&s))
-                .unwrap_or(B256::ZERO);
-            (subject, B256::from_slice(&uuid_word(record)), 0)
+            let subject =
+                state.subjects.of_record(&state.pool, record).await?.map_or(B256::ZERO, B256::from);
+            (subject, record.into(), 0)
         }
         Target::NewUser { role } => {
             let id = SystemId::random();
             session.set_pending_subject(id);
-            (b256(&id), B256::ZERO, role.contract_code())
+            (id.into(), B256::ZERO, role.contract_code())
         }
         Target::UserWithRole { id, role } => {
             (user_subject(state, parse_user_id(id, "id")?).await?, B256::ZERO, role.contract_code())
@@ -151,16 +143,9 @@ async fn resolve(
     })
 }
 
-/// A record id as the contract sees it: the UUID's 16 bytes, left-padded.
-pub fn uuid_word(id: RecordId) -> [u8; 32] {
-    let mut word = [0u8; 32];
-    word[16..].copy_from_slice(id.0.as_bytes());
-    word
-}
-
 /// The user's system-wide identifier, or zero when there is no such user
 /// (the contract then decides on an unknown subject, and the request is still
 /// recorded).
 async fn user_subject(state: &AppState, id: UserId) -> Result<B256, ApiError> {
-    Ok(state.subjects.of_user(&state.pool, id).await?.map(|s| b256(&s)).unwrap_or(B256::ZERO))
+    Ok(state.subjects.of_user(&state.pool, id).await?.map_or(B256::ZERO, B256::from))
 }

@@ -13,7 +13,6 @@ pub use super::record_objects::{HealthRecordObject, HealthRecordVersionObject, R
 use super::users::{context, note_events};
 use crate::app::AppState;
 use crate::gate::{Action, Resource};
-use crate::lifecycle::word;
 use crate::records::{self, NewRecord};
 
 #[derive(Default)]
@@ -123,7 +122,7 @@ impl RecordsMutation {
             author_id: caller.user_id,
         };
         let written =
-            records::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+            records::service::create(&state.pool, &state.outbox, caller.system_id.into(), &new)
                 .await
                 .map_err(ApiError::from)?;
         note_events(session, &written.events);
@@ -147,7 +146,7 @@ impl RecordsMutation {
         let written = records::service::update(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             caller.user_id,
             id,
             expected_version,
@@ -168,7 +167,7 @@ impl RecordsMutation {
         let written = records::service::delete(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             caller.user_id,
             id,
         )

@@ -15,7 +15,7 @@ use super::user_object::{Role, UserObject};
 use crate::app::AppState;
 use crate::auth::password::{self, PasswordError};
 use crate::gate::{Action, Resource};
-use crate::lifecycle::{word, LifecycleReceipt};
+use crate::lifecycle::LifecycleReceipt;
 use crate::users::{self, NewUser, PasswordHash, SearchCursor};
 
 /// Results per page when `first` is not given.
@@ -157,7 +157,7 @@ impl UsersMutation {
             role: parsed.role,
         };
         let written =
-            users::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
+            users::service::create(&state.pool, &state.outbox, caller.system_id.into(), &new)
                 .await
                 .map_err(ApiError::from)?;
         note_events(session, &written.events);
@@ -179,7 +179,7 @@ impl UsersMutation {
         let written = users::service::update(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             id,
             &changes,
         )
@@ -196,7 +196,7 @@ impl UsersMutation {
         let (state, session, caller) = context(ctx)?;
         let id = inputs::user_id(&id, "id")?;
         let written =
-            users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
+            users::service::delete(&state.pool, &state.outbox, caller.system_id.into(), id)
                 .await
                 .map_err(ApiError::from)?;
         // Every instance hears of it from the database; this one at once.
@@ -221,7 +221,7 @@ impl UsersMutation {
         let written = users::service::set_role(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             id,
             role.into(),
         )

@@ -178,7 +178,7 @@ impl TestApp {
             Change::user(
                 careledger::gate::LifecycleKind::UserAdded,
                 careledger::bootstrap::SYSTEM_ACTOR,
-                B256::from(*sid.as_bytes()),
+                B256::from(sid),
                 role.contract_code(),
             ),
         )

@@ -20,7 +20,7 @@ use sqlx::PgConnection;
 
 use crate::gate::outbox::{self, Change};
 use crate::gate::{LifecycleEntry, LifecycleKind};
-use crate::lifecycle::{word, ServiceError};
+use crate::lifecycle::ServiceError;
 use crate::users::{Role, User};
 
 /// The lifecycle entry naming `user` as subject (content hash zero: see
@@ -32,8 +32,7 @@ async fn enqueue_user_event(
     user: &User,
     role: Option<Role>,
 ) -> Result<LifecycleEntry, ServiceError> {
-    let subject =
-        user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
+    let subject = user.system_id.map(B256::from).ok_or(ServiceError::NotRegistered("the user"))?;
     let change = Change::user(kind, actor, subject, role.map_or(0, Role::contract_code));
     Ok(outbox::enqueue(conn, change).await?)
 }
