@@ -117,8 +117,8 @@ impl AuditQuery {
             &Target::Record { id, field: "id" },
         )
         .await?;
-        let head = state.chain.block_number().await.map_err(|e| ApiError::internal(&e))?;
-        if !state.audit.wait_for(head, CATCH_UP).await {
+        let caught_up = state.audit.catch_up(CATCH_UP).await.map_err(|e| ApiError::internal(&e))?;
+        if !caught_up {
             return Err(ApiError::Unavailable(
                 "the audit index is behind the chain; try again shortly".into(),
             )

@@ -1,10 +1,11 @@
 //! The access guard: every field that touches user records, health records
 //! or the audit trail names its resource and action here. Before the
-//! resolver runs, the guard sends the request (the caller's system-wide
-//! identifier, the action, the resource, the affected user, the record) to
-//! the gate and waits for the contract's verdict. Approved or denied, the
-//! event's receipt is added to the response's `extensions.audit`; denied
-//! becomes FORBIDDEN and the resolver never runs.
+//! resolver runs, the guard resolves whom the request is about and asks the
+//! contract (through [`crate::auth::access`] and the gate) about the caller's
+//! system-wide identifier, the action, the resource, the affected user and
+//! the record, and waits for the verdict. Approved or denied, the event's
+//! receipt is added to the response's `extensions.audit`; denied becomes
+//! FORBIDDEN and the resolver never runs.
 
 use alloy::primitives::B256;
 use async_graphql::{Context, Guard, ID};
@@ -12,7 +13,8 @@ use async_graphql::{Context, Guard, ID};
 use super::error::ApiError;
 use super::session::{AuditNote, Session};
 use crate::app::AppState;
-use crate::gate::{AccessRequest, Action, Resource};
+use crate::auth::access::About;
+use crate::gate::{Action, Resource};
 use crate::records::RecordId;
 use crate::users::{Role, SystemId, UserId};
 
@@ -89,18 +91,8 @@ pub async fn decide(
     target: &Target,
 ) -> Result<(), ApiError> {
     let caller = session.caller()?;
-    let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
-    let request = AccessRequest {
-        actor: caller.system_id.into(),
-        action,
-        resource,
-        subject,
-        record,
-        target_role,
-    };
-    let verdict = state.gate.authorize(request).await?;
-    // Its block is mined: let the audit index pick it up now rather than at its next poll.
-    state.audit.wake();
+    let about = resolve(state, session, caller.system_id, target).await?;
+    let verdict = state.access.ask(caller, action, resource, about).await?;
     session.note(AuditNote {
         action: Some(action.as_str()),
         resource: Some(resource.as_str()),
@@ -119,27 +111,35 @@ async fn resolve(
     session: &Session,
     caller: SystemId,
     target: &Target,
-) -> Result<(B256, B256, u8), ApiError> {
+) -> Result<About, ApiError> {
+    let zero = B256::ZERO;
     Ok(match target {
-        Target::Nobody => (B256::ZERO, B256::ZERO, 0),
-        Target::Caller => (caller.into(), B256::ZERO, 0),
-        Target::User { id, field } => {
-            (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0)
-        }
+        Target::Nobody => About::default(),
+        Target::Caller => About { subject: caller.into(), ..About::default() },
+        Target::User { id, field } => About {
+            subject: user_subject(state, parse_user_id(id, field)?).await?,
+            record: zero,
+            target_role: 0,
+        },
         Target::Record { id, field } => {
             let record = parse_record_id(id, field)?;
-            let subject =
-                state.subjects.of_record(&state.pool, record).await?.map_or(B256::ZERO, B256::from);
-            (subject, record.into(), 0)
+            let subject = state.subjects.of_record(&state.pool, record).await?;
+            About {
+                subject: subject.map_or(zero, B256::from),
+                record: record.into(),
+                target_role: 0,
+            }
         }
         Target::NewUser { role } => {
             let id = SystemId::random();
             session.set_pending_subject(id);
-            (id.into(), B256::ZERO, role.contract_code())
+            About { subject: id.into(), record: zero, target_role: role.contract_code() }
         }
-        Target::UserWithRole { id, role } => {
-            (user_subject(state, parse_user_id(id, "id")?).await?, B256::ZERO, role.contract_code())
-        }
+        Target::UserWithRole { id, role } => About {
+            subject: user_subject(state, parse_user_id(id, "id")?).await?,
+            record: zero,
+            target_role: role.contract_code(),
+        },
     })
 }
 
