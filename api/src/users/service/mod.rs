@@ -1,4 +1,7 @@
-//! The use cases on accounts. Each write is one database transaction that
+//! The use cases on accounts. Every account comes to exist through
+//! [`create_in`]: `createUser` and the demo seed ([`create`]), root at first
+//! start and the tests ([`register`]); an imported account is registered at
+//! its first login ([`register_existing`]). Each write is one database transaction that
 //! stores the change and its lifecycle outbox row, then delivers the event
 //! on chain (see [`crate::lifecycle`]). Access decisions are the caller's
 //! (the GraphQL guard): these functions do what they are asked.
@@ -6,12 +9,14 @@
 mod change_password;
 mod create;
 mod delete;
+mod register;
 mod set_role;
 mod update;
 
 pub use change_password::change_password;
 pub use create::create;
 pub use delete::delete;
+pub use register::{create_in, register, register_existing};
 pub use set_role::set_role;
 pub use update::update;
 
