@@ -29,8 +29,6 @@ pub enum Target {
     User { id: ID, field: &'static str },
     /// A health record by id: the subject is its patient.
     Record { id: ID, field: &'static str },
-    /// A new account with this role: the guard picks its identifier.
-    NewUser { role: Role },
     /// A user whose role is to become `role`.
     UserWithRole { id: ID, role: Role },
 }
@@ -90,8 +88,33 @@ pub async fn decide(
     action: Action,
     target: &Target,
 ) -> Result<(), ApiError> {
+    let about = resolve(state, session.caller()?.system_id, target).await?;
+    ask(state, session, resource, action, about).await
+}
+
+/// `createUser`'s access check: picks the new account's identifier, asks for
+/// USER_RECORD CREATE naming it and the role, and returns the identifier
+/// once approved, for the account to be created with.
+pub async fn decide_new_user(
+    state: &AppState,
+    session: &Session,
+    role: Role,
+) -> Result<SystemId, ApiError> {
+    let id = SystemId::random();
+    let about = About { subject: id.into(), record: B256::ZERO, target_role: role.contract_code() };
+    ask(state, session, Resource::UserRecord, Action::Create, about).await?;
+    Ok(id)
+}
+
+/// Asks the contract, notes the receipt, and refuses when it said no.
+async fn ask(
+    state: &AppState,
+    session: &Session,
+    resource: Resource,
+    action: Action,
+    about: About,
+) -> Result<(), ApiError> {
     let caller = session.caller()?;
-    let about = resolve(state, session, caller.system_id, target).await?;
     let verdict = state.access.ask(caller, action, resource, about).await?;
     session.note(AuditNote {
         action: Some(action.as_str()),
@@ -106,12 +129,7 @@ pub async fn decide(
     }
 }
 
-async fn resolve(
-    state: &AppState,
-    session: &Session,
-    caller: SystemId,
-    target: &Target,
-) -> Result<About, ApiError> {
+async fn resolve(state: &AppState, caller: SystemId, target: &Target) -> Result<About, ApiError> {
     let zero = B256::ZERO;
     Ok(match target {
         Target::Nobody => About::default(),
@@ -129,11 +147,6 @@ async fn resolve(
                 record: record.into(),
                 target_role: 0,
             }
-        }
-        Target::NewUser { role } => {
-            let id = SystemId::random();
-            session.set_pending_subject(id);
-            About { subject: id.into(), record: zero, target_role: role.contract_code() }
         }
         Target::UserWithRole { id, role } => About {
             subject: user_subject(state, parse_user_id(id, "id")?).await?,

@@ -12,7 +12,6 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::auth::caller::{self, Caller};
 use crate::gate::AuditReceipt;
-use crate::users::SystemId;
 
 /// One on-chain event this request produced, as listed in `extensions.audit`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -50,9 +49,6 @@ pub struct Session {
     auth: Result<Option<Caller>, String>,
     pub address: Option<IpAddr>,
     audit: Mutex<Vec<AuditNote>>,
-    /// The identifier the guard chose for an account being created, so the
-    /// resolver creates it with the identifier the contract decided on.
-    pending_subject: Mutex<Option<SystemId>>,
 }
 
 impl Session {
@@ -65,7 +61,7 @@ impl Session {
     }
 
     fn with(auth: Result<Option<Caller>, String>, address: Option<IpAddr>) -> Self {
-        Self { auth, address, audit: Mutex::new(Vec::new()), pending_subject: Mutex::new(None) }
+        Self { auth, address, audit: Mutex::new(Vec::new()) }
     }
 
     /// Builds the session from the `Authorization` header, if any. A token
@@ -106,15 +102,5 @@ impl Session {
 
     pub fn audit(&self) -> Vec<AuditNote> {
         self.audit.lock().map(|a| a.clone()).unwrap_or_default()
-    }
-
-    pub fn set_pending_subject(&self, id: SystemId) {
-        if let Ok(mut slot) = self.pending_subject.lock() {
-            *slot = Some(id);
-        }
-    }
-
-    pub fn take_pending_subject(&self) -> Option<SystemId> {
-        self.pending_subject.lock().ok().and_then(|mut s| s.take())
     }
 }
