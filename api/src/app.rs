@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
+use crate::auth::access::AccessCheck;
 use crate::auth::keys::TokenKeys;
 use crate::chain::deployment::{self, Deployment};
 use crate::chain::Chain;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub chain: Chain,
     pub deployment: Deployment,
     pub gate: Gate,
+    /// Access requests to the contract, as the guard asks them.
+    pub access: AccessCheck,
     pub outbox: Outbox,
     /// A patient's records and records by id, read in batches under load.
     pub reads: crate::records::reads::Reads,
@@ -92,6 +95,7 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     tokio::spawn(crate::auth::login::dummy_hash());
     Ok(AppState {
         pool,
+        access: AccessCheck::new(gate.clone(), audit.clone()),
         audit,
         chain,
         deployment,

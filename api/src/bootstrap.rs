@@ -1,7 +1,7 @@
 //! First start: the root account. Its password comes from
 //! `CARELEDGER_ROOT_PASSWORD`, or is generated and printed once — never a
-//! fixed default. Root is registered on chain (role ROOT) through the outbox,
-//! in the same database transaction that creates the account.
+//! fixed default. Root is registered on chain (role ROOT) through
+//! `users::service::register`, like every account.
 
 use alloy::primitives::B256;
 use rand::distributions::{Alphanumeric, DistString};
@@ -9,8 +9,7 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 
 use crate::auth::password;
-use crate::gate::outbox::{self, Change, Outbox};
-use crate::gate::LifecycleKind;
+use crate::gate::outbox::Outbox;
 use crate::users::{self, FullName, NewUser, PasswordHash, Role, Username};
 
 /// The identifier recorded as the actor of changes the system makes itself
@@ -53,22 +52,7 @@ pub async fn ensure_root(
         PasswordHash::from_phc(phc.as_str().to_owned()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = FullName::parse("System Root").map_err(|e| anyhow::anyhow!("{e}"))?;
     let new = NewUser::new(username, hash, name, Role::Root);
-    let mut tx = pool.begin().await?;
-    let root = users::repo::create(&mut tx, &new).await?;
-    let system_id =
-        root.system_id.ok_or_else(|| anyhow::anyhow!("root was created without an identifier"))?;
-    let entry = outbox::enqueue(
-        &mut tx,
-        Change::user(
-            LifecycleKind::UserAdded,
-            SYSTEM_ACTOR,
-            B256::from(*system_id.as_bytes()),
-            Role::Root.contract_code(),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    outbox.deliver(&[entry]).await?;
+    let root = users::service::register(pool, outbox, SYSTEM_ACTOR, &new).await?;
     tracing::info!(user = %root.id, "created the root account");
     Ok(RootAccount::Created { generated_password: generated })
 }

@@ -12,14 +12,10 @@
 //! on chain, not even a salted hash of their name (the database is the only
 //! place names live).
 
-use alloy::primitives::B256;
-
 use crate::auth::password::PasswordError;
 use crate::db::StoreError;
 use crate::gate::outbox::{Outbox, OutboxError};
 use crate::gate::{AuditReceipt, LifecycleEntry};
-use crate::records::RecordId;
-use crate::users::SystemId;
 
 /// A lifecycle event on chain: its name (`UserAdded`, `RecordVersionCreated`, ...)
 /// and the receipt of the log that recorded it.
@@ -64,19 +60,6 @@ impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
         ServiceError::Store(StoreError::from(e))
     }
-}
-
-/// An identifier as the contract sees it.
-pub fn word(id: &SystemId) -> B256 {
-    B256::from(*id.as_bytes())
-}
-
-/// A record id as the contract sees it: the UUID's 16 bytes, left-padded
-/// (the same as the guard's `uuid_word`).
-pub fn record_word(id: RecordId) -> B256 {
-    let mut word = [0u8; 32];
-    word[16..].copy_from_slice(id.0.as_bytes());
-    B256::from(word)
 }
 
 /// Delivers committed outbox entries now; returns the receipts of those

@@ -88,20 +88,11 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// The record id as a UUID when the word is a left-padded UUID (see
-    /// `graphql::guard::uuid_word`).
+    /// The record id when the word is a left-padded UUID (see
+    /// `From<RecordId> for B256`).
     pub fn record_uuid(&self) -> Option<RecordId> {
-        self.record.and_then(|w| record_from_word(&w))
+        self.record.and_then(|w| RecordId::from_word(&w))
     }
-}
-
-/// The inverse of `graphql::guard::uuid_word`.
-pub fn record_from_word(word: &B256) -> Option<RecordId> {
-    let bytes = word.as_slice();
-    if bytes[..16].iter().any(|b| *b != 0) {
-        return None;
-    }
-    uuid::Uuid::from_slice(&bytes[16..]).ok().map(RecordId)
 }
 
 /// `None` for the zero word.

@@ -165,7 +165,7 @@ mod tests {
             kind: AuditKind::AccessRequested,
             actor: B256::repeat_byte(0xaa),
             subject: Some(B256::repeat_byte(0xbb)),
-            record: Some(B256::from(crate::graphql::guard::uuid_word(record))),
+            record: Some(B256::from(record)),
             action: Some(Action::Read),
             resource: Some(Resource::HealthRecord),
             role: None,

@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch, Notify};
 
+use crate::chain::{Chain, ChainError};
+
 pub use event::{AuditEvent, AuditKind};
 pub use search::{AuditPage, Filter};
 
@@ -34,6 +36,8 @@ pub struct Audit {
 
 #[derive(Debug)]
 struct Inner {
+    /// The chain the index follows: its head is what "caught up" means.
+    chain: Chain,
     feed: broadcast::Sender<Arc<AuditEvent>>,
     status: Arc<IndexStatus>,
     wake: Arc<Notify>,
@@ -70,17 +74,18 @@ impl IndexStatus {
 
 impl Audit {
     /// A handle with its feed, not yet followed by an indexer.
-    fn new() -> (Self, watch::Receiver<bool>) {
+    fn new(chain: Chain) -> (Self, watch::Receiver<bool>) {
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let (stop, stopped) = watch::channel(false);
-        let inner = Inner { feed, status: Arc::default(), wake: Arc::new(Notify::new()), stop };
+        let wake = Arc::new(Notify::new());
+        let inner = Inner { chain, feed, status: Arc::default(), wake, stop };
         (Self { inner: Arc::new(inner) }, stopped)
     }
 
     /// Starts the indexer in the background: it catches up from its stored
     /// position, then follows the chain head.
     pub fn start(indexer: indexer::Indexer) -> Self {
-        let (audit, stopped) = Self::new();
+        let (audit, stopped) = Self::new(indexer.chain().clone());
         let indexer = indexer.with_feed(audit.inner.feed.clone(), audit.inner.status.clone());
         tokio::spawn(indexer::follow(indexer, audit.inner.wake.clone(), stopped));
         audit
@@ -109,6 +114,13 @@ impl Audit {
         tokio::time::timeout(timeout, indexed.wait_for(|b| *b >= block))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Waits until every block up to the chain's current head is indexed, or
+    /// `timeout` passed; returns whether it was.
+    pub async fn catch_up(&self, timeout: std::time::Duration) -> Result<bool, ChainError> {
+        let head = self.inner.chain.block_number().await?;
+        Ok(self.wait_for(head, timeout).await)
     }
 
     /// Stops the indexer (its current poll finishes first).

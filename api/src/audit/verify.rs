@@ -16,9 +16,7 @@ use std::collections::BTreeMap;
 use alloy::primitives::B256;
 use sqlx::PgPool;
 
-use super::event::record_from_word;
 use crate::db::StoreError;
-use crate::graphql::guard::uuid_word;
 use crate::records::{ContentHash, RecordId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,7 +76,7 @@ pub enum VerifyError {
 #[tracing::instrument(skip(pool))]
 pub async fn record(pool: &PgPool, id: RecordId) -> Result<IntegrityReport, VerifyError> {
     let checks = crate::records::repo::verify(pool, id).await?;
-    let word = uuid_word(id);
+    let word = B256::from(id);
     let anchors = sqlx::query!(
         r#"SELECT DISTINCT ON (version) version AS "version!", content_hash AS "content_hash!", transaction_hash
              FROM audit_events
@@ -138,7 +136,7 @@ pub async fn record_ids(pool: &PgPool) -> Result<Vec<RecordId>, sqlx::Error> {
         anchored
             .iter()
             .filter(|w| w.len() == 32)
-            .filter_map(|w| record_from_word(&B256::from_slice(w))),
+            .filter_map(|w| RecordId::from_word(&B256::from_slice(w))),
     );
     ids.sort_by_key(|id| id.0);
     ids.dedup();

@@ -6,16 +6,15 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use alloy::primitives::B256;
 use secrecy::SecretString;
 use sqlx::PgPool;
 
 use super::keys::TokenKeys;
 use super::password::{self, PasswordHashString};
-use super::token::{self, Claims};
+use super::token::{self, Claims, TokenError};
 use crate::bootstrap::SYSTEM_ACTOR;
-use crate::gate::outbox::{self, Change, Outbox};
-use crate::gate::LifecycleKind;
+use crate::gate::outbox::Outbox;
+use crate::lifecycle::ServiceError;
 use crate::users::{self, SystemId, User, Username};
 
 /// Failed attempts allowed per account within [`WINDOW`].
@@ -31,19 +30,32 @@ pub enum LoginError {
     BadCredentials,
     #[error("too many failed attempts; try again in {} minute(s)", retry_after.as_secs().div_ceil(60))]
     TooManyAttempts { retry_after: Duration },
-    #[error("login failed: {0}")]
-    Internal(String),
+    /// Something failed inside; the cause is kept for the log.
+    #[error("login failed")]
+    Internal(#[source] anyhow::Error),
 }
 
 impl From<sqlx::Error> for LoginError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.to_string())
+        Self::Internal(e.into())
     }
 }
 
 impl From<crate::db::StoreError> for LoginError {
     fn from(e: crate::db::StoreError) -> Self {
-        Self::Internal(e.to_string())
+        Self::Internal(e.into())
+    }
+}
+
+impl From<ServiceError> for LoginError {
+    fn from(e: ServiceError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<TokenError> for LoginError {
+    fn from(e: TokenError) -> Self {
+        Self::Internal(e.into())
     }
 }
 
@@ -115,31 +127,17 @@ pub async fn login(
         None => assign_identifier(deps, &user).await?,
     };
     let (token, claims) =
-        token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())
-            .map_err(|e| LoginError::Internal(e.to_string()))?;
+        token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())?;
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
     let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
 }
 
 /// An account imported without an identifier gets one at first login, and is
-/// registered on chain with its role (through the outbox, same transaction).
+/// registered on chain with its role (`users::service::register_existing`).
 async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId, LoginError> {
-    let mut tx = deps.pool.begin().await?;
-    let system_id = users::repo::assign_system_id(&mut tx, user.id).await?;
-    let entry = outbox::enqueue(
-        &mut tx,
-        Change::user(
-            LifecycleKind::UserAdded,
-            SYSTEM_ACTOR,
-            B256::from(*system_id.as_bytes()),
-            user.role.contract_code(),
-        ),
-    )
-    .await
-    .map_err(|e| LoginError::Internal(e.to_string()))?;
-    tx.commit().await?;
-    deps.outbox.deliver(&[entry]).await.map_err(|e| LoginError::Internal(e.to_string()))?;
+    let system_id =
+        users::service::register_existing(deps.pool, deps.outbox, SYSTEM_ACTOR, user).await?;
     tracing::info!(user = %user.id, "assigned a system-wide identifier at first login");
     Ok(system_id)
 }

@@ -25,7 +25,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::{Bounded, Counts};
-use crate::graphql::session::Caller;
+use crate::auth::caller::Caller;
 use crate::users::UserId;
 
 /// The notification channel the triggers of migration 0030 send on; the
@@ -85,6 +85,23 @@ impl Sessions {
         };
         self.counts.count(found.is_some());
         found
+    }
+
+    /// The caller for this token: remembered, or found by `check` (not yet
+    /// started: it runs after the generation is taken) and remembered.
+    pub async fn caller<E>(
+        &self,
+        token: &str,
+        check: impl std::future::Future<Output = Result<Caller, E>>,
+    ) -> Result<Caller, E> {
+        let now = chrono::Utc::now().timestamp();
+        if let Some(caller) = self.get(token, now) {
+            return Ok(caller);
+        }
+        let generation = self.generation();
+        let caller = check.await?;
+        self.remember(generation, token, &caller, now);
+        Ok(caller)
     }
 
     /// Take this before checking a token; pass it to [`Sessions::remember`].

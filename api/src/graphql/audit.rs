@@ -11,8 +11,9 @@ use async_graphql::{Context, Object, Subscription, ID};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::audit_types::{user_loader, AuditEventObject, AuditFilter, IntegrityReport, Reveal};
+use super::context;
 use super::error::ApiError;
-use super::guard::{b256, decide, parse_record_id, Target};
+use super::guard::{decide, parse_record_id, Target};
 use super::session::Session;
 use crate::app::AppState;
 use crate::audit::search::{self, Cursor};
@@ -36,7 +37,7 @@ async fn authorize(
     let caller = session.caller()?;
     if caller.role == Role::Patient {
         decide(state, session, Resource::AuditTrail, Action::Read, &Target::Caller).await?;
-        filter.subject = Some(b256(&caller.system_id));
+        filter.subject = Some(caller.system_id.into());
         Ok(Reveal::Only(caller.system_id))
     } else {
         decide(state, session, Resource::AuditTrail, Action::Search, &Target::Nobody).await?;
@@ -57,15 +58,13 @@ impl AuditQuery {
         filter: Option<AuditFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditEventObject>> {
-        let state = ctx.data::<AppState>()?;
-        let session = ctx.data::<Arc<Session>>()?;
+    ) -> Result<Connection<String, AuditEventObject>, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
         let mut filter = filter.unwrap_or_default().parse()?;
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(
-                ApiError::bad_input("first", format!("must be between 0 and {MAX_PAGE}")).into()
-            );
+            return Err(ApiError::bad_input("first", format!("must be between 0 and {MAX_PAGE}")));
         }
         let after = after
             .map(|a| {
@@ -79,13 +78,10 @@ impl AuditQuery {
             if !state.audit.wait_for(own.block_number, CATCH_UP).await {
                 return Err(ApiError::Unavailable(
                     "the audit index is behind the chain; try again shortly".into(),
-                )
-                .into());
+                ));
             }
         }
-        let page = search::search(&state.pool, &filter, first.unsigned_abs(), after)
-            .await
-            .map_err(ApiError::from)?;
+        let page = search::search(&state.pool, &filter, first.unsigned_abs(), after).await?;
         let users = user_loader(&state.pool);
         let mut connection = Connection::new(after.is_some(), page.has_next);
         connection.edges.extend(page.events.into_iter().map(|event| {
@@ -101,13 +97,9 @@ impl AuditQuery {
     /// Recomputes the hash of every stored version of the record and
     /// compares it with the hash anchored on chain. Needs HEALTH_RECORD READ
     /// on the record.
-    async fn verify_record(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<IntegrityReport> {
-        let state = ctx.data::<AppState>()?;
-        let session = ctx.data::<Arc<Session>>()?;
+    async fn verify_record(&self, ctx: &Context<'_>, id: ID) -> Result<IntegrityReport, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
         let record = parse_record_id(&id, "id")?;
         decide(
             state,
@@ -117,15 +109,13 @@ impl AuditQuery {
             &Target::Record { id, field: "id" },
         )
         .await?;
-        let head = state.chain.block_number().await.map_err(|e| ApiError::internal(&e))?;
-        if !state.audit.wait_for(head, CATCH_UP).await {
+        let caught_up = state.audit.catch_up(CATCH_UP).await?;
+        if !caught_up {
             return Err(ApiError::Unavailable(
                 "the audit index is behind the chain; try again shortly".into(),
-            )
-            .into());
+            ));
         }
-        let report =
-            trail::verify::record(&state.pool, record).await.map_err(|e| ApiError::internal(&e))?;
+        let report = trail::verify::record(&state.pool, record).await?;
         Ok(report.into())
     }
 }
@@ -143,9 +133,9 @@ impl AuditSubscription {
         &self,
         ctx: &Context<'_>,
         filter: Option<AuditFilter>,
-    ) -> async_graphql::Result<impl Stream<Item = AuditEventObject>> {
-        let state = ctx.data::<AppState>()?.clone();
-        let session = ctx.data::<Arc<Session>>()?.clone();
+    ) -> Result<impl Stream<Item = AuditEventObject>, ApiError> {
+        let state = context::state(ctx)?.clone();
+        let session = context::session(ctx)?.clone();
         let mut filter = filter.unwrap_or_default().parse()?;
         // Subscribe before asking, so nothing indexed after the verdict is missed.
         let feed = state.audit.subscribe();

@@ -4,15 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use alloy::primitives::B256;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::error::ApiError;
-use super::guard::{b256, parse_record_id, uuid_word};
+use super::guard::parse_record_id;
 use super::user_object::UserObject;
 use crate::audit::{self, AuditKind};
+use crate::db::StoreError;
 use crate::gate::{Action, Resource};
 use crate::users::{SystemId, User};
 
@@ -111,19 +113,19 @@ impl AuditFilter {
                 .as_deref()
                 .map(|a| system_id(a, "filter.actor"))
                 .transpose()?
-                .map(|s| b256(&s)),
+                .map(B256::from),
             subject: self
                 .subject
                 .as_deref()
                 .map(|s| system_id(s, "filter.subject"))
                 .transpose()?
-                .map(|s| b256(&s)),
+                .map(B256::from),
             record: self
                 .record_id
                 .as_ref()
                 .map(|id| parse_record_id(id, "filter.recordId"))
                 .transpose()?
-                .map(|r| uuid_word(r).into()),
+                .map(B256::from),
             action: self.action.map(Action::from),
             resource: self.resource.map(Resource::from),
             approved: self.approved,
@@ -140,15 +142,13 @@ pub struct UsersBySystemId(pub PgPool);
 
 impl Loader<SystemId> for UsersBySystemId {
     type Value = User;
-    type Error = Arc<String>;
+    type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[SystemId]) -> Result<HashMap<SystemId, User>, Self::Error> {
         let mut found = HashMap::new();
         for key in keys {
-            let user = crate::users::repo::get_by_system_id(&self.0, key).await.map_err(|e| {
-                tracing::error!(error = %e, "loading an audit event's user failed");
-                Arc::new("could not load the user".to_owned())
-            })?;
+            let user =
+                crate::users::repo::get_by_system_id(&self.0, key).await.map_err(Arc::new)?;
             if let Some(user) = user {
                 found.insert(*key, user);
             }
@@ -192,16 +192,12 @@ impl AuditEventObject {
     async fn user(
         &self,
         word: Option<alloy::primitives::B256>,
-    ) -> async_graphql::Result<Option<UserObject>> {
+    ) -> Result<Option<UserObject>, ApiError> {
         let Some(id) = word.map(|w| SystemId::from_bytes(w.0)) else { return Ok(None) };
         if !self.reveal.allows(&id) {
             return Ok(None);
         }
-        let user = self
-            .users
-            .load_one(id)
-            .await
-            .map_err(|_| async_graphql::Error::from(ApiError::Internal))?;
+        let user = self.users.load_one(id).await.map_err(ApiError::internal)?;
         Ok(user.map(UserObject))
     }
 }
@@ -220,14 +216,14 @@ impl AuditEventObject {
         self.event.actor.to_string()
     }
     /// The acting user, when the caller may see them (a patient sees only themself).
-    async fn actor(&self) -> async_graphql::Result<Option<UserObject>> {
+    async fn actor(&self) -> Result<Option<UserObject>, ApiError> {
         self.user(Some(self.event.actor)).await
     }
     /// The system id of the affected user (hex), if any.
     async fn subject_system_id(&self) -> Option<String> {
         self.event.subject.map(|s| s.to_string())
     }
-    async fn subject(&self) -> async_graphql::Result<Option<UserObject>> {
+    async fn subject(&self) -> Result<Option<UserObject>, ApiError> {
         self.user(self.event.subject).await
     }
     async fn action(&self) -> Option<AccessAction> {

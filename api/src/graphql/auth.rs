@@ -1,16 +1,13 @@
 //! `login`, `logout` and `me`.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object, SimpleObject};
 use secrecy::SecretString;
 
+use super::context;
 use super::error::ApiError;
 use super::guard::{Access, Target};
-use super::session::Session;
 use super::user_object::UserObject;
-use crate::app::AppState;
-use crate::auth::login::{self, LoginDeps, LoginError};
+use crate::auth::login::{self, LoginDeps};
 use crate::gate::{Action, Resource};
 
 /// A signed-in session: send `token` as `Authorization: Bearer <token>`.
@@ -30,13 +27,12 @@ pub struct AuthQuery;
 impl AuthQuery {
     /// The signed-in user's own account (a USER_RECORD READ of themself).
     #[graphql(guard = "Access::new(Resource::UserRecord, Action::Read, Target::Caller)")]
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
-        let state = ctx.data::<AppState>()?;
-        let session = ctx.data::<Arc<Session>>()?;
+    async fn me(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
         let caller = session.caller()?;
         let user = crate::users::repo::get(&state.pool, caller.user_id)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .ok_or(ApiError::NotFound("user"))?;
         Ok(user.into())
     }
@@ -54,43 +50,28 @@ impl AuthMutation {
         ctx: &Context<'_>,
         username: String,
         #[graphql(secret)] password: String,
-    ) -> async_graphql::Result<AuthPayload> {
-        let state = ctx.data::<AppState>()?;
-        let session = ctx.data::<Arc<Session>>()?;
+    ) -> Result<AuthPayload, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
         if password.chars().count() > crate::auth::password::MAX_LEN || username.len() > 256 {
-            return Err(ApiError::Unauthenticated("wrong username or password".into()).into());
+            return Err(ApiError::Unauthenticated("wrong username or password".into()));
         }
         let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
-        match login::login(deps, &username, SecretString::from(password), session.address).await {
-            Ok(done) => Ok(AuthPayload {
-                token: done.token,
-                expires_at: chrono::DateTime::from_timestamp(done.claims.exp, 0)
-                    .unwrap_or_default(),
-                user: done.user.into(),
-            }),
-            Err(LoginError::BadCredentials) => {
-                Err(ApiError::Unauthenticated("wrong username or password".into()).into())
-            }
-            Err(LoginError::TooManyAttempts { retry_after }) => Err(ApiError::TooManyAttempts {
-                message: LoginError::TooManyAttempts { retry_after }.to_string(),
-                retry_after_seconds: retry_after.as_secs().max(1),
-            }
-            .into()),
-            Err(LoginError::Internal(cause)) => {
-                tracing::error!(error = %cause, "login failed internally");
-                Err(ApiError::Internal.into())
-            }
-        }
+        let done =
+            login::login(deps, &username, SecretString::from(password), session.address).await?;
+        Ok(AuthPayload {
+            token: done.token,
+            expires_at: chrono::DateTime::from_timestamp(done.claims.exp, 0).unwrap_or_default(),
+            user: done.user.into(),
+        })
     }
 
     /// Revokes the token this request carries.
-    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let state = ctx.data::<AppState>()?;
-        let session = ctx.data::<Arc<Session>>()?;
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
         let caller = session.caller()?;
-        login::logout(&state.pool, &caller.claims, caller.user_id.0)
-            .await
-            .map_err(ApiError::from)?;
+        login::logout(&state.pool, &caller.claims, caller.user_id.0).await?;
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(caller.user_id);
         Ok(true)

@@ -4,22 +4,42 @@
 
 use async_graphql::ErrorExtensions as _;
 
+use crate::audit::verify::VerifyError;
+use crate::chain::ChainError;
 use crate::db::{Conflict, Entity, StoreError};
 use crate::gate::GateError;
 
+/// What a resolver answers when it fails (resolvers return
+/// `Result<T, ApiError>`, and `?` converts the domain errors through the
+/// `From` impls here and in `service_error`).
 ///
 /// Deliberately not `Display`: async-graphql converts anything displayable
 /// into an error without a code, and every error here must carry its code.
 #[derive(Debug)]
 pub enum ApiError {
     Unauthenticated(String),
-    Forbidden { action: &'static str, resource: &'static str },
+    Forbidden {
+        action: &'static str,
+        resource: &'static str,
+    },
     NotFound(&'static str),
-    Conflict { message: String, field: Option<&'static str>, current_version: Option<i32> },
-    BadInput { field: String, message: String },
-    TooManyAttempts { message: String, retry_after_seconds: u64 },
+    Conflict {
+        message: String,
+        field: Option<&'static str>,
+        current_version: Option<i32>,
+    },
+    BadInput {
+        field: String,
+        message: String,
+    },
+    TooManyAttempts {
+        message: String,
+        retry_after_seconds: u64,
+    },
     Unavailable(String),
-    Internal,
+    /// Something failed inside: the cause is logged with its whole chain
+    /// when the error reaches the client, who sees only INTERNAL.
+    Internal(anyhow::Error),
 }
 
 impl ApiError {
@@ -35,7 +55,7 @@ impl ApiError {
                 message.clone()
             }
             Self::BadInput { field, message } => format!("{field}: {message}"),
-            Self::Internal => "internal error".to_owned(),
+            Self::Internal(_) => "internal error".to_owned(),
         }
     }
 
@@ -48,7 +68,7 @@ impl ApiError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
             Self::Unavailable(_) => "UNAVAILABLE",
-            Self::Internal => "INTERNAL",
+            Self::Internal(_) => "INTERNAL",
         }
     }
 
@@ -56,22 +76,19 @@ impl ApiError {
         Self::BadInput { field: field.into(), message: message.into() }
     }
 
-    /// Logs an internal cause and returns the opaque error the client sees.
-    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(s) = source {
-            chain.push_str(": ");
-            chain.push_str(&s.to_string());
-            source = s.source();
-        }
-        tracing::error!(error = %chain, "internal error");
-        Self::Internal
+    /// The opaque error the client sees, carrying its cause for the log.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
     }
 }
 
+/// The edge: an internal cause is logged here, once, with its whole chain;
+/// the client gets the code and the plain message.
 impl From<ApiError> for async_graphql::Error {
     fn from(e: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &e {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
         let code = e.code();
         async_graphql::Error::new(e.message()).extend_with(|_, ext| {
             ext.set("code", code);
@@ -118,7 +135,7 @@ impl From<StoreError> for ApiError {
                 }
             }
             StoreError::InvalidInput(invalid) => ApiError::bad_input(invalid.field, invalid.reason),
-            other => ApiError::internal(&other),
+            other => ApiError::internal(other),
         }
     }
 }
@@ -134,6 +151,18 @@ impl From<GateError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(&e)
+        ApiError::internal(e)
+    }
+}
+
+impl From<ChainError> for ApiError {
+    fn from(e: ChainError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        ApiError::internal(e)
     }
 }

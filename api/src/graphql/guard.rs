@@ -1,10 +1,11 @@
 //! The access guard: every field that touches user records, health records
 //! or the audit trail names its resource and action here. Before the
-//! resolver runs, the guard sends the request (the caller's system-wide
-//! identifier, the action, the resource, the affected user, the record) to
-//! the gate and waits for the contract's verdict. Approved or denied, the
-//! event's receipt is added to the response's `extensions.audit`; denied
-//! becomes FORBIDDEN and the resolver never runs.
+//! resolver runs, the guard resolves whom the request is about and asks the
+//! contract (through [`crate::auth::access`] and the gate) about the caller's
+//! system-wide identifier, the action, the resource, the affected user and
+//! the record, and waits for the verdict. Approved or denied, the event's
+//! receipt is added to the response's `extensions.audit`; denied becomes
+//! FORBIDDEN and the resolver never runs.
 
 use alloy::primitives::B256;
 use async_graphql::{Context, Guard, ID};
@@ -12,7 +13,8 @@ use async_graphql::{Context, Guard, ID};
 use super::error::ApiError;
 use super::session::{AuditNote, Session};
 use crate::app::AppState;
-use crate::gate::{AccessRequest, Action, Resource};
+use crate::auth::access::About;
+use crate::gate::{Action, Resource};
 use crate::records::RecordId;
 use crate::users::{Role, SystemId, UserId};
 
@@ -27,8 +29,6 @@ pub enum Target {
     User { id: ID, field: &'static str },
     /// A health record by id: the subject is its patient.
     Record { id: ID, field: &'static str },
-    /// A new account with this role: the guard picks its identifier.
-    NewUser { role: Role },
     /// A user whose role is to become `role`.
     UserWithRole { id: ID, role: Role },
 }
@@ -54,10 +54,6 @@ impl Access {
     pub fn record(action: Action, id: &ID) -> Self {
         Self::new(Resource::HealthRecord, action, Target::Record { id: id.clone(), field: "id" })
     }
-}
-
-pub fn b256(id: &SystemId) -> B256 {
-    B256::from(*id.as_bytes())
 }
 
 pub fn parse_user_id(id: &ID, field: &str) -> Result<UserId, ApiError> {
@@ -92,19 +88,34 @@ pub async fn decide(
     action: Action,
     target: &Target,
 ) -> Result<(), ApiError> {
+    let about = resolve(state, session.caller()?.system_id, target).await?;
+    ask(state, session, resource, action, about).await
+}
+
+/// `createUser`'s access check: picks the new account's identifier, asks for
+/// USER_RECORD CREATE naming it and the role, and returns the identifier
+/// once approved, for the account to be created with.
+pub async fn decide_new_user(
+    state: &AppState,
+    session: &Session,
+    role: Role,
+) -> Result<SystemId, ApiError> {
+    let id = SystemId::random();
+    let about = About { subject: id.into(), record: B256::ZERO, target_role: role.contract_code() };
+    ask(state, session, Resource::UserRecord, Action::Create, about).await?;
+    Ok(id)
+}
+
+/// Asks the contract, notes the receipt, and refuses when it said no.
+async fn ask(
+    state: &AppState,
+    session: &Session,
+    resource: Resource,
+    action: Action,
+    about: About,
+) -> Result<(), ApiError> {
     let caller = session.caller()?;
-    let (subject, record, target_role) = resolve(state, session, caller.system_id, target).await?;
-    let request = AccessRequest {
-        actor: b256(&caller.system_id),
-        action,
-        resource,
-        subject,
-        record,
-        target_role,
-    };
-    let verdict = state.gate.authorize(request).await?;
-    // Its block is mined: let the audit index pick it up now rather than at its next poll.
-    state.audit.wake();
+    let verdict = state.access.ask(caller, action, resource, about).await?;
     session.note(AuditNote {
         action: Some(action.as_str()),
         resource: Some(resource.as_str()),
@@ -118,49 +129,36 @@ pub async fn decide(
     }
 }
 
-async fn resolve(
-    state: &AppState,
-    session: &Session,
-    caller: SystemId,
-    target: &Target,
-) -> Result<(B256, B256, u8), ApiError> {
+async fn resolve(state: &AppState, caller: SystemId, target: &Target) -> Result<About, ApiError> {
+    let zero = B256::ZERO;
     Ok(match target {
-        Target::Nobody => (B256::ZERO, B256::ZERO, 0),
-        Target::Caller => (b256(&caller), B256::ZERO, 0),
-        Target::User { id, field } => {
-            (user_subject(state, parse_user_id(id, field)?).await?, B256::ZERO, 0)
-        }
+        Target::Nobody => About::default(),
+        Target::Caller => About { subject: caller.into(), ..About::default() },
+        Target::User { id, field } => About {
+            subject: user_subject(state, parse_user_id(id, field)?).await?,
+            record: zero,
+            target_role: 0,
+        },
         Target::Record { id, field } => {
             let record = parse_record_id(id, field)?;
-            let subject = state
-                .subjects
-                .of_record(&state.pool, record)
-                .await?
-                .map(|s| b256(&s))
-                .unwrap_or(B256::ZERO);
-            (subject, B256::from_slice(&uuid_word(record)), 0)
+            let subject = state.subjects.of_record(&state.pool, record).await?;
+            About {
+                subject: subject.map_or(zero, B256::from),
+                record: record.into(),
+                target_role: 0,
+            }
         }
-        Target::NewUser { role } => {
-            let id = SystemId::random();
-            session.set_pending_subject(id);
-            (b256(&id), B256::ZERO, role.contract_code())
-        }
-        Target::UserWithRole { id, role } => {
-            (user_subject(state, parse_user_id(id, "id")?).await?, B256::ZERO, role.contract_code())
-        }
+        Target::UserWithRole { id, role } => About {
+            subject: user_subject(state, parse_user_id(id, "id")?).await?,
+            record: zero,
+            target_role: role.contract_code(),
+        },
     })
-}
-
-/// A record id as the contract sees it: the UUID's 16 bytes, left-padded.
-pub fn uuid_word(id: RecordId) -> [u8; 32] {
-    let mut word = [0u8; 32];
-    word[16..].copy_from_slice(id.0.as_bytes());
-    word
 }
 
 /// The user's system-wide identifier, or zero when there is no such user
 /// (the contract then decides on an unknown subject, and the request is still
 /// recorded).
 async fn user_subject(state: &AppState, id: UserId) -> Result<B256, ApiError> {
-    Ok(state.subjects.of_user(&state.pool, id).await?.map(|s| b256(&s)).unwrap_or(B256::ZERO))
+    Ok(state.subjects.of_user(&state.pool, id).await?.map_or(B256::ZERO, B256::from))
 }

@@ -11,7 +11,6 @@ use async_graphql::Context;
 use sqlx::PgPool;
 
 use super::error::ApiError;
-use crate::app::AppState;
 use crate::users::{User, UserId};
 
 /// Loads accounts (deleted ones too: records keep naming them) by id.
@@ -42,15 +41,15 @@ impl RequestLoaders {
 }
 
 /// One account through the request's loader.
-pub async fn user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
-    let state = ctx.data::<AppState>()?;
+pub async fn user(ctx: &Context<'_>, id: UserId) -> Result<User, ApiError> {
+    let state = super::context::state(ctx)?;
     let user = match ctx.data_opt::<RequestLoaders>() {
         Some(loaders) => {
-            loaders.users(&state.pool).load_one(id).await.map_err(|e| ApiError::internal(&*e))?
+            loaders.users(&state.pool).load_one(id).await.map_err(ApiError::internal)?
         }
         // A request that did not come through `graphql::execute` (a
         // subscription, say) has no loaders: read directly.
-        None => crate::users::repo::get(&state.pool, id).await.map_err(ApiError::from)?,
+        None => crate::users::repo::get(&state.pool, id).await?,
     };
-    Ok(user.ok_or(ApiError::NotFound("user"))?)
+    user.ok_or(ApiError::NotFound("user"))
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod audit_types;
 mod auth;
+mod context;
 pub mod documents;
 pub mod error;
 pub mod guard;

@@ -4,6 +4,7 @@
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 
+use super::error::ApiError;
 use super::loaders;
 use super::user_object::UserObject;
 use crate::records::{HealthRecord, RecordVersion};
@@ -29,7 +30,7 @@ impl HealthRecordObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn patient(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+    async fn patient(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
         Ok(loaders::user(ctx, self.0.patient_id).await?.into())
     }
     async fn record_type(&self) -> RecordType {
@@ -43,7 +44,7 @@ impl HealthRecordObject {
         async_graphql::Json(&self.0.content)
     }
     /// Who wrote this version.
-    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+    async fn author(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
         Ok(loaders::user(ctx, self.0.author_id).await?.into())
     }
     /// 1 for a new record, one more for each change.
@@ -72,7 +73,7 @@ impl HealthRecordVersionObject {
     async fn id(&self) -> ID {
         ID(self.0.record_id.to_string())
     }
-    async fn patient(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+    async fn patient(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
         Ok(loaders::user(ctx, self.0.patient_id).await?.into())
     }
     async fn record_type(&self) -> RecordType {
@@ -85,7 +86,7 @@ impl HealthRecordVersionObject {
         async_graphql::Json(&self.0.content)
     }
     /// Who wrote this version.
-    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
+    async fn author(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
         Ok(loaders::user(ctx, self.0.author_id).await?.into())
     }
     async fn version(&self) -> i32 {

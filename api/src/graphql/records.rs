@@ -6,14 +6,13 @@
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
+use super::context;
 use super::error::ApiError;
 use super::guard::{Access, Target};
 use super::inputs::{self, CreateRecordInput, UpdateRecordInput};
 pub use super::record_objects::{HealthRecordObject, HealthRecordVersionObject, RecordType};
-use super::users::{context, note_events};
-use crate::app::AppState;
+use super::users::note_events;
 use crate::gate::{Action, Resource};
-use crate::lifecycle::word;
 use crate::records::{self, NewRecord};
 
 #[derive(Default)]
@@ -31,10 +30,10 @@ impl RecordsQuery {
         &self,
         ctx: &Context<'_>,
         patient_id: ID,
-    ) -> async_graphql::Result<Vec<HealthRecordObject>> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<Vec<HealthRecordObject>, ApiError> {
+        let state = context::state(ctx)?;
         let patient = inputs::user_id(&patient_id, "patientId")?;
-        let found = state.reads.for_patient(patient).await.map_err(ApiError::from)?;
+        let found = state.reads.for_patient(patient).await?;
         Ok(found.into_iter().map(HealthRecordObject).collect())
     }
 
@@ -44,10 +43,10 @@ impl RecordsQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<Option<HealthRecordObject>> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<Option<HealthRecordObject>, ApiError> {
+        let state = context::state(ctx)?;
         let id = inputs::record_id(&id)?;
-        Ok(state.reads.get(id).await.map_err(ApiError::from)?.map(HealthRecordObject))
+        Ok(state.reads.get(id).await?.map(HealthRecordObject))
     }
 
     /// Every version of a record, oldest first (deleted records too).
@@ -56,10 +55,10 @@ impl RecordsQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<Vec<HealthRecordVersionObject>> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<Vec<HealthRecordVersionObject>, ApiError> {
+        let state = context::state(ctx)?;
         let id = inputs::record_id(&id)?;
-        let versions = records::repo::history(&state.pool, id).await.map_err(ApiError::from)?;
+        let versions = records::repo::history(&state.pool, id).await?;
         Ok(versions.into_iter().map(HealthRecordVersionObject).collect())
     }
 
@@ -70,14 +69,13 @@ impl RecordsQuery {
         ctx: &Context<'_>,
         id: ID,
         version: i32,
-    ) -> async_graphql::Result<Option<HealthRecordVersionObject>> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<Option<HealthRecordVersionObject>, ApiError> {
+        let state = context::state(ctx)?;
         let id = inputs::record_id(&id)?;
         if version < 1 {
-            return Err(ApiError::bad_input("version", "must be 1 or more").into());
+            return Err(ApiError::bad_input("version", "must be 1 or more"));
         }
-        let found =
-            records::repo::version(&state.pool, id, version).await.map_err(ApiError::from)?;
+        let found = records::repo::version(&state.pool, id, version).await?;
         Ok(found.map(HealthRecordVersionObject))
     }
 
@@ -89,10 +87,10 @@ impl RecordsQuery {
         ctx: &Context<'_>,
         id: ID,
         at: DateTime<Utc>,
-    ) -> async_graphql::Result<Option<HealthRecordVersionObject>> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<Option<HealthRecordVersionObject>, ApiError> {
+        let state = context::state(ctx)?;
         let id = inputs::record_id(&id)?;
-        let found = records::repo::as_of(&state.pool, id, at).await.map_err(ApiError::from)?;
+        let found = records::repo::as_of(&state.pool, id, at).await?;
         Ok(found.map(HealthRecordVersionObject))
     }
 }
@@ -112,8 +110,8 @@ impl RecordsMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateRecordInput,
-    ) -> async_graphql::Result<HealthRecordObject> {
-        let (state, session, caller) = context(ctx)?;
+    ) -> Result<HealthRecordObject, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let parsed = input.parse()?;
         let new = NewRecord {
             patient_id: parsed.patient_id,
@@ -123,9 +121,8 @@ impl RecordsMutation {
             author_id: caller.user_id,
         };
         let written =
-            records::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
-                .await
-                .map_err(ApiError::from)?;
+            records::service::create(&state.pool, &state.outbox, caller.system_id.into(), &new)
+                .await?;
         note_events(session, &written.events);
         Ok(HealthRecordObject(written.value))
     }
@@ -140,21 +137,20 @@ impl RecordsMutation {
         id: ID,
         expected_version: i32,
         input: UpdateRecordInput,
-    ) -> async_graphql::Result<HealthRecordObject> {
-        let (state, session, caller) = context(ctx)?;
+    ) -> Result<HealthRecordObject, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::record_id(&id)?;
         let changes = input.parse()?;
         let written = records::service::update(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             caller.user_id,
             id,
             expected_version,
             &changes,
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         note_events(session, &written.events);
         Ok(HealthRecordObject(written.value))
     }
@@ -162,18 +158,17 @@ impl RecordsMutation {
     /// Deletes a record (`RecordDeleted` on chain); its versions stay readable
     /// through `recordHistory`, `recordVersion` and `recordAsOf`.
     #[graphql(guard = "Access::record(Action::Delete, &id)")]
-    async fn delete_record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        let (state, session, caller) = context(ctx)?;
+    async fn delete_record(&self, ctx: &Context<'_>, id: ID) -> Result<bool, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::record_id(&id)?;
         let written = records::service::delete(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             caller.user_id,
             id,
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         note_events(session, &written.events);
         Ok(true)
     }

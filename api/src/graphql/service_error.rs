@@ -1,6 +1,7 @@
 //! Domain-service errors as the client sees them.
 
 use super::error::ApiError;
+use crate::auth::login::LoginError;
 use crate::auth::password::PasswordError;
 use crate::gate::outbox::OutboxError;
 use crate::lifecycle::ServiceError;
@@ -9,7 +10,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Store(store) => store.into(),
-            ServiceError::Password(PasswordError::Hashing) => ApiError::Internal,
+            ServiceError::Password(e @ PasswordError::Hashing) => ApiError::internal(e),
             ServiceError::Password(rule) => ApiError::bad_input("new", rule.to_string()),
             ServiceError::WrongPassword => {
                 ApiError::bad_input("current", "the current password is wrong")
@@ -22,7 +23,20 @@ impl From<ServiceError> for ApiError {
                 current_version: None,
             },
             ServiceError::Outbox(OutboxError::Gate(gate)) => gate.into(),
-            ServiceError::Outbox(other) => ApiError::internal(&other),
+            ServiceError::Outbox(other) => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::BadCredentials => ApiError::Unauthenticated(e.to_string()),
+            LoginError::TooManyAttempts { retry_after } => ApiError::TooManyAttempts {
+                message: e.to_string(),
+                retry_after_seconds: retry_after.as_secs().max(1),
+            },
+            LoginError::Internal(cause) => ApiError::Internal(cause.context("login failed")),
         }
     }
 }

@@ -1,30 +1,17 @@
-//! Who is calling, per request: the token's holder (checked against the
-//! database: the account still active, the token not revoked; a passed check
-//! is remembered until the database reports a change, see
-//! [`crate::cache::sessions`]), the client's address, and the on-chain
-//! receipts this request produced.
+//! Who is calling, per request: the token's holder (checked by
+//! [`crate::auth::caller::check`]; a passed check is remembered until the
+//! database reports a change, see [`crate::cache::sessions`]), the client's
+//! address, and the on-chain receipts this request produced.
 
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::keys::TokenKeys;
-use crate::auth::token::{self, Claims};
+use crate::auth::caller::{self, Caller};
 use crate::gate::AuditReceipt;
-use crate::users::{Role, SystemId, UserId};
-
-/// The authenticated caller.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: UserId,
-    pub system_id: SystemId,
-    pub role: Role,
-    pub claims: Claims,
-}
 
 /// One on-chain event this request produced, as listed in `extensions.audit`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -62,9 +49,6 @@ pub struct Session {
     auth: Result<Option<Caller>, String>,
     pub address: Option<IpAddr>,
     audit: Mutex<Vec<AuditNote>>,
-    /// The identifier the guard chose for an account being created, so the
-    /// resolver creates it with the identifier the contract decided on.
-    pending_subject: Mutex<Option<SystemId>>,
 }
 
 impl Session {
@@ -77,7 +61,7 @@ impl Session {
     }
 
     fn with(auth: Result<Option<Caller>, String>, address: Option<IpAddr>) -> Self {
-        Self { auth, address, audit: Mutex::new(Vec::new()), pending_subject: Mutex::new(None) }
+        Self { auth, address, audit: Mutex::new(Vec::new()) }
     }
 
     /// Builds the session from the `Authorization` header, if any. A token
@@ -91,7 +75,12 @@ impl Session {
         let Some(value) = authorization else { return Self::anonymous(address) };
         let auth = match value.strip_prefix("Bearer ").map(str::trim) {
             None => Err("the Authorization header must be `Bearer <token>`".to_owned()),
-            Some(raw) => remembered_caller(state, raw).await.map(Some),
+            Some(raw) => state
+                .sessions
+                .caller(raw, caller::check(&state.pool, &state.token_keys, raw))
+                .await
+                .map(Some)
+                .map_err(|refused| refused.to_string()),
         };
         Self::with(auth, address)
     }
@@ -114,57 +103,4 @@ impl Session {
     pub fn audit(&self) -> Vec<AuditNote> {
         self.audit.lock().map(|a| a.clone()).unwrap_or_default()
     }
-
-    pub fn set_pending_subject(&self, id: SystemId) {
-        if let Ok(mut slot) = self.pending_subject.lock() {
-            *slot = Some(id);
-        }
-    }
-
-    pub fn take_pending_subject(&self) -> Option<SystemId> {
-        self.pending_subject.lock().ok().and_then(|mut s| s.take())
-    }
-}
-
-/// The caller, from memory when this token's check passed recently and
-/// nothing about its holder changed since; otherwise checked and remembered.
-async fn remembered_caller(state: &AppState, raw: &str) -> Result<Caller, String> {
-    let now = chrono::Utc::now().timestamp();
-    if let Some(caller) = state.sessions.get(raw, now) {
-        return Ok(caller);
-    }
-    let generation = state.sessions.generation();
-    let caller = caller_for(&state.pool, &state.token_keys, raw).await?;
-    state.sessions.remember(generation, raw, &caller, now);
-    Ok(caller)
-}
-
-async fn caller_for(pool: &PgPool, keys: &TokenKeys, raw: &str) -> Result<Caller, String> {
-    const REFUSED: &str = "the token is invalid, expired or revoked: log in again";
-    let claims = token::verify(keys, raw).map_err(|_| REFUSED.to_owned())?;
-    let user_id: i64 = claims.sub.parse().map_err(|_| REFUSED.to_owned())?;
-    let row = sqlx::query!(
-        r#"SELECT u.system_id, u.role AS "role: Role", u.deleted_at IS NOT NULL AS "deleted!",
-                  EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.token_id = $2) AS "revoked!"
-           FROM users u WHERE u.id = $1"#,
-        user_id,
-        claims.jti
-    )
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "checking a token failed");
-        "the token could not be checked; try again".to_owned()
-    })?
-    .ok_or_else(|| REFUSED.to_owned())?;
-    if row.deleted || row.revoked {
-        return Err(REFUSED.to_owned());
-    }
-    let system_id = row
-        .system_id
-        .as_deref()
-        .and_then(|b| SystemId::from_slice(b).ok())
-        .filter(|id| id.to_string() == claims.sid)
-        .ok_or_else(|| REFUSED.to_owned())?;
-    Ok(Caller { user_id: UserId(user_id), system_id, role: row.role, claims })
 }

@@ -2,7 +2,8 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use crate::app::AppState;
+use super::context;
+use super::error::ApiError;
 
 #[derive(Default)]
 pub struct SystemQuery;
@@ -28,8 +29,8 @@ pub struct SystemStatus {
 #[Object]
 impl SystemQuery {
     /// The api's health: database, chain, contract address. Needs no login.
-    async fn system_status(&self, ctx: &Context<'_>) -> async_graphql::Result<SystemStatus> {
-        let state = ctx.data::<AppState>()?;
+    async fn system_status(&self, ctx: &Context<'_>) -> Result<SystemStatus, ApiError> {
+        let state = context::state(ctx)?;
         let h = crate::http::health::check(state).await;
         Ok(SystemStatus {
             status: h.status.to_owned(),

@@ -2,20 +2,18 @@
 //! that touches user data carries the access guard; the writes go through
 //! `users::service`, which records their lifecycle events on chain.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object, SimpleObject, ID};
 use secrecy::SecretString;
 
+use super::context;
 use super::error::ApiError;
-use super::guard::{Access, Target};
+use super::guard::{self, Access, Target};
 use super::inputs::{self, CreateUserInput, UpdateUserInput};
-use super::session::{AuditNote, Caller, Session};
+use super::session::{AuditNote, Session};
 use super::user_object::{Role, UserObject};
-use crate::app::AppState;
 use crate::auth::password::{self, PasswordError};
 use crate::gate::{Action, Resource};
-use crate::lifecycle::{word, LifecycleReceipt};
+use crate::lifecycle::LifecycleReceipt;
 use crate::users::{self, NewUser, PasswordHash, SearchCursor};
 
 /// Results per page when `first` is not given.
@@ -42,16 +40,6 @@ fn page_info(has_next_page: bool, end_cursor: Option<String>) -> PageInfo {
     PageInfo { has_previous_page: false, has_next_page, start_cursor: None, end_cursor }
 }
 
-/// The request's session and state, and the signed-in caller.
-pub(super) fn context<'a>(
-    ctx: &'a Context<'_>,
-) -> async_graphql::Result<(&'a AppState, &'a Arc<Session>, &'a Caller)> {
-    let state = ctx.data::<AppState>()?;
-    let session = ctx.data::<Arc<Session>>()?;
-    let caller = session.caller()?;
-    Ok((state, session, caller))
-}
-
 /// Lists the lifecycle events a write produced in `extensions.audit`.
 pub(super) fn note_events(session: &Session, events: &[LifecycleReceipt]) {
     for e in events {
@@ -76,11 +64,11 @@ impl UsersQuery {
         role: Option<Role>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<UserConnection> {
-        let state = ctx.data::<AppState>()?;
+    ) -> Result<UserConnection, ApiError> {
+        let state = context::state(ctx)?;
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(1..=users::repo::search::MAX_PAGE_SIZE as i32).contains(&first) {
-            return Err(ApiError::bad_input("first", "must be 1 to 100").into());
+            return Err(ApiError::bad_input("first", "must be 1 to 100"));
         }
         let after = after
             .as_deref()
@@ -98,8 +86,7 @@ impl UsersQuery {
             i64::from(first),
             after.as_ref(),
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         let end_cursor = page.end_cursor().map(|c| c.to_string());
         Ok(UserConnection {
             page_info: page_info(page.has_next_page, end_cursor),
@@ -113,10 +100,10 @@ impl UsersQuery {
 
     /// One account by id (a USER_RECORD READ of that user); null if there is none.
     #[graphql(guard = "Access::user(Action::Read, &id)")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<UserObject>> {
-        let state = ctx.data::<AppState>()?;
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserObject>, ApiError> {
+        let state = context::state(ctx)?;
         let id = inputs::user_id(&id, "id")?;
-        Ok(users::repo::get(&state.pool, id).await.map_err(ApiError::from)?.map(UserObject::from))
+        Ok(users::repo::get(&state.pool, id).await?.map(UserObject::from))
     }
 }
 
@@ -127,20 +114,18 @@ pub struct UsersMutation;
 impl UsersMutation {
     /// Creates an account (a USER_RECORD CREATE with the new role; recorded
     /// on chain as `UserAdded`).
-    #[graphql(
-        guard = "Access::new(Resource::UserRecord, Action::Create, Target::NewUser { role: input.role.into() })"
-    )]
     async fn create_user(
         &self,
         ctx: &Context<'_>,
         input: CreateUserInput,
-    ) -> async_graphql::Result<UserObject> {
-        let (state, session, caller) = context(ctx)?;
-        let system_id = session.take_pending_subject().ok_or(ApiError::Internal)?;
+    ) -> Result<UserObject, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
+        // The guard's decision names the new account's identifier: create it with that one.
+        let system_id = guard::decide_new_user(state, session, input.role.into()).await?;
         let parsed = input.parse()?;
         let phc = password::hash(SecretString::from(input.password.clone())).await.map_err(
             |e| match e {
-                PasswordError::Hashing => ApiError::Internal,
+                PasswordError::Hashing => ApiError::internal(e),
                 rule => ApiError::bad_input("password", rule.to_string()),
             },
         )?;
@@ -157,9 +142,8 @@ impl UsersMutation {
             role: parsed.role,
         };
         let written =
-            users::service::create(&state.pool, &state.outbox, word(&caller.system_id), &new)
-                .await
-                .map_err(ApiError::from)?;
+            users::service::create(&state.pool, &state.outbox, caller.system_id.into(), &new)
+                .await?;
         note_events(session, &written.events);
         Ok(written.value.into())
     }
@@ -172,19 +156,18 @@ impl UsersMutation {
         ctx: &Context<'_>,
         id: ID,
         input: UpdateUserInput,
-    ) -> async_graphql::Result<UserObject> {
-        let (state, session, caller) = context(ctx)?;
+    ) -> Result<UserObject, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::user_id(&id, "id")?;
         let changes = input.parse()?;
         let written = users::service::update(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             id,
             &changes,
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         note_events(session, &written.events);
         Ok(written.value.into())
     }
@@ -192,13 +175,11 @@ impl UsersMutation {
     /// Deletes an account (a USER_RECORD DELETE; `UserDeleted` on chain). It
     /// can no longer log in; its records and trail remain.
     #[graphql(guard = "Access::user(Action::Delete, &id)")]
-    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
-        let (state, session, caller) = context(ctx)?;
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::user_id(&id, "id")?;
         let written =
-            users::service::delete(&state.pool, &state.outbox, word(&caller.system_id), id)
-                .await
-                .map_err(ApiError::from)?;
+            users::service::delete(&state.pool, &state.outbox, caller.system_id.into(), id).await?;
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(id);
         note_events(session, &written.events);
@@ -215,18 +196,17 @@ impl UsersMutation {
         ctx: &Context<'_>,
         id: ID,
         role: Role,
-    ) -> async_graphql::Result<UserObject> {
-        let (state, session, caller) = context(ctx)?;
+    ) -> Result<UserObject, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::user_id(&id, "id")?;
         let written = users::service::set_role(
             &state.pool,
             &state.outbox,
-            word(&caller.system_id),
+            caller.system_id.into(),
             id,
             role.into(),
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         state.sessions.forget_user(id);
         note_events(session, &written.events);
         Ok(written.value.into())
@@ -240,10 +220,10 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(secret)] current: String,
         #[graphql(secret)] new: String,
-    ) -> async_graphql::Result<bool> {
-        let (state, session, caller) = context(ctx)?;
+    ) -> Result<bool, ApiError> {
+        let (state, session, caller) = context::caller(ctx)?;
         if current.chars().count() > password::MAX_LEN {
-            return Err(ApiError::bad_input("current", "the current password is wrong").into());
+            return Err(ApiError::bad_input("current", "the current password is wrong"));
         }
         let written = users::service::change_password(
             &state.pool,
@@ -252,8 +232,7 @@ impl UsersMutation {
             SecretString::from(current),
             SecretString::from(new),
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         note_events(session, &written.events);
         Ok(true)
     }

@@ -72,6 +72,13 @@ impl fmt::Debug for ContentSalt {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ContentHash([u8; 32]);
 
+/// The hash as anchored on chain: the same 32 bytes.
+impl From<ContentHash> for alloy::primitives::B256 {
+    fn from(hash: ContentHash) -> Self {
+        Self::from(hash.0)
+    }
+}
+
 impl ContentHash {
     pub fn from_slice(bytes: &[u8]) -> Option<Self> {
         <[u8; 32]>::try_from(bytes).ok().map(ContentHash)

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use alloy::primitives::B256;
 use uuid::Uuid;
 
 use crate::db::InvalidInput;
@@ -16,6 +17,28 @@ impl RecordId {
     /// A fresh random id.
     pub fn new() -> Self {
         RecordId(Uuid::new_v4())
+    }
+}
+
+impl RecordId {
+    /// The id back from its contract word; `None` when the word is not a
+    /// left-padded UUID.
+    pub fn from_word(word: &B256) -> Option<Self> {
+        let bytes = word.as_slice();
+        if bytes[..16].iter().any(|b| *b != 0) {
+            return None;
+        }
+        Uuid::from_slice(&bytes[16..]).ok().map(RecordId)
+    }
+}
+
+/// A record id as the access contract sees it: the UUID's 16 bytes,
+/// left-padded to 32.
+impl From<RecordId> for B256 {
+    fn from(id: RecordId) -> Self {
+        let mut word = [0u8; 32];
+        word[16..].copy_from_slice(id.0.as_bytes());
+        B256::from(word)
     }
 }
 

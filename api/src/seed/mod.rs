@@ -16,6 +16,7 @@ mod people;
 
 use std::sync::Arc;
 
+use alloy::primitives::B256;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::distributions::{Alphanumeric, DistString};
@@ -29,7 +30,7 @@ use crate::app::AppState;
 use crate::auth::password;
 use crate::bootstrap::SYSTEM_ACTOR;
 use crate::db::{Conflict, StoreError};
-use crate::lifecycle::{word, ServiceError};
+use crate::lifecycle::ServiceError;
 use crate::records::{NewRecord, RecordChanges, RecordContent, RecordTitle};
 use crate::users::{self, FullName, NewUser, PasswordHash, Role, SystemId, User, Username};
 use people::Person;
@@ -272,8 +273,7 @@ async fn patient_records(
             content: RecordContent::parse(content.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
             author_id: author.id,
         };
-        let actor =
-            author.system_id.as_ref().map(word).context("a doctor without an identifier")?;
+        let actor = author.system_id.map(B256::from).context("a doctor without an identifier")?;
         let mut record = crate::records::service::create(&state.pool, &state.outbox, actor, &new)
             .await
             .context("creating a demo record")?
@@ -291,7 +291,7 @@ async fn patient_records(
                 content: Some(RecordContent::parse(next).map_err(|e| anyhow::anyhow!("{e}"))?),
             };
             let actor =
-                editor.system_id.as_ref().map(word).context("an editor without an identifier")?;
+                editor.system_id.map(B256::from).context("an editor without an identifier")?;
             record = crate::records::service::update(
                 &state.pool,
                 &state.outbox,

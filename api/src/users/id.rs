@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use alloy::primitives::B256;
 use rand::RngCore;
 
 use crate::db::InvalidInput;
@@ -55,6 +56,13 @@ impl SystemId {
 
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+}
+
+/// The identifier as the access contract sees it: the same 32 bytes.
+impl From<SystemId> for B256 {
+    fn from(id: SystemId) -> Self {
+        B256::from(id.0)
     }
 }
 

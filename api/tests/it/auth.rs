@@ -99,7 +99,7 @@ async fn me_is_one_approved_access_event_with_every_field(pool: PgPool) {
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0].log_index, Some(audit[0].log_index));
     let e = ours[0].log_decode::<CareLedgerAccess::AccessRequested>().expect("decode").inner.data;
-    let me = B256::from(*sid.as_bytes());
+    let me = B256::from(sid);
     assert_eq!((e.actor, e.subject, e.recordId), (me, me, B256::ZERO));
     assert_eq!((e.action, e.resource, e.targetRole, e.approved), (1, 0, 0, true));
 }
@@ -171,7 +171,7 @@ async fn an_imported_account_gets_its_identifier_and_role_on_chain_at_first_logi
     let sid = stored.system_id.expect("assigned at login");
     let contract = CareLedgerAccess::new(app.state.deployment.address, app.state.chain.provider());
     assert_eq!(
-        contract.roleOf(B256::from(*sid.as_bytes())).call().await.expect("role"),
+        contract.roleOf(B256::from(sid)).call().await.expect("role"),
         Role::Nurse.contract_code()
     );
     assert_eq!(me(&app, &token).await.ok().me.system_id, Some(sid.to_string()));

@@ -182,7 +182,6 @@ impl TestApp {
         password: &str,
         role: careledger::users::Role,
     ) -> careledger::users::User {
-        use careledger::gate::outbox::{self, Change};
         use careledger::users::{FullName, NewUser, PasswordHash, Username};
         let phc = careledger::auth::password::hash(SecretString::from(password.to_owned()))
             .await
@@ -193,23 +192,15 @@ impl TestApp {
             FullName::parse(&format!("Test {username}")).expect("name"),
             role,
         );
-        let mut tx = self.state.pool.begin().await.expect("begin");
-        let user = careledger::users::repo::create(&mut tx, &new).await.expect("create");
-        let sid = user.system_id.expect("sid");
-        let entry = outbox::enqueue(
-            &mut tx,
-            Change::user(
-                careledger::gate::LifecycleKind::UserAdded,
-                careledger::bootstrap::SYSTEM_ACTOR,
-                B256::from(*sid.as_bytes()),
-                role.contract_code(),
-            ),
+        let state = &self.state;
+        careledger::users::service::register(
+            &state.pool,
+            &state.outbox,
+            careledger::bootstrap::SYSTEM_ACTOR,
+            &new,
         )
         .await
-        .expect("enqueue");
-        tx.commit().await.expect("commit");
-        self.state.outbox.deliver(&[entry]).await.expect("deliver");
-        user
+        .expect("register")
     }
 }
 

@@ -115,6 +115,11 @@ impl Indexer {
         Self { feed: Some(feed), status, ..self }
     }
 
+    /// The chain it follows.
+    pub(crate) fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
     /// The position before anything was indexed.
     fn origin(&self) -> Position {
         Position { block: self.first_block.saturating_sub(1), hash: None }

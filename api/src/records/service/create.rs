@@ -18,7 +18,7 @@ pub async fn create(
 ) -> Result<Written<HealthRecord>, ServiceError> {
     let mut tx = pool.begin().await?;
     let record = repo::create(&mut tx, new).await?;
-    let hash = B256::from(*record.content_hash.as_bytes());
+    let hash = B256::from(record.content_hash);
     let entry = enqueue_record_event(
         &mut tx,
         LifecycleKind::RecordVersionCreated,

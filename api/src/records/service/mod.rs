@@ -18,7 +18,7 @@ use sqlx::PgConnection;
 use crate::db::InvalidInput;
 use crate::gate::outbox::{self, Change};
 use crate::gate::{LifecycleEntry, LifecycleKind};
-use crate::lifecycle::{record_word, word, ServiceError};
+use crate::lifecycle::ServiceError;
 use crate::records::RecordId;
 use crate::users::UserId;
 
@@ -27,7 +27,7 @@ async fn patient_word(conn: &mut PgConnection, patient: UserId) -> Result<B256, 
     crate::users::repo::get(&mut *conn, patient)
         .await?
         .and_then(|p| p.system_id)
-        .map(|s| word(&s))
+        .map(B256::from)
         .ok_or(ServiceError::Store(
             InvalidInput::new("patientId", "must be a registered patient").into(),
         ))
@@ -48,7 +48,7 @@ async fn enqueue_record_event(
         kind,
         actor,
         subject,
-        record: record_word(record),
+        record: record.into(),
         version: u64::try_from(version).unwrap_or(0),
         content_hash,
         role: 0,

@@ -31,7 +31,7 @@ pub async fn update(
         }
         UpdateOutcome::Updated(record) => record,
     };
-    let hash = B256::from(*record.content_hash.as_bytes());
+    let hash = B256::from(record.content_hash);
     let entry = enqueue_record_event(
         &mut tx,
         LifecycleKind::RecordVersionCreated,

@@ -1,3 +1,4 @@
+use alloy::primitives::B256;
 use secrecy::SecretString;
 use sqlx::PgPool;
 
@@ -6,7 +7,7 @@ use crate::auth::password::{self, PasswordHashString};
 use crate::db::{Entity, StoreError};
 use crate::gate::outbox::Outbox;
 use crate::gate::LifecycleKind;
-use crate::lifecycle::{deliver, word, ServiceError, Written};
+use crate::lifecycle::{deliver, ServiceError, Written};
 use crate::users::{repo, PasswordHash, User, UserChanges, UserId};
 
 /// A signed-in user changes their own password: the current one must verify,
@@ -30,7 +31,7 @@ pub async fn change_password(
     }
     let phc = password::hash(new).await?;
     let hash = PasswordHash::from_phc(phc.as_str().to_owned()).map_err(StoreError::from)?;
-    let actor = user.system_id.as_ref().map(word).ok_or(ServiceError::NotRegistered("the user"))?;
+    let actor = user.system_id.map(B256::from).ok_or(ServiceError::NotRegistered("the user"))?;
     let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
     let mut tx = pool.begin().await?;
     let updated = repo::update(&mut tx, id, &changes).await?;

@@ -157,5 +157,5 @@ pub async fn log_of(app: &TestApp, note: &Note) -> Log {
 }
 
 pub fn word(user: &User) -> B256 {
-    B256::from(*user.system_id.expect("system id").as_bytes())
+    B256::from(user.system_id.expect("system id"))
 }

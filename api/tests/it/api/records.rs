@@ -17,10 +17,7 @@ use crate::ops::{
 };
 
 fn record_word(id: &str) -> B256 {
-    let uuid: uuid::Uuid = id.parse().expect("uuid");
-    let mut w = [0u8; 32];
-    w[16..].copy_from_slice(uuid.as_bytes());
-    B256::from(w)
+    B256::from(id.parse::<careledger::records::RecordId>().expect("record id"))
 }
 
 async fn stored_hash(pool: &PgPool, id: &str, version: i32) -> Vec<u8> {

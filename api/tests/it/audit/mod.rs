@@ -30,7 +30,7 @@ pub async fn caught_up(app: &TestApp) {
 }
 
 pub fn word(user: &User) -> B256 {
-    B256::from(*user.system_id.expect("system id").as_bytes())
+    B256::from(user.system_id.expect("system id"))
 }
 
 pub fn sid(user: &User) -> String {
@@ -98,9 +98,9 @@ async fn anchor(
             kind: LifecycleKind::RecordVersionCreated,
             actor: word(author),
             subject: word(patient),
-            record: B256::from(careledger::graphql::guard::uuid_word(record.id)),
+            record: B256::from(record.id),
             version: u64::try_from(record.version).expect("version"),
-            content_hash: B256::from(*record.content_hash.as_bytes()),
+            content_hash: B256::from(record.content_hash),
             role: 0,
         },
     )
