@@ -1,6 +1,7 @@
 //! Sign in: clear errors for wrong credentials, a lock-out (with the wait)
 //! and an unreachable server.
 
+use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
 use crate::api::ops::{login, Login};
@@ -54,9 +55,9 @@ pub fn login_page() -> Html {
             });
         })
     };
-    let message = (*error).as_ref().map(|e| match e.code.as_str() {
-        "UNAUTHENTICATED" => "Wrong username or password.".to_owned(),
-        "TOO_MANY_ATTEMPTS" => format!(
+    let message = (*error).as_ref().map(|e| match e.code {
+        ErrorCode::Unauthenticated => "Wrong username or password.".to_owned(),
+        ErrorCode::TooManyAttempts => format!(
             "This account is locked after too many failed attempts. Try again in {}.",
             api::wait_text(e.retry_after_seconds.unwrap_or(900))
         ),
