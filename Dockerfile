@@ -17,17 +17,18 @@ RUN rustup show active-toolchain \
 COPY api/Cargo.toml api/Cargo.toml
 COPY api/password/Cargo.toml api/password/Cargo.toml
 COPY bench/Cargo.toml bench/Cargo.toml
+COPY vocab/Cargo.toml vocab/Cargo.toml
 COPY web/Cargo.toml web/Cargo.toml
-RUN mkdir -p api/src api/tests/it api/password/src bench/src web/src \
+RUN mkdir -p api/src api/tests/it api/password/src bench/src vocab/src web/src \
  && echo 'fn main() {}' > api/src/main.rs && touch api/src/lib.rs api/tests/it/main.rs \
- && touch api/password/src/lib.rs bench/src/lib.rs && echo 'fn main() {}' > bench/src/main.rs \
+ && touch api/password/src/lib.rs bench/src/lib.rs vocab/src/lib.rs && echo 'fn main() {}' > bench/src/main.rs \
  && echo 'fn main() {}' > web/src/main.rs \
  && cargo build --release -p careledger \
  && cargo build --profile wasm-release -p careledger-web --target wasm32-unknown-unknown \
- && rm -rf api/src api/password/src bench/src web/src
+ && rm -rf api/src api/password/src bench/src vocab/src web/src
 # The sources.
 COPY . .
-RUN touch api/src/main.rs api/src/lib.rs api/password/src/lib.rs web/src/main.rs \
+RUN touch api/src/main.rs api/src/lib.rs api/password/src/lib.rs vocab/src/lib.rs web/src/main.rs \
  && cargo build --release -p careledger \
  && scripts/build-web.sh
 

@@ -60,7 +60,7 @@ forge-test: $(STAMPS)/npm
 	contracts/tools/forge-test.sh
 
 rust-test: deps
-	DATABASE_URL=$(PG_ADMIN_URL) cargo test -p careledger -p careledger-password -p careledger-bench --no-fail-fast
+	DATABASE_URL=$(PG_ADMIN_URL) cargo test -p careledger -p careledger-password -p careledger-bench -p careledger-vocab --no-fail-fast
 
 ## bench: the standard benchmark set on Anvil and Ganache; writes docs/PERFORMANCE.md
 bench: deps web

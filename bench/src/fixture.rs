@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
+use careledger_vocab::{RecordType, Role};
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -49,12 +50,12 @@ impl Fixture {
         let run = Alphanumeric.sample_string(&mut rand::thread_rng(), 6).to_lowercase();
         let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
         let mut made = JoinSet::new();
-        for (role, n) in [("DOCTOR", doctors), ("PATIENT", patients)] {
+        for (role, n) in [(Role::Doctor, doctors), (Role::Patient, patients)] {
             for i in 0..n {
                 let (client, root, password, run) =
                     (client.clone(), root.clone(), password.clone(), run.clone());
                 made.spawn(async move {
-                    let username = format!("bench-{run}-{}-{i}", role.to_lowercase());
+                    let username = format!("bench-{run}-{}-{i}", role.as_str().to_lowercase());
                     let data = client
                         .must(
                             Some(&root),
@@ -62,7 +63,7 @@ impl Fixture {
                             json!({ "input": {
                                 "username": username, "password": password,
                                 "fullName": format!("Bench {role} {i}"), "address": "1 Load Street",
-                                "designation": if role == "DOCTOR" { "Internal Medicine — Physician" } else { "" },
+                                "designation": if role == Role::Doctor { "Internal Medicine — Physician" } else { "" },
                                 "role": role,
                             }}),
                         )
@@ -76,7 +77,7 @@ impl Fixture {
         let mut patient_ids = vec![String::new(); patients];
         while let Some(done) = made.join_next().await {
             let (role, i, username, id) = done??;
-            if role == "DOCTOR" {
+            if role == Role::Doctor {
                 doctor_names[i] = username;
             } else {
                 patient_ids[i] = id;
@@ -95,7 +96,7 @@ impl Fixture {
                     Some(&author),
                     CREATE_RECORD,
                     json!({ "input": {
-                        "patientId": id, "recordType": "VITAL_SIGNS", "title": "Observations",
+                        "patientId": id, "recordType": RecordType::VitalSigns, "title": "Observations",
                         "content": { "pulse": 72, "systolic": 120, "diastolic": 80 },
                     }}),
                 )

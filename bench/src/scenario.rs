@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use careledger_vocab::ErrorCode;
 use serde_json::json;
 
 use crate::client::{Client, Outcome};
@@ -120,7 +121,10 @@ fn events_for_access(outcome: &Outcome) -> u64 {
     match outcome {
         Outcome::Ok => 1,
         Outcome::Error(code)
-            if code == "FORBIDDEN" || code == "CONFLICT" || code == "NOT_FOUND" =>
+            if matches!(
+                code.parse(),
+                Ok(ErrorCode::Forbidden | ErrorCode::Conflict | ErrorCode::NotFound)
+            ) =>
         {
             1
         }

@@ -1,11 +1,15 @@
 //! The CareLedger web app: Rust compiled to WebAssembly with Yew.
 //!
 //! Layout: `api` is the one client for every call; `session` holds the
-//! in-memory session; `pages` has one module per screen.
+//! in-memory session; `hooks` has `use_query` (load-on-mount); `pages` has
+//! one module per screen. Roles, record types, error codes and what each role
+//! is offered come from the shared `careledger-vocab` crate.
 
 mod api;
 mod diff;
+mod hooks;
 mod idle;
+mod labels;
 mod pages;
 mod receipts;
 mod routes;
@@ -16,6 +20,7 @@ mod ui;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use labels::Label;
 use routes::Route;
 use session::{Auth, AuthAction, AuthHandle};
 

@@ -73,8 +73,10 @@ pub fn sections(role: Role) -> Vec<(Route, &'static str)> {
     if can::read_records(role) {
         out.push((Route::Patients, "Health records"));
     }
-    if role == Role::Patient {
+    if can::own_records(role) {
         out.push((Route::MyRecords, "My records"));
+    }
+    if can::own_access_trail(role) {
         out.push((Route::MyAccess, "Who accessed my records"));
     }
     if can::manage_users(role) {

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use careledger_vocab::ErrorCode;
 use graphql_client::GraphQLQuery;
 use yew::prelude::*;
 
@@ -98,7 +99,7 @@ impl Api {
                 auth.dispatch(AuthAction::AddReceipts(outcome.receipts));
             }
             if let Err(e) = &outcome.result {
-                if e.code == "UNAUTHENTICATED" && token.is_some() {
+                if e.code == ErrorCode::Unauthenticated && token.is_some() {
                     auth.dispatch(AuthAction::SignOut(Some(
                         "Your session has ended. Please sign in again.".into(),
                     )));
@@ -133,46 +134,7 @@ fn current_path() -> Option<String> {
     web_sys::window().and_then(|w| w.location().pathname().ok())
 }
 
-/// What a role may do in the app (mirrors the contract's default matrix;
-/// the server still decides, and its refusals are shown).
-pub mod can {
-    use crate::api::Role;
-
-    pub fn search_people(r: Role) -> bool {
-        !matches!(r, Role::Patient)
-    }
-    pub fn read_records(r: Role) -> bool {
-        matches!(r, Role::Doctor | Role::Nurse)
-    }
-    pub fn create_record(r: Role) -> bool {
-        matches!(r, Role::Doctor)
-    }
-    pub fn update_record(r: Role) -> bool {
-        matches!(r, Role::Doctor | Role::Nurse)
-    }
-    pub fn delete_record(r: Role) -> bool {
-        matches!(r, Role::Doctor)
-    }
-    /// Create and edit accounts (receptionists: patients only).
-    pub fn manage_users(r: Role) -> bool {
-        matches!(r, Role::Root | Role::Admin | Role::Receptionist)
-    }
-    pub fn delete_user(r: Role) -> bool {
-        matches!(r, Role::Root | Role::Admin)
-    }
-    pub fn set_role(r: Role) -> bool {
-        matches!(r, Role::Root | Role::Admin)
-    }
-    pub fn audit(r: Role) -> bool {
-        matches!(r, Role::Auditor | Role::Root)
-    }
-    /// The roles an account of role `r` may create.
-    pub fn creatable_roles(r: Role) -> Vec<Role> {
-        match r {
-            Role::Root => Role::ALL[1..].to_vec(),
-            Role::Admin => Role::SEARCHABLE.to_vec(),
-            Role::Receptionist => vec![Role::Patient],
-            _ => vec![],
-        }
-    }
-}
+/// What a role may do in the app (the shared table, checked against the
+/// contract's default matrix; the server still decides, and its refusals are
+/// shown).
+pub use careledger_vocab::can;

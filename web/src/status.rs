@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::api::ops::{system_status_query, SystemStatusQuery};
-use crate::session::use_api;
+use crate::hooks::use_query;
 use crate::ui::{ErrorBox, Load, Loading};
 
 fn verdict(ok: bool) -> Html {
@@ -16,19 +16,9 @@ fn verdict(ok: bool) -> Html {
 
 #[function_component(SystemStatus)]
 pub fn system_status() -> Html {
-    let load = use_state(|| Load::Loading);
-    let api = use_api();
-    {
-        let load = load.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<SystemStatusQuery>(system_status_query::Variables).await {
-                    Ok(d) => Load::Done(d.system_status),
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        });
-    }
+    let load = use_query::<SystemStatusQuery, _, _>(Some(system_status_query::Variables), |d| {
+        d.system_status
+    });
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },

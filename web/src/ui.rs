@@ -1,5 +1,6 @@
 //! Small shared pieces: loading, empty and error states, page headings.
 
+use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
 use crate::api::ApiError;
@@ -18,9 +19,9 @@ pub struct ErrorProps {
 #[function_component(ErrorBox)]
 pub fn error_box(props: &ErrorProps) -> Html {
     html! {
-        <div class="alert alert-error" role="alert" data-code={props.error.code.clone()}>
+        <div class="alert alert-error" role="alert" data-code={props.error.code.as_str()}>
             <strong>{ props.error.explain() }</strong>
-            if matches!(props.error.code.as_str(), "INTERNAL" | "UNAVAILABLE") {
+            if matches!(props.error.code, ErrorCode::Internal | ErrorCode::Unavailable) {
                 <div class="small">{ format!("Details: {}", props.error.message) }</div>
             }
         </div>
@@ -78,4 +79,29 @@ pub fn bind(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 pub fn bind_change(state: &UseStateHandle<String>) -> Callback<Event> {
     let state = state.clone();
     Callback::from(move |e: Event| state.set(value_of(&e)))
+}
+
+/// A reducer action from an input event: `action(value)`.
+pub fn input_to<R, F>(form: &UseReducerHandle<R>, action: F) -> Callback<InputEvent>
+where
+    R: Reducible + 'static,
+    F: Fn(String) -> R::Action + 'static,
+{
+    let form = form.dispatcher();
+    Callback::from(move |e: InputEvent| form.dispatch(action(value_of(&e))))
+}
+
+/// A reducer action from a change event (selects), if `action` makes one of
+/// the value.
+pub fn change_to<R, F>(form: &UseReducerHandle<R>, action: F) -> Callback<Event>
+where
+    R: Reducible + 'static,
+    F: Fn(String) -> Option<R::Action> + 'static,
+{
+    let form = form.dispatcher();
+    Callback::from(move |e: Event| {
+        if let Some(a) = action(value_of(&e)) {
+            form.dispatch(a);
+        }
+    })
 }

@@ -7,9 +7,9 @@ use secrecy::{ExposeSecret, SecretString};
 /// PBKDF2 rounds for every new hash (OWASP 2023 guidance for PBKDF2-HMAC-SHA256).
 pub const ROUNDS: u32 = 600_000;
 /// Shortest password accepted for a new account or a change.
-pub const MIN_LEN: usize = 12;
+pub const MIN_LEN: usize = careledger_vocab::limits::PASSWORD_MIN_CHARS;
 /// Longest password accepted.
-pub const MAX_LEN: usize = 128;
+pub const MAX_LEN: usize = careledger_vocab::limits::PASSWORD_MAX_CHARS;
 
 /// Why a new password is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! their whole chain, never sent (no SQL, no stack traces, no patient data).
 
 use async_graphql::ErrorExtensions as _;
+use careledger_vocab::ErrorCode;
 
 use crate::audit::verify::VerifyError;
 use crate::chain::ChainError;
@@ -59,16 +60,16 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden { .. } => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict { .. } => "CONFLICT",
-            Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
-            Self::Unavailable(_) => "UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL",
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::BadInput { .. } => ErrorCode::BadUserInput,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -91,7 +92,7 @@ impl From<ApiError> for async_graphql::Error {
         }
         let code = e.code();
         async_graphql::Error::new(e.message()).extend_with(|_, ext| {
-            ext.set("code", code);
+            ext.set("code", code.as_str());
             match &e {
                 ApiError::Forbidden { action, resource } => {
                     ext.set("action", *action);

@@ -13,7 +13,7 @@ use crate::records::{RecordChanges, RecordContent, RecordId, RecordTitle};
 use crate::users::{FullName, UserChanges, UserId, Username};
 
 /// Longest address, designation or department accepted, in characters.
-pub const MAX_TEXT_CHARS: usize = 300;
+pub const MAX_TEXT_CHARS: usize = careledger_vocab::limits::FREE_TEXT_MAX_CHARS;
 
 /// A new account.
 #[derive(InputObject)]

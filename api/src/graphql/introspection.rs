@@ -85,7 +85,7 @@ impl Extension for IntrospectionLimit {
                     None,
                 );
                 let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", "RATE_LIMITED");
+                extensions.set("code", careledger_vocab::ErrorCode::RateLimited.as_str());
                 extensions.set("retryAfterSeconds", wait.as_secs().max(1));
                 error.extensions = Some(extensions);
                 Err(error)

@@ -92,7 +92,10 @@ pub async fn execute(
     for error in response.errors.iter_mut().filter(|e| e.path.is_empty()) {
         let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if !has_code {
-            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_REQUEST");
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", careledger_vocab::ErrorCode::BadRequest.as_str());
         }
     }
     let audit = session.audit();

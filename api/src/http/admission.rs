@@ -57,7 +57,7 @@ pub fn overloaded() -> Response {
         "data": null,
         "errors": [{
             "message": "the service is at capacity; nothing was done, please retry",
-            "extensions": { "code": "OVERLOADED", "retryAfterSeconds": RETRY_AFTER_SECONDS },
+            "extensions": { "code": careledger_vocab::ErrorCode::Overloaded.as_str(), "retryAfterSeconds": RETRY_AFTER_SECONDS },
         }],
     });
     (

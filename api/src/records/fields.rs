@@ -14,7 +14,7 @@ pub struct RecordTitle(String);
 impl RecordTitle {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let title = raw.trim();
-        if title.is_empty() || title.chars().count() > 200 {
+        if title.is_empty() || title.chars().count() > careledger_vocab::limits::TITLE_MAX_CHARS {
             return Err(InvalidInput::new("title", "must be 1 to 200 characters"));
         }
         if title.chars().any(char::is_control) {
@@ -36,9 +36,9 @@ impl fmt::Debug for RecordTitle {
 }
 
 /// Most bytes of canonical JSON one record's content may take.
-pub const MAX_CONTENT_BYTES: usize = 256 * 1024;
+pub const MAX_CONTENT_BYTES: usize = careledger_vocab::limits::CONTENT_MAX_BYTES;
 /// Deepest nesting of content.
-pub const MAX_CONTENT_DEPTH: usize = 32;
+pub const MAX_CONTENT_DEPTH: usize = careledger_vocab::limits::CONTENT_MAX_DEPTH;
 
 /// The structured content of a record: a JSON object that PostgreSQL's
 /// `jsonb` can store (no U+0000 in any string), at most 256 KiB and 32 levels,

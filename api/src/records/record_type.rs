@@ -1,62 +1,24 @@
-//! The kinds of health record.
+//! The kinds of health record: the shared vocabulary's [`RecordType`] (with
+//! the `sqlx` feature, the PostgreSQL `record_type` enum), refused here as input.
 
-use std::fmt;
-use std::str::FromStr;
+pub use careledger_vocab::{RecordType, UnknownRecordType};
 
 use crate::db::InvalidInput;
 
-/// What a record is: the `record_type` enum in PostgreSQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
-#[sqlx(type_name = "record_type", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecordType {
-    Diagnosis,
-    Prescription,
-    LabResult,
-    VitalSigns,
-    Allergy,
-    Procedure,
-    ClinicalNote,
-}
-
-impl RecordType {
-    pub const ALL: [RecordType; 7] = [
-        RecordType::Diagnosis,
-        RecordType::Prescription,
-        RecordType::LabResult,
-        RecordType::VitalSigns,
-        RecordType::Allergy,
-        RecordType::Procedure,
-        RecordType::ClinicalNote,
-    ];
-
-    /// The name as stored and hashed: `LAB_RESULT`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RecordType::Diagnosis => "DIAGNOSIS",
-            RecordType::Prescription => "PRESCRIPTION",
-            RecordType::LabResult => "LAB_RESULT",
-            RecordType::VitalSigns => "VITAL_SIGNS",
-            RecordType::Allergy => "ALLERGY",
-            RecordType::Procedure => "PROCEDURE",
-            RecordType::ClinicalNote => "CLINICAL_NOTE",
-        }
+/// A name that is no record type is bad input in the `recordType` field.
+impl From<UnknownRecordType> for InvalidInput {
+    fn from(_: UnknownRecordType) -> Self {
+        InvalidInput::new("recordType", "unknown record type")
     }
 }
 
-impl fmt::Display for RecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl FromStr for RecordType {
-    type Err = InvalidInput;
-
-    /// Accepts the names in any case: `LAB_RESULT`, `lab_result`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RecordType::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s))
-            .ok_or(InvalidInput::new("recordType", "unknown record type"))
+    #[test]
+    fn an_unknown_name_is_bad_input_in_the_record_type_field() {
+        let e = InvalidInput::from("NOTE".parse::<RecordType>().expect_err("NOTE is no type"));
+        assert_eq!((e.field, e.reason), ("recordType", "unknown record type"));
     }
 }

@@ -11,7 +11,7 @@ pub struct FullName(String);
 impl FullName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 200 {
+        if name.is_empty() || name.chars().count() > careledger_vocab::limits::FULL_NAME_MAX_CHARS {
             return Err(InvalidInput::new("fullName", "must be 1 to 200 characters"));
         }
         if name.chars().any(char::is_control) {

@@ -1,86 +1,14 @@
-//! Roles, as PostgreSQL stores them and as the access contract numbers them.
+//! Roles: the shared vocabulary's [`Role`] (names, contract codes, and with
+//! the `sqlx` feature the PostgreSQL `user_role` enum), refused here as input.
 
-use std::fmt;
-use std::str::FromStr;
+pub use careledger_vocab::{Role, UnknownRole};
 
 use crate::db::InvalidInput;
 
-/// A user's role: the `user_role` enum in PostgreSQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
-#[sqlx(type_name = "user_role", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    Root,
-    Admin,
-    Doctor,
-    Nurse,
-    Receptionist,
-    Auditor,
-    Patient,
-}
-
-impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Root,
-        Role::Admin,
-        Role::Doctor,
-        Role::Nurse,
-        Role::Receptionist,
-        Role::Auditor,
-        Role::Patient,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Root => "ROOT",
-            Role::Admin => "ADMIN",
-            Role::Doctor => "DOCTOR",
-            Role::Nurse => "NURSE",
-            Role::Receptionist => "RECEPTIONIST",
-            Role::Auditor => "AUDITOR",
-            Role::Patient => "PATIENT",
-        }
-    }
-
-    /// The value of the Solidity
-    /// `enum Role { NONE, ROOT, ADMIN, DOCTOR, NURSE, RECEPTIONIST, AUDITOR, PATIENT }`.
-    pub const fn contract_code(self) -> u8 {
-        match self {
-            Role::Root => 1,
-            Role::Admin => 2,
-            Role::Doctor => 3,
-            Role::Nurse => 4,
-            Role::Receptionist => 5,
-            Role::Auditor => 6,
-            Role::Patient => 7,
-        }
-    }
-
-    /// The role with this contract code (`NONE`, 0, has none).
-    pub fn from_contract_code(code: u8) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.contract_code() == code)
-    }
-
-    /// Whether user search may return accounts of this role: never root or admin.
-    pub const fn is_searchable(self) -> bool {
-        !matches!(self, Role::Root | Role::Admin)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = InvalidInput;
-
-    /// Accepts the names in any case: `DOCTOR`, `doctor`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s))
-            .ok_or(InvalidInput::new("role", "unknown role"))
+/// A name that is no role is bad input in the `role` field.
+impl From<UnknownRole> for InvalidInput {
+    fn from(_: UnknownRole) -> Self {
+        InvalidInput::new("role", "unknown role")
     }
 }
 
@@ -89,19 +17,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn contract_codes_follow_the_solidity_enum() {
-        let codes: Vec<u8> = Role::ALL.iter().map(|r| r.contract_code()).collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7]);
-        assert_eq!(Role::from_contract_code(0), None);
-        assert_eq!(Role::from_contract_code(7), Some(Role::Patient));
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
-        }
-        assert_eq!("nurse".parse::<Role>(), Ok(Role::Nurse));
-        assert!("NONE".parse::<Role>().is_err());
+    fn an_unknown_name_is_bad_input_in_the_role_field() {
+        let e = InvalidInput::from("NONE".parse::<Role>().expect_err("NONE is no role"));
+        assert_eq!((e.field, e.reason), ("role", "unknown role"));
     }
 }

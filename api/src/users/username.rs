@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use careledger_vocab::limits::{USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
+
 use crate::db::InvalidInput;
 
 /// A username: 3 to 64 characters of `a-z`, `0-9`, `.`, `_`, `-`, stored and
@@ -15,7 +17,7 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let name = raw.trim().to_lowercase();
         let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
-        if !(3..=64).contains(&name.len()) {
+        if !(USERNAME_MIN_CHARS..=USERNAME_MAX_CHARS).contains(&name.len()) {
             return Err(InvalidInput::new("username", "must be 3 to 64 characters"));
         }
         if !name.chars().all(allowed) {

@@ -5,6 +5,7 @@
 pub mod ops;
 pub mod ws;
 
+use careledger_vocab::ErrorCode;
 use graphql_client::GraphQLQuery;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -26,10 +27,11 @@ pub struct Receipt {
     pub approved: bool,
 }
 
-/// A refusal or failure, with the server's `extensions.code`.
+/// A refusal or failure, with the server's `extensions.code` (a code this
+/// app does not know reads as INTERNAL).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub retry_after_seconds: Option<u64>,
     pub current_version: Option<i64>,
@@ -37,9 +39,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn local(code: &str, message: &str) -> Self {
+    /// An error the app itself concludes.
+    pub fn local(code: ErrorCode, message: &str) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             retry_after_seconds: None,
             current_version: None,
@@ -49,35 +52,37 @@ impl ApiError {
     /// The server could not be reached at all.
     pub fn unreachable() -> Self {
         Self::local(
-            "UNREACHABLE",
+            ErrorCode::Unreachable,
             "The CareLedger server cannot be reached. Check your connection and try again.",
         )
     }
     /// What a person should read.
     pub fn explain(&self) -> String {
-        match self.code.as_str() {
-            "UNAUTHENTICATED" => format!("Not signed in: {}.", self.message.trim_end_matches('.')),
-            "FORBIDDEN" => {
+        match self.code {
+            ErrorCode::Unauthenticated => {
+                format!("Not signed in: {}.", self.message.trim_end_matches('.'))
+            }
+            ErrorCode::Forbidden => {
                 "Your role does not allow this. The refusal was recorded on chain.".into()
             }
-            "NOT_FOUND" => "Nothing was found with that identifier.".into(),
-            "CONFLICT" => "Someone else saved this first.".into(),
-            "BAD_USER_INPUT" => match &self.field {
+            ErrorCode::NotFound => "Nothing was found with that identifier.".into(),
+            ErrorCode::Conflict => "Someone else saved this first.".into(),
+            ErrorCode::BadUserInput => match &self.field {
                 Some(f) => format!("Please check “{f}”: {}", self.message),
                 None => self.message.clone(),
             },
-            "TOO_MANY_ATTEMPTS" => match self.retry_after_seconds {
+            ErrorCode::TooManyAttempts => match self.retry_after_seconds {
                 Some(s) => format!("Too many attempts. Try again in {}.", wait_text(s)),
                 None => "Too many attempts. Try again later.".into(),
             },
-            "UNAVAILABLE" => {
+            ErrorCode::Unavailable => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
             }
-            "OVERLOADED" => {
+            ErrorCode::Overloaded => {
                 "The service is busy right now and did nothing. Please try again in a moment."
                     .into()
             }
-            "UNREACHABLE" => self.message.clone(),
+            ErrorCode::Unreachable => self.message.clone(),
             _ => "Something went wrong on the server. Please try again.".into(),
         }
     }
@@ -149,7 +154,7 @@ pub async fn run<Q: GraphQLQuery>(
         Ok(r) => r.send().await,
         Err(_) => {
             return Outcome {
-                result: Err(ApiError::local("INTERNAL", "request could not be built")),
+                result: Err(ApiError::local(ErrorCode::Internal, "request could not be built")),
                 receipts: vec![],
             }
         }
@@ -163,13 +168,13 @@ pub async fn run<Q: GraphQLQuery>(
         Ok(raw) => raw,
         Err(_) if status == 413 => {
             return Outcome {
-                result: Err(ApiError::local("BAD_USER_INPUT", "That is too large to send.")),
+                result: Err(ApiError::local(ErrorCode::BadUserInput, "That is too large to send.")),
                 receipts: vec![],
             }
         }
         Err(_) => {
             return Outcome {
-                result: Err(ApiError::local("UNAVAILABLE", "unexpected answer")),
+                result: Err(ApiError::local(ErrorCode::Unavailable, "unexpected answer")),
                 receipts: vec![],
             }
         }
@@ -179,7 +184,7 @@ pub async fn run<Q: GraphQLQuery>(
         (Some(e), _) => {
             let ext = e.extensions.unwrap_or_default();
             Err(ApiError {
-                code: ext.code.unwrap_or_else(|| "INTERNAL".into()),
+                code: ext.code.and_then(|c| c.parse().ok()).unwrap_or(ErrorCode::Internal),
                 message: e.message,
                 retry_after_seconds: ext.retry_after_seconds,
                 current_version: ext.current_version,
@@ -187,7 +192,7 @@ pub async fn run<Q: GraphQLQuery>(
             })
         }
         (None, Some(data)) => Ok(data),
-        (None, None) => Err(ApiError::local("INTERNAL", "empty answer")),
+        (None, None) => Err(ApiError::local(ErrorCode::Internal, "empty answer")),
     };
     Outcome { result, receipts }
 }

@@ -4,115 +4,14 @@
 use graphql_client::GraphQLQuery;
 use serde::{Deserialize, Serialize};
 
+/// Roles and record types are the shared vocabulary's (`extern_enums` below).
+pub use careledger_vocab::{RecordType, Role};
+
 /// `DateTime` scalar: RFC 3339 text, shown as the server sent it.
 pub type DateTime = String;
 /// `JSON` scalar: a record's structured content.
 #[allow(clippy::upper_case_acronyms)]
 pub type JSON = serde_json::Value;
-
-/// A role, as the access contract knows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    Root,
-    Admin,
-    Doctor,
-    Nurse,
-    Receptionist,
-    Auditor,
-    Patient,
-}
-
-impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Root,
-        Role::Admin,
-        Role::Doctor,
-        Role::Nurse,
-        Role::Receptionist,
-        Role::Auditor,
-        Role::Patient,
-    ];
-    /// The roles people search may show (never ROOT or ADMIN).
-    pub const SEARCHABLE: [Role; 5] =
-        [Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Root => "Root",
-            Role::Admin => "Administrator",
-            Role::Doctor => "Doctor",
-            Role::Nurse => "Nurse",
-            Role::Receptionist => "Receptionist",
-            Role::Auditor => "Auditor",
-            Role::Patient => "Patient",
-        }
-    }
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Root => "ROOT",
-            Role::Admin => "ADMIN",
-            Role::Doctor => "DOCTOR",
-            Role::Nurse => "NURSE",
-            Role::Receptionist => "RECEPTIONIST",
-            Role::Auditor => "AUDITOR",
-            Role::Patient => "PATIENT",
-        }
-    }
-    pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-}
-
-/// The kind of a health record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecordType {
-    Diagnosis,
-    Prescription,
-    LabResult,
-    VitalSigns,
-    Allergy,
-    Procedure,
-    ClinicalNote,
-}
-
-impl RecordType {
-    pub const ALL: [RecordType; 7] = [
-        RecordType::Diagnosis,
-        RecordType::Prescription,
-        RecordType::LabResult,
-        RecordType::VitalSigns,
-        RecordType::Allergy,
-        RecordType::Procedure,
-        RecordType::ClinicalNote,
-    ];
-    pub fn label(self) -> &'static str {
-        match self {
-            RecordType::Diagnosis => "Diagnosis",
-            RecordType::Prescription => "Prescription",
-            RecordType::LabResult => "Lab result",
-            RecordType::VitalSigns => "Vital signs",
-            RecordType::Allergy => "Allergy",
-            RecordType::Procedure => "Procedure",
-            RecordType::ClinicalNote => "Clinical note",
-        }
-    }
-    pub fn code(self) -> &'static str {
-        match self {
-            RecordType::Diagnosis => "DIAGNOSIS",
-            RecordType::Prescription => "PRESCRIPTION",
-            RecordType::LabResult => "LAB_RESULT",
-            RecordType::VitalSigns => "VITAL_SIGNS",
-            RecordType::Allergy => "ALLERGY",
-            RecordType::Procedure => "PROCEDURE",
-            RecordType::ClinicalNote => "CLINICAL_NOTE",
-        }
-    }
-    pub fn parse(code: &str) -> Option<RecordType> {
-        RecordType::ALL.into_iter().find(|r| r.code() == code)
-    }
-}
 
 /// One version's integrity verdict from `verifyRecord`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +55,7 @@ macro_rules! operation {
             schema_path = "../schema.graphql",
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq, Serialize",
-            variables_derives = "Debug, Clone",
+            variables_derives = "Debug, Clone, PartialEq",
             extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind")
         )]
         pub struct $name;

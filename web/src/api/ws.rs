@@ -3,6 +3,7 @@
 //! token, `connection_ack`, `subscribe`, then `next` messages until the
 //! returned [`Live`] handle is dropped (which closes the socket).
 
+use careledger_vocab::ErrorCode;
 use futures::channel::oneshot;
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
@@ -94,9 +95,11 @@ async fn run_feed<Q: GraphQLQuery>(
                     value["payload"]["errors"].as_array().filter(|e| !e.is_empty())
                 {
                     let code = errors[0]["extensions"]["code"].as_str().unwrap_or("INTERNAL");
-                    return Err(match code {
-                        "FORBIDDEN" => "Your role may not watch this feed.".into(),
-                        "UNAUTHENTICATED" => "The live feed needs you to be signed in.".into(),
+                    return Err(match code.parse() {
+                        Ok(ErrorCode::Forbidden) => "Your role may not watch this feed.".into(),
+                        Ok(ErrorCode::Unauthenticated) => {
+                            "The live feed needs you to be signed in.".into()
+                        }
                         _ => format!(
                             "The live feed stopped: {}",
                             errors[0]["message"].as_str().unwrap_or(code)

@@ -4,15 +4,21 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use std::rc::Rc;
+
+use careledger_vocab::{limits, ErrorCode};
+
 use crate::api::ops::{
     create_user, delete_user, set_user_role, update_user, user_by_id, CreateUser, DeleteUser,
     SetUserRole, UpdateUser, UserById,
 };
 use crate::api::{self, ApiError, Person, Role};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::pages::people::PeoplePage;
 use crate::routes::Route;
 use crate::session::{can, use_api, use_session};
-use crate::ui::{bind, bind_change, ErrorBox, Load, Loading};
+use crate::ui::{change_to, input_to, ErrorBox, Load, Loading};
 
 #[function_component(AdminPage)]
 pub fn admin_page() -> Html {
@@ -49,41 +55,100 @@ pub struct FormProps {
 
 #[function_component(UserFormPage)]
 pub fn user_form_page(props: &FormProps) -> Html {
-    let api = use_api();
-    let load =
-        use_state(|| if props.id.is_some() { Load::Loading } else { Load::Done(None::<Person>) });
-    {
-        let load = load.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            if let Some(id) = id.clone() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    load.set(match api.run::<UserById>(user_by_id::Variables { id }).await {
-                        Ok(d) => match d.user.and_then(api::convert) {
-                            Some(p) => Load::Done(Some(p)),
-                            None => Load::Failed(ApiError {
-                                code: "NOT_FOUND".into(),
-                                message: "no such user".into(),
-                                retry_after_seconds: None,
-                                current_version: None,
-                                field: None,
-                            }),
-                        },
-                        Err(e) => Load::Failed(e),
-                    })
-                });
-            }
-        });
-    }
+    let vars = props.id.clone().map(|id| user_by_id::Variables { id });
+    let load = use_query::<UserById, _, _>(vars, |d| d.user.and_then(api::convert::<_, Person>));
     match &*load {
-        Load::Idle | Load::Loading => html! { <section class="card"><Loading /></section> },
+        Load::Loading => html! { <section class="card"><Loading /></section> },
         Load::Failed(e) => html! { <section class="card"><ErrorBox error={e.clone()} /></section> },
-        Load::Done(existing) => html! { <UserForm existing={existing.clone()} /> },
+        Load::Done(None) => {
+            let e = ApiError::local(ErrorCode::NotFound, "no such user");
+            html! { <section class="card"><ErrorBox error={e} /></section> }
+        }
+        Load::Done(Some(p)) => html! { <UserForm existing={Some(p.clone())} /> },
+        Load::Idle => html! { <UserForm existing={None::<Person>} /> },
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct UserFormProps {
     existing: Option<Person>,
+}
+
+/// The account form's fields and how saving went.
+#[derive(Clone, PartialEq)]
+struct UserFormState {
+    username: String,
+    password: String,
+    full_name: String,
+    address: String,
+    designation: String,
+    department: String,
+    role: Role,
+    error: Option<ApiError>,
+    saved: Option<String>,
+    busy: bool,
+}
+
+impl UserFormState {
+    /// Filled from the account being edited, or blank with `role` chosen.
+    fn new(existing: Option<&Person>, role: Role) -> Self {
+        let text = |f: fn(&Person) -> Option<String>| existing.and_then(f).unwrap_or_default();
+        Self {
+            username: text(|p| Some(p.username.clone())),
+            password: String::new(),
+            full_name: text(|p| Some(p.full_name.clone())),
+            address: text(|p| p.address.clone()),
+            designation: text(|p| p.position.clone()),
+            department: text(|p| p.department.clone()),
+            role: existing.map(|p| p.role).unwrap_or(role),
+            error: None,
+            saved: None,
+            busy: false,
+        }
+    }
+}
+
+enum UserFormAction {
+    Username(String),
+    Password(String),
+    FullName(String),
+    Address(String),
+    Designation(String),
+    Department(String),
+    Role(Role),
+    Saving,
+    Saved,
+    Failed(ApiError),
+}
+
+impl Reducible for UserFormState {
+    type Action = UserFormAction;
+    fn reduce(self: Rc<Self>, action: UserFormAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            UserFormAction::Username(v) => next.username = v,
+            UserFormAction::Password(v) => next.password = v,
+            UserFormAction::FullName(v) => next.full_name = v,
+            UserFormAction::Address(v) => next.address = v,
+            UserFormAction::Designation(v) => next.designation = v,
+            UserFormAction::Department(v) => next.department = v,
+            UserFormAction::Role(r) => next.role = r,
+            UserFormAction::Saving => {
+                next.busy = true;
+                next.error = None;
+                next.saved = None;
+            }
+            UserFormAction::Saved => {
+                next.busy = false;
+                next.saved = Some("Saved.".into());
+            }
+            UserFormAction::Failed(e) => {
+                next.busy = false;
+                next.error = Some(e);
+            }
+        }
+        Rc::new(next)
+    }
 }
 
 #[function_component(UserForm)]
@@ -93,85 +158,33 @@ fn user_form(props: &UserFormProps) -> Html {
     let me = use_session().map(|s| s.role()).unwrap_or(Role::Patient);
     let roles = can::creatable_roles(me);
     let e = props.existing.clone();
-    let username = use_state(|| e.as_ref().map(|p| p.username.clone()).unwrap_or_default());
-    let password = use_state(String::new);
-    let full_name = use_state(|| e.as_ref().map(|p| p.full_name.clone()).unwrap_or_default());
-    let address = use_state(|| e.as_ref().and_then(|p| p.address.clone()).unwrap_or_default());
-    let designation = use_state(|| e.as_ref().and_then(|p| p.position.clone()).unwrap_or_default());
-    let department =
-        use_state(|| e.as_ref().and_then(|p| p.department.clone()).unwrap_or_default());
-    let role = use_state(|| {
-        e.as_ref()
-            .map(|p| p.role)
-            .or(roles.last().copied())
-            .unwrap_or(Role::Patient)
-            .code()
-            .to_owned()
-    });
-    let error = use_state(|| None::<ApiError>);
-    let saved = use_state(|| None::<String>);
-    let busy = use_state(|| false);
+    let form = {
+        let (e, role) = (e.clone(), roles.last().copied().unwrap_or(Role::Patient));
+        use_reducer(move || UserFormState::new(e.as_ref(), role))
+    };
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
 
     let onsubmit = {
         let existing = e.clone();
-        let (
-            username,
-            password,
-            full_name,
-            address,
-            designation,
-            department,
-            role,
-            error,
-            saved,
-            busy,
-        ) = (
-            username.clone(),
-            password.clone(),
-            full_name.clone(),
-            address.clone(),
-            designation.clone(),
-            department.clone(),
-            role.clone(),
-            error.clone(),
-            saved.clone(),
-            busy.clone(),
-        );
-        let (api, navigator) = (api.clone(), navigator.clone());
+        let (form, api, navigator) = (form.clone(), api.clone(), navigator.clone());
         Callback::from(move |ev: SubmitEvent| {
             ev.prevent_default();
-            busy.set(true);
-            error.set(None);
-            saved.set(None);
-            let new_role = Role::parse(&role).unwrap_or(Role::Patient);
-            let (api, error, saved, busy, navigator, existing) = (
-                api.clone(),
-                error.clone(),
-                saved.clone(),
-                busy.clone(),
-                navigator.clone(),
-                existing.clone(),
-            );
-            let (u, p, f, a, d) = (
-                (*username).clone(),
-                (*password).clone(),
-                (*full_name).clone(),
-                (*address).clone(),
-                (*designation).clone(),
-            );
-            let dep = (*department).clone();
+            form.dispatch(UserFormAction::Saving);
+            let f = (*form).clone();
+            let new_role = f.role;
+            let (api, form, navigator, existing) =
+                (api.clone(), form.dispatcher(), navigator.clone(), existing.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match existing {
                     None => api
                         .run::<CreateUser>(create_user::Variables {
                             input: create_user::CreateUserInput {
-                                username: u.trim().to_owned(),
-                                password: p,
-                                full_name: f.trim().to_owned(),
-                                address: opt(&a),
-                                designation: opt(&d),
-                                department: opt(&dep),
+                                username: f.username.trim().to_owned(),
+                                password: f.password,
+                                full_name: f.full_name.trim().to_owned(),
+                                address: opt(&f.address),
+                                designation: opt(&f.designation),
+                                department: opt(&f.department),
                                 role: new_role,
                             },
                         })
@@ -182,10 +195,10 @@ fn user_form(props: &UserFormProps) -> Html {
                             .run::<UpdateUser>(update_user::Variables {
                                 id: old.id.clone(),
                                 input: update_user::UpdateUserInput {
-                                    full_name: Some(f.trim().to_owned()),
-                                    address: opt(&a),
-                                    designation: opt(&d),
-                                    department: opt(&dep),
+                                    full_name: Some(f.full_name.trim().to_owned()),
+                                    address: opt(&f.address),
+                                    designation: opt(&f.designation),
+                                    department: opt(&f.department),
                                 },
                             })
                             .await
@@ -199,25 +212,24 @@ fn user_form(props: &UserFormProps) -> Html {
                         }
                     }
                 };
-                busy.set(false);
                 match result {
                     Ok(id) => {
-                        saved.set(Some("Saved.".into()));
+                        form.dispatch(UserFormAction::Saved);
                         if let Some(n) = navigator {
                             n.push(&Route::Person { id });
                         }
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => form.dispatch(UserFormAction::Failed(e)),
                 }
             });
         })
     };
     let on_delete = e.as_ref().map(|old| {
-        let (id, api, error, navigator) =
-            (old.id.clone(), api.clone(), error.clone(), navigator.clone());
+        let (id, api, form, navigator) =
+            (old.id.clone(), api.clone(), form.dispatcher(), navigator.clone());
         Callback::from(move |_| {
-            let (id, api, error, navigator) =
-                (id.clone(), api.clone(), error.clone(), navigator.clone());
+            let (id, api, form, navigator) =
+                (id.clone(), api.clone(), form.clone(), navigator.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<DeleteUser>(delete_user::Variables { id }).await {
                     Ok(_) => {
@@ -225,45 +237,50 @@ fn user_form(props: &UserFormProps) -> Html {
                             n.push(&Route::Admin)
                         }
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => form.dispatch(UserFormAction::Failed(e)),
                 }
             });
         })
     });
     let editing = e.is_some();
     let role_editable = !editing || can::set_role(me);
+    let username_help = format!(
+        "{} to {} characters: a–z, 0–9, dot, underscore, dash. Cannot be changed later.",
+        limits::USERNAME_MIN_CHARS,
+        limits::USERNAME_MAX_CHARS
+    );
     html! {
         <section class="card" aria-labelledby="user-form-title">
             <h1 id="user-form-title">{ match &e { Some(p) => format!("Edit {}", p.full_name), None if me == Role::Receptionist => "Register a patient".into(), None => "New account".into() } }</h1>
-            if let Some(err) = &*error { <ErrorBox error={err.clone()} /> }
-            if let Some(s) = &*saved { <div class="alert alert-info" role="status">{ s.clone() }</div> }
+            if let Some(err) = &form.error { <ErrorBox error={err.clone()} /> }
+            if let Some(s) = &form.saved { <div class="alert alert-info" role="status">{ s.clone() }</div> }
             <form class="form" {onsubmit} id="user-form">
                 <label for="full-name">{ "Full name" }</label>
-                <input id="full-name" required=true value={(*full_name).clone()} oninput={bind(&full_name)} autocomplete="off" />
+                <input id="full-name" required=true value={form.full_name.clone()} oninput={input_to(&form, UserFormAction::FullName)} autocomplete="off" />
                 <label for="new-username">{ "Username" }</label>
-                <input id="new-username" required=true value={(*username).clone()} oninput={bind(&username)} autocomplete="off"
+                <input id="new-username" required=true value={form.username.clone()} oninput={input_to(&form, UserFormAction::Username)} autocomplete="off"
                     readonly={editing} aria-describedby="username-help" />
-                <p class="muted small" id="username-help">{ "3 to 64 characters: a–z, 0–9, dot, underscore, dash. Cannot be changed later." }</p>
+                <p class="muted small" id="username-help">{ username_help }</p>
                 if !editing {
                     <label for="new-password">{ "Initial password" }</label>
-                    <input id="new-password" type="password" required=true minlength="12" value={(*password).clone()} oninput={bind(&password)} autocomplete="new-password" />
+                    <input id="new-password" type="password" required=true minlength={limits::PASSWORD_MIN_CHARS.to_string()} value={form.password.clone()} oninput={input_to(&form, UserFormAction::Password)} autocomplete="new-password" />
                 }
-                if *role != Role::Patient.code() {
+                if form.role != Role::Patient {
                     <label for="department">{ "Department" }</label>
-                    <input id="department" value={(*department).clone()} oninput={bind(&department)} placeholder="Cardiology" />
+                    <input id="department" value={form.department.clone()} oninput={input_to(&form, UserFormAction::Department)} placeholder="Cardiology" />
                     <label for="designation">{ "Position" }</label>
-                    <input id="designation" value={(*designation).clone()} oninput={bind(&designation)} placeholder="Attending Physician" />
+                    <input id="designation" value={form.designation.clone()} oninput={input_to(&form, UserFormAction::Designation)} placeholder="Attending Physician" />
                 }
                 <label for="address">{ "Address" }</label>
-                <input id="address" value={(*address).clone()} oninput={bind(&address)} autocomplete="off" />
+                <input id="address" value={form.address.clone()} oninput={input_to(&form, UserFormAction::Address)} autocomplete="off" />
                 if role_editable && !roles.is_empty() {
                     <label for="new-role">{ "Role" }</label>
-                    <select id="new-role" onchange={bind_change(&role)}>
-                        { for roles.iter().map(|r| html! { <option value={r.code()} selected={*role == r.code()}>{ r.label() }</option> }) }
+                    <select id="new-role" onchange={change_to(&form, |v: String| v.parse().ok().map(UserFormAction::Role))}>
+                        { for roles.iter().map(|r| html! { <option value={r.as_str()} selected={form.role == *r}>{ r.label() }</option> }) }
                     </select>
                 }
                 <div class="actions">
-                    <button class="btn btn-primary" type="submit" id="save-user" disabled={*busy}>{ if editing { "Save changes" } else { "Create account" } }</button>
+                    <button class="btn btn-primary" type="submit" id="save-user" disabled={form.busy}>{ if editing { "Save changes" } else { "Create account" } }</button>
                     if let (Some(cb), true) = (on_delete, can::delete_user(me)) {
                         <button class="btn btn-danger" type="button" id="delete-user" onclick={cb}>{ "Delete account" }</button>
                     }

@@ -7,7 +7,9 @@ use crate::api::ops::{
     audit_feed, audit_trail, AccessAction, AccessResource, AuditFeed, AuditTrail,
 };
 use crate::api::ws::{self, FeedUpdate, Live};
-use crate::api::{self, Event};
+use crate::api::{self, ApiError, Event};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::receipts::short_hash;
 use crate::session::use_api;
 use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
@@ -221,6 +223,35 @@ struct Page {
     next: Option<String>,
 }
 
+impl Page {
+    fn of(d: audit_trail::ResponseData) -> Page {
+        let events =
+            d.audit_events.edges.into_iter().filter_map(|e| api::convert(e.node)).collect();
+        let p = d.audit_events.page_info;
+        Page { events, next: p.end_cursor.filter(|_| p.has_next_page) }
+    }
+}
+
+/// The trail's first page for these filters (`from`/`to` are dates).
+fn trail_query(f: &Filters, person: &str, from: &str, to: &str) -> audit_trail::Variables {
+    audit_trail::Variables {
+        filter: Some(audit_trail::AuditFilter {
+            actor: Filters::opt(person.trim()),
+            subject: None,
+            record_id: None,
+            action: f.action(),
+            resource: f.resource(),
+            approved: f.approved(),
+            kind: None,
+            since: Filters::opt(from).map(|d| format!("{d}T00:00:00Z")),
+            until: Filters::opt(to).map(|d| format!("{d}T23:59:59Z")),
+            include_duplicates: None,
+        }),
+        first: Some(50),
+        after: None,
+    }
+}
+
 #[function_component(Trail)]
 fn trail(props: &TrailProps) -> Html {
     let api = use_api();
@@ -230,9 +261,13 @@ fn trail(props: &TrailProps) -> Html {
     let from = use_state(String::new);
     let to = use_state(String::new);
     let person = use_state(String::new);
-    let load = use_state(|| Load::<Page>::Loading);
-    let search = {
-        let (api, load) = (api.clone(), load.clone());
+    // The search last asked for: its first page loads on mount and whenever
+    // it changes; "Show more" appends the pages after it.
+    let query = use_state(|| trail_query(&Filters::default(), "", "", ""));
+    let first = use_query::<AuditTrail, _, _>(Some((*query).clone()), Page::of);
+    let more = use_state(|| None::<Result<Page, ApiError>>);
+    let onsubmit = {
+        let (query, first, more) = (query.clone(), first.clone(), more.clone());
         let (resource, action, verdict, from, to, person) = (
             resource.clone(),
             action.clone(),
@@ -241,63 +276,50 @@ fn trail(props: &TrailProps) -> Html {
             to.clone(),
             person.clone(),
         );
-        move |after: Option<String>| {
-            let previous = match (&*load, &after) {
-                (Load::Done(p), Some(_)) => p.events.clone(),
-                _ => vec![],
-            };
-            if after.is_none() {
-                load.set(Load::Loading);
-            }
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
             let f = Filters {
                 resource: (*resource).clone(),
                 action: (*action).clone(),
                 verdict: (*verdict).clone(),
             };
-            let vars = audit_trail::Variables {
-                filter: Some(audit_trail::AuditFilter {
-                    actor: Filters::opt(person.trim()),
-                    subject: None,
-                    record_id: None,
-                    action: f.action(),
-                    resource: f.resource(),
-                    approved: f.approved(),
-                    kind: None,
-                    since: Filters::opt(&from).map(|d| format!("{d}T00:00:00Z")),
-                    until: Filters::opt(&to).map(|d| format!("{d}T23:59:59Z")),
-                    include_duplicates: None,
-                }),
-                first: Some(50),
-                after,
-            };
-            let (api, load) = (api.clone(), load.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<AuditTrail>(vars).await {
-                    Ok(d) => {
-                        let mut events = previous;
-                        events.extend(
-                            d.audit_events.edges.into_iter().filter_map(|e| api::convert(e.node)),
-                        );
-                        let p = d.audit_events.page_info;
-                        Load::Done(Page { events, next: p.end_cursor.filter(|_| p.has_next_page) })
-                    }
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        }
-    };
-    {
-        let search = search.clone();
-        use_effect_with((), move |_| search(None));
-    }
-    let onsubmit = {
-        let search = search.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            search(None)
+            let next = trail_query(&f, &person, &from, &to);
+            more.set(None);
+            if next == *query {
+                first.reload();
+            } else {
+                query.set(next);
+            }
         })
     };
-    let body = match &*load {
+    // The pages shown: the first, and any more.
+    let shown = match (&*first, &*more) {
+        (_, Some(Err(e))) => Load::Failed(e.clone()),
+        (Load::Done(p), Some(Ok(m))) => Load::Done(Page {
+            events: p.events.iter().chain(&m.events).cloned().collect(),
+            next: m.next.clone(),
+        }),
+        (load, _) => load.clone(),
+    };
+    let show_more = {
+        let (query, more) = (query.clone(), more.clone());
+        Callback::from(move |cursor: String| {
+            let vars = audit_trail::Variables { after: Some(cursor), ..(*query).clone() };
+            let mut events = match &*more {
+                Some(Ok(m)) => m.events.clone(),
+                _ => vec![],
+            };
+            let (api, more) = (api.clone(), more.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                more.set(Some(api.run::<AuditTrail>(vars).await.map(|d| {
+                    let page = Page::of(d);
+                    events.extend(page.events);
+                    Page { events, next: page.next }
+                })));
+            });
+        })
+    };
+    let body = match &shown {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
         Load::Done(p) if p.events.is_empty() => {
@@ -307,7 +329,7 @@ fn trail(props: &TrailProps) -> Html {
             <>
                 { event_rows(&p.events, "trail") }
                 if let Some(cursor) = p.next.clone() {
-                    <button class="btn" onclick={Callback::from(move |_| search(Some(cursor.clone())))}>{ "Show more" }</button>
+                    <button class="btn" onclick={show_more.reform(move |_| cursor.clone())}>{ "Show more" }</button>
                 }
             </>
         },

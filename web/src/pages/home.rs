@@ -6,6 +6,8 @@ use yew_router::prelude::*;
 use crate::api::ops::{change_password, me, ChangePassword, Me};
 use crate::api::ApiError;
 use crate::api::{self, Person};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::routes::{sections, Route};
 use crate::session::{use_api, use_session};
 use crate::status::SystemStatus;
@@ -56,23 +58,11 @@ pub fn home_page() -> Html {
 /// The signed-in account as stored now (a READ of oneself, so audited).
 #[function_component(Account)]
 fn account() -> Html {
-    let api = use_api();
-    let load = use_state(|| Load::<Person>::Loading);
-    {
-        let load = load.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<Me>(me::Variables).await {
-                    Ok(d) => api::convert(d.me).map(Load::Done).unwrap_or(Load::Idle),
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        });
-    }
+    let load = use_query::<Me, _, _>(Some(me::Variables), |d| api::convert::<_, Person>(d.me));
     let body = match &*load {
-        Load::Idle | Load::Loading => html! { <Loading /> },
+        Load::Idle | Load::Loading | Load::Done(None) => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
-        Load::Done(p) => html! {
+        Load::Done(Some(p)) => html! {
             <dl class="facts" id="account">
                 <dt>{ "Username" }</dt><dd>{ format!("@{}", p.username) }</dd>
                 <dt>{ "Role" }</dt><dd>{ p.role.label() }</dd>

@@ -1,38 +1,73 @@
 //! Sign in: clear errors for wrong credentials, a lock-out (with the wait)
 //! and an unreachable server.
 
+use std::rc::Rc;
+
+use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
 use crate::api::ops::{login, Login};
 use crate::api::{self, ApiError};
 use crate::session::{use_api, AuthHandle, Session};
 use crate::status::SystemStatus;
-use crate::ui::bind;
+use crate::ui::input_to;
+
+/// The sign-in form and how the last attempt went.
+#[derive(Clone, PartialEq, Default)]
+struct Credentials {
+    username: String,
+    password: String,
+    busy: bool,
+    error: Option<ApiError>,
+}
+
+enum CredentialsAction {
+    Username(String),
+    Password(String),
+    Trying,
+    /// Refused: the password is cleared.
+    Refused(ApiError),
+}
+
+impl Reducible for Credentials {
+    type Action = CredentialsAction;
+    fn reduce(self: Rc<Self>, action: CredentialsAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            CredentialsAction::Username(v) => next.username = v,
+            CredentialsAction::Password(v) => next.password = v,
+            CredentialsAction::Trying => {
+                next.busy = true;
+                next.error = None;
+            }
+            CredentialsAction::Refused(e) => {
+                next.password.clear();
+                next.error = Some(e);
+                next.busy = false;
+            }
+        }
+        Rc::new(next)
+    }
+}
 
 #[function_component(LoginPage)]
 pub fn login_page() -> Html {
     let api = use_api();
     let notice = use_context::<AuthHandle>().and_then(|a| a.notice.clone());
-    let username = use_state(String::new);
-    let password = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<ApiError>);
+    let form = use_reducer(Credentials::default);
     let onsubmit = {
-        let (username, password, busy, error) =
-            (username.clone(), password.clone(), busy.clone(), error.clone());
+        let form = form.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if form.busy {
                 return;
             }
-            busy.set(true);
-            error.set(None);
+            form.dispatch(CredentialsAction::Trying);
             let vars = login::Variables {
-                username: (*username).trim().to_owned(),
-                password: (*password).clone(),
+                username: form.username.trim().to_owned(),
+                password: form.password.clone(),
             };
-            let (api, busy, error, password) =
-                (api.clone(), busy.clone(), error.clone(), password.clone());
+            let (api, form) = (api.clone(), form.dispatcher());
             wasm_bindgen_futures::spawn_local(async move {
                 match api.run::<Login>(vars).await {
                     Ok(data) => {
@@ -45,18 +80,14 @@ pub fn login_page() -> Html {
                             });
                         }
                     }
-                    Err(e) => {
-                        password.set(String::new());
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
+                    Err(e) => form.dispatch(CredentialsAction::Refused(e)),
                 }
             });
         })
     };
-    let message = (*error).as_ref().map(|e| match e.code.as_str() {
-        "UNAUTHENTICATED" => "Wrong username or password.".to_owned(),
-        "TOO_MANY_ATTEMPTS" => format!(
+    let message = form.error.as_ref().map(|e| match e.code {
+        ErrorCode::Unauthenticated => "Wrong username or password.".to_owned(),
+        ErrorCode::TooManyAttempts => format!(
             "This account is locked after too many failed attempts. Try again in {}.",
             api::wait_text(e.retry_after_seconds.unwrap_or(900))
         ),
@@ -76,12 +107,12 @@ pub fn login_page() -> Html {
                 <form {onsubmit} class="form" id="login-form">
                     <label for="username">{ "Username" }</label>
                     <input id="username" name="username" autocomplete="username" required=true
-                        value={(*username).clone()} oninput={bind(&username)} />
+                        value={form.username.clone()} oninput={input_to(&form, CredentialsAction::Username)} />
                     <label for="password">{ "Password" }</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required=true
-                        value={(*password).clone()} oninput={bind(&password)} />
-                    <button class="btn btn-primary" type="submit" id="sign-in" disabled={*busy}>
-                        { if *busy { "Signing in…" } else { "Sign in" } }
+                        value={form.password.clone()} oninput={input_to(&form, CredentialsAction::Password)} />
+                    <button class="btn btn-primary" type="submit" id="sign-in" disabled={form.busy}>
+                        { if form.busy { "Signing in…" } else { "Sign in" } }
                     </button>
                 </form>
             </section>

@@ -6,8 +6,10 @@ use yew_router::prelude::*;
 
 use crate::api::ops::{patient_records, PatientRecords};
 use crate::api::{self, Record, RecordType};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::routes::Route;
-use crate::session::{can, use_api, use_session};
+use crate::session::{can, use_session};
 use crate::ui::{bind, when, Empty, ErrorBox, Load, Loading};
 
 #[function_component(PatientSearchPage)]
@@ -65,24 +67,11 @@ struct ListProps {
 
 #[function_component(RecordList)]
 fn record_list(props: &ListProps) -> Html {
-    let api = use_api();
     let role = use_session().map(|s| s.role());
-    let load = use_state(|| Load::<Vec<Record>>::Loading);
-    {
-        let load = load.clone();
-        use_effect_with(props.patient_id.clone(), move |id| {
-            load.set(Load::Loading);
-            let vars = patient_records::Variables { patient_id: id.clone() };
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<PatientRecords>(vars).await {
-                    Ok(d) => {
-                        Load::Done(d.patient_records.into_iter().filter_map(api::convert).collect())
-                    }
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        });
-    }
+    let vars = patient_records::Variables { patient_id: props.patient_id.clone() };
+    let load = use_query::<PatientRecords, _, _>(Some(vars), |d| {
+        d.patient_records.into_iter().filter_map(api::convert).collect::<Vec<Record>>()
+    });
     let patient_name = match &*load {
         Load::Done(r) => r.iter().find_map(|r| r.patient.as_ref().map(|p| p.full_name.clone())),
         _ => None,

@@ -6,6 +6,7 @@ use yew_router::prelude::*;
 
 use crate::api::ops::{search_users, SearchUsers};
 use crate::api::{self, Person, Role};
+use crate::labels::Label;
 use crate::routes::Route;
 use crate::session::use_api;
 use crate::ui::{bind, bind_change, Empty, ErrorBox, Load, Loading};
@@ -36,7 +37,7 @@ pub fn people_page() -> Html {
             }
             let vars = search_users::Variables {
                 query: Some((*query).trim().to_owned()).filter(|q| !q.is_empty()),
-                role: Role::parse(&role),
+                role: role.parse().ok(),
                 first: Some(PAGE),
                 after,
             };
@@ -91,7 +92,7 @@ pub fn people_page() -> Html {
                                 <tr>
                                     <td><Link<Route> to={Route::Person { id: p.id.clone() }}>{ p.full_name.clone() }</Link<Route>>
                                         <div class="muted small">{ format!("@{}", p.username) }</div></td>
-                                    <td><span class="badge" data-role={p.role.code()}>{ p.role.label() }</span></td>
+                                    <td><span class="badge" data-role={p.role.as_str()}>{ p.role.label() }</span></td>
                                     <td>{ p.position.clone().or_else(|| p.designation.clone()).unwrap_or_else(|| "—".into()) }</td>
                                     <td>{ p.department.clone().unwrap_or_else(|| "—".into()) }</td>
                                 </tr>
@@ -116,7 +117,7 @@ pub fn people_page() -> Html {
                     <select id="people-role" onchange={bind_change(&role)}>
                         <option value="" selected={role.is_empty()}>{ "Any role" }</option>
                         { for Role::SEARCHABLE.iter().map(|r| html! {
-                            <option value={r.code()} selected={*role == r.code()}>{ r.label() }</option>
+                            <option value={r.as_str()} selected={*role == r.as_str()}>{ r.label() }</option>
                         }) }
                     </select>
                 </div>

@@ -5,8 +5,10 @@ use yew_router::prelude::*;
 
 use crate::api::ops::{user_by_id, UserById};
 use crate::api::{self, Person, Role};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::routes::Route;
-use crate::session::{can, use_api, use_session};
+use crate::session::{can, use_session};
 use crate::ui::{ErrorBox, Load, Loading};
 
 #[derive(Properties, PartialEq)]
@@ -16,21 +18,11 @@ pub struct Props {
 
 #[function_component(PersonPage)]
 pub fn person_page(props: &Props) -> Html {
-    let api = use_api();
     let me = use_session().map(|s| s.role());
-    let load = use_state(|| Load::<Option<Person>>::Loading);
-    {
-        let load = load.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            let vars = user_by_id::Variables { id: id.clone() };
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<UserById>(vars).await {
-                    Ok(d) => Load::Done(d.user.and_then(api::convert)),
-                    Err(e) => Load::Failed(e),
-                })
-            });
+    let load =
+        use_query::<UserById, _, _>(Some(user_by_id::Variables { id: props.id.clone() }), |d| {
+            d.user.and_then(api::convert::<_, Person>)
         });
-    }
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
@@ -47,7 +39,7 @@ pub fn person_page(props: &Props) -> Html {
             html! {
                 <>
                     <h1 id="person-name">{ p.full_name.clone() }</h1>
-                    <p><span class="badge" data-role={p.role.code()}>{ p.role.label() }</span></p>
+                    <p><span class="badge" data-role={p.role.as_str()}>{ p.role.label() }</span></p>
                     <dl class="facts" id="person-facts">
                         { row("Username", Some(format!("@{}", p.username))) }
                         { row("Designation", p.designation.clone()) }

@@ -11,6 +11,8 @@ use crate::api::ops::{
 };
 use crate::api::{self, ApiError, IntegrityStatus, Record, Version};
 use crate::diff::{self, Line};
+use crate::hooks::use_query;
+use crate::labels::Label;
 use crate::receipts::short_hash;
 use crate::routes::Route;
 use crate::session::{can, use_api, use_session};
@@ -29,25 +31,15 @@ struct Page {
 
 #[function_component(RecordPage)]
 pub fn record_page(props: &Props) -> Html {
-    let api = use_api();
-    let load = use_state(|| Load::<Option<Page>>::Loading);
-    {
-        let load = load.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            let vars = record_page::Variables { id: id.clone() };
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<RecordPageQuery>(vars).await {
-                    Ok(d) => Load::Done(d.record.and_then(api::convert).map(|record| {
-                        let mut history: Vec<Version> =
-                            d.record_history.into_iter().filter_map(api::convert).collect();
-                        history.sort_by_key(|v| v.version);
-                        Page { record, history }
-                    })),
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        });
-    }
+    let vars = record_page::Variables { id: props.id.clone() };
+    let load = use_query::<RecordPageQuery, _, _>(Some(vars), |d| {
+        d.record.and_then(api::convert).map(|record| {
+            let mut history: Vec<Version> =
+                d.record_history.into_iter().filter_map(api::convert).collect();
+            history.sort_by_key(|v| v.version);
+            Page { record, history }
+        })
+    });
     match &*load {
         Load::Idle | Load::Loading => html! { <section class="card"><Loading /></section> },
         Load::Failed(e) => {
@@ -249,20 +241,8 @@ struct IntegrityProps {
 
 #[function_component(Integrity)]
 fn integrity(props: &IntegrityProps) -> Html {
-    let api = use_api();
-    let load = use_state(|| Load::<verify_record::VerifyRecordVerifyRecord>::Loading);
-    {
-        let load = load.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            let vars = verify_record::Variables { id: id.clone() };
-            wasm_bindgen_futures::spawn_local(async move {
-                load.set(match api.run::<VerifyRecord>(vars).await {
-                    Ok(d) => Load::Done(d.verify_record),
-                    Err(e) => Load::Failed(e),
-                })
-            });
-        });
-    }
+    let vars = verify_record::Variables { id: props.id.clone() };
+    let load = use_query::<VerifyRecord, _, _>(Some(vars), |d| d.verify_record);
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },

@@ -15,9 +15,9 @@ use crate::db::{InvalidInput, StoreError};
 use crate::users::{Role, User};
 
 /// Most results one page may ask for.
-pub const MAX_PAGE_SIZE: i64 = 100;
+pub const MAX_PAGE_SIZE: i64 = careledger_vocab::limits::SEARCH_PAGE_MAX;
 /// Longest query accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 100;
+pub const MAX_QUERY_CHARS: usize = careledger_vocab::limits::SEARCH_QUERY_MAX_CHARS;
 
 /// One page of results.
 #[derive(Debug, Clone)]

@@ -1,0 +1,60 @@
+//! What each role is offered in the web app. It follows the access
+//! contract's default matrix (`contracts/test/fixtures/default-matrix.json`;
+//! `tests/default_matrix.rs` checks every answer against it); the contract
+//! still decides, and its refusals are shown.
+
+use crate::Role;
+
+/// Find people by name (USER_RECORD SEARCH).
+pub fn search_people(r: Role) -> bool {
+    !matches!(r, Role::Patient)
+}
+/// Open any patient's health records (HEALTH_RECORD READ, not only one's own).
+pub fn read_records(r: Role) -> bool {
+    matches!(r, Role::Doctor | Role::Nurse)
+}
+/// One's own health records (HEALTH_RECORD READ, own only).
+pub fn own_records(r: Role) -> bool {
+    matches!(r, Role::Patient)
+}
+pub fn create_record(r: Role) -> bool {
+    matches!(r, Role::Doctor)
+}
+pub fn update_record(r: Role) -> bool {
+    matches!(r, Role::Doctor | Role::Nurse)
+}
+pub fn delete_record(r: Role) -> bool {
+    matches!(r, Role::Doctor)
+}
+/// Create and edit accounts (receptionists: patients only).
+pub fn manage_users(r: Role) -> bool {
+    matches!(r, Role::Root | Role::Admin | Role::Receptionist)
+}
+pub fn delete_user(r: Role) -> bool {
+    matches!(r, Role::Root | Role::Admin)
+}
+/// Change an account's role.
+pub fn set_role(r: Role) -> bool {
+    matches!(r, Role::Root | Role::Admin)
+}
+/// The live feed and the searchable audit trail.
+pub fn audit(r: Role) -> bool {
+    matches!(r, Role::Auditor | Role::Root)
+}
+/// Who accessed one's own records (AUDIT_TRAIL READ, own only).
+pub fn own_access_trail(r: Role) -> bool {
+    matches!(r, Role::Patient)
+}
+/// The roles an account of role `r` may create. ROOT is never offered: the
+/// root account is made at first start (the contract would let root create
+/// another; the matrix test names this one difference).
+pub fn creatable_roles(r: Role) -> &'static [Role] {
+    const BELOW_ROOT: [Role; 6] =
+        [Role::Admin, Role::Doctor, Role::Nurse, Role::Receptionist, Role::Auditor, Role::Patient];
+    match r {
+        Role::Root => &BELOW_ROOT,
+        Role::Admin => &Role::SEARCHABLE,
+        Role::Receptionist => &[Role::Patient],
+        _ => &[],
+    }
+}

@@ -1,0 +1,5 @@
+//! The app's own hooks.
+
+mod use_query;
+
+pub use use_query::use_query;
