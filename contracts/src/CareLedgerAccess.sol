@@ -20,8 +20,21 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     uint256 private constant RESOURCES = 3;
     uint256 private constant ACTIONS = 5;
 
-    /// @dev system id → role; unknown ids read as Role.NONE.
-    mapping(bytes32 systemId => Role role) private _roles;
+    /// @dev A user's role and the sequence of the last role-bearing entry applied for them,
+    ///      packed in one slot.
+    struct Account {
+        Role role;
+        uint64 sequence;
+    }
+
+    /// @dev system id → account; unknown ids read as Role.NONE, sequence 0.
+    mapping(bytes32 systemId => Account account) private _accounts;
+
+    /// @dev lifecycle entry ids handled (applied, or refused as stale): each is applied once.
+    mapping(bytes32 entryId => bool handled) private _handledEntries;
+
+    /// @dev access request ids recorded again by `recommit`: each is re-recorded once.
+    mapping(bytes32 requestId => bool done) private _reRecordedRequests;
 
     /// @dev cell (role, resource, action) holds its Scope in bits [2·i, 2·i+1] with
     ///      i = ((role − 1)·3 + resource)·5 + action.
@@ -63,6 +76,34 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     }
 
     /// @inheritdoc ICareLedgerAccess
+    function recommit(
+        AccessRequest[] calldata requests,
+        Original[] calldata requestOriginals,
+        LifecycleEntry[] calldata entries,
+        Original[] calldata entryOriginals
+    ) external override onlyRole(GATEWAY_ROLE) {
+        if (requests.length == 0 && entries.length == 0) revert CareLedgerEmptyBatch();
+        if (requests.length != requestOriginals.length) {
+            revert CareLedgerLengthMismatch(requests.length, requestOriginals.length);
+        }
+        if (entries.length != entryOriginals.length) {
+            revert CareLedgerLengthMismatch(entries.length, entryOriginals.length);
+        }
+        uint64 ts = uint64(block.timestamp);
+        for (uint256 i; i < requests.length; ++i) {
+            _reRecordRequest(i, requests[i], requestOriginals[i], ts);
+        }
+        for (uint256 i; i < entries.length; ++i) {
+            Original calldata o = entryOriginals[i];
+            LifecycleEntry calldata e = entries[i];
+            if (o.transactionHash == bytes32(0)) revert CareLedgerZeroIdentifier(i, e.entryId, "originalTransaction");
+            if (_recordEntry(i, e, o.timestamp)) {
+                emit ReRecorded(e.entryId, o.transactionHash, o.blockNumber, o.timestamp, ts);
+            }
+        }
+    }
+
+    /// @inheritdoc ICareLedgerAccess
     function setPermission(bytes32 actor, Role role, Resource resource, Action action, Scope scope)
         external
         override
@@ -76,7 +117,17 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
 
     /// @inheritdoc ICareLedgerAccess
     function roleOf(bytes32 systemId) external view override returns (Role) {
-        return _roles[systemId];
+        return _accounts[systemId].role;
+    }
+
+    /// @inheritdoc ICareLedgerAccess
+    function roleSequence(bytes32 systemId) external view override returns (uint64) {
+        return _accounts[systemId].sequence;
+    }
+
+    /// @inheritdoc ICareLedgerAccess
+    function entryHandled(bytes32 entryId) external view override returns (bool) {
+        return _handledEntries[entryId];
     }
 
     /// @inheritdoc ICareLedgerAccess
@@ -141,44 +192,76 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         }
     }
 
-    function _recordEntry(uint256 index, LifecycleEntry calldata e, uint64 ts) internal {
-        Lifecycle kind = e.kind;
-        bytes32 actor = e.actor;
-        bytes32 subject = e.subject;
-        if (actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
-        if (subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "subject");
-
-        if (kind == Lifecycle.USER_ADDED) {
-            Role role = e.role;
-            if (role == Role.NONE) revert CareLedgerInvalidLifecycleRole(index, e.entryId, kind, role);
-            _roles[subject] = role;
-            emit UserAdded(actor, subject, e.entryId, role, e.contentHash, ts);
-        } else if (kind == Lifecycle.USER_MODIFIED) {
-            emit UserModified(actor, subject, e.entryId, e.contentHash, ts);
-        } else if (kind == Lifecycle.USER_DELETED) {
-            delete _roles[subject];
-            emit UserDeleted(actor, subject, e.entryId, ts);
-        } else if (kind == Lifecycle.ROLE_CHANGED) {
-            Role role = e.role;
-            if (role == Role.NONE) revert CareLedgerInvalidLifecycleRole(index, e.entryId, kind, role);
-            Role previous = _roles[subject];
-            _roles[subject] = role;
-            emit RoleChanged(actor, subject, e.entryId, previous, role, ts);
-        } else {
-            bytes32 recordId = e.recordId;
-            if (recordId == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "recordId");
-            if (kind == Lifecycle.RECORD_VERSION_CREATED) {
-                emit RecordVersionCreated(actor, subject, recordId, e.entryId, e.version, e.contentHash, ts);
-            } else {
-                // Lifecycle.RECORD_DELETED: the ABI decoder rejects any other value.
-                emit RecordDeleted(actor, subject, recordId, e.entryId, e.version, ts);
-            }
+    function _reRecordRequest(uint256 index, AccessRequest calldata r, Original calldata o, uint64 ts) internal {
+        bytes32 id = r.requestId;
+        if (o.transactionHash == bytes32(0)) revert CareLedgerZeroIdentifier(index, id, "originalTransaction");
+        if (_reRecordedRequests[id]) {
+            emit ReRecordRefused(id, Refusal.REPLAYED, ts);
+            return;
         }
+        _reRecordedRequests[id] = true;
+        emit AccessRequested(
+            r.actor, r.subject, r.recordId, id, r.action, r.resource, r.targetRole, o.approved, o.timestamp
+        );
+        emit ReRecorded(id, o.transactionHash, o.blockNumber, o.timestamp, ts);
+    }
+
+    /// @dev Applies one entry, or records why not; returns whether it was applied.
+    ///      Malformed entries (zero ids, a missing role) revert the batch: they are api bugs,
+    ///      not facts to record. A replayed or stale entry is a fact: recorded, never reverted.
+    function _recordEntry(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        Lifecycle kind = e.kind;
+        if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
+        if (e.subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "subject");
+        bool record = kind == Lifecycle.RECORD_VERSION_CREATED || kind == Lifecycle.RECORD_DELETED;
+        if (record && e.recordId == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "recordId");
+        bool setsRole = kind == Lifecycle.USER_ADDED || kind == Lifecycle.ROLE_CHANGED;
+        if (setsRole && e.role == Role.NONE) revert CareLedgerInvalidLifecycleRole(index, e.entryId, kind, e.role);
+
+        if (_handledEntries[e.entryId]) {
+            emit LifecycleRefused(e.actor, e.subject, e.entryId, kind, Refusal.REPLAYED, e.sequence, ts);
+            return false;
+        }
+        _handledEntries[e.entryId] = true;
+
+        if (setsRole || kind == Lifecycle.USER_DELETED) return _applyRoleEntry(e, ts);
+        if (kind == Lifecycle.USER_MODIFIED) {
+            emit UserModified(e.actor, e.subject, e.entryId, e.contentHash, ts);
+        } else if (kind == Lifecycle.RECORD_VERSION_CREATED) {
+            emit RecordVersionCreated(e.actor, e.subject, e.recordId, e.entryId, e.version, e.contentHash, ts);
+        } else {
+            // Lifecycle.RECORD_DELETED: the ABI decoder rejects any other value.
+            emit RecordDeleted(e.actor, e.subject, e.recordId, e.entryId, e.version, ts);
+        }
+        return true;
+    }
+
+    /// @dev USER_ADDED, ROLE_CHANGED, USER_DELETED: applied only when newer than the subject's
+    ///      last applied role-bearing entry, so a late copy never overwrites a newer role.
+    function _applyRoleEntry(LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        Account storage account = _accounts[e.subject];
+        Lifecycle kind = e.kind;
+        if (e.sequence <= account.sequence) {
+            emit LifecycleRefused(e.actor, e.subject, e.entryId, kind, Refusal.STALE, e.sequence, ts);
+            return false;
+        }
+        Role previous = account.role;
+        Role role = kind == Lifecycle.USER_DELETED ? Role.NONE : e.role;
+        account.role = role;
+        account.sequence = e.sequence;
+        if (kind == Lifecycle.USER_ADDED) {
+            emit UserAdded(e.actor, e.subject, e.entryId, role, e.contentHash, ts);
+        } else if (kind == Lifecycle.ROLE_CHANGED) {
+            emit RoleChanged(e.actor, e.subject, e.entryId, previous, role, ts);
+        } else {
+            emit UserDeleted(e.actor, e.subject, e.entryId, ts);
+        }
+        return true;
     }
 
     function _setPermission(bytes32 actor, Role role, Resource resource, Action action, Scope scope) internal {
         uint64 ts = uint64(block.timestamp);
-        if (actor == bytes32(0) || _roles[actor] != Role.ROOT) {
+        if (actor == bytes32(0) || _accounts[actor].role != Role.ROOT) {
             emit PermissionChangeDenied(actor, role, resource, action, scope, ts);
             return;
         }
@@ -204,7 +287,7 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     ///     ANY: approved.
     function _decide(AccessRequest calldata r, uint256 m) internal view returns (bool) {
         bytes32 actor = r.actor;
-        Role actorRole = _roles[actor];
+        Role actorRole = _accounts[actor].role;
         if (actorRole == Role.NONE) return false;
 
         Action action = r.action;
@@ -231,7 +314,7 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
             return !guarded || action == Action.READ || !_isPrivileged(actorRole);
         }
 
-        Role subjectRole = _roles[subject];
+        Role subjectRole = _accounts[subject].role;
         if (guarded && _isPrivileged(subjectRole) && !(action == Action.READ && subject == actor)) return false;
 
         if (scope == Scope.PATIENTS) {

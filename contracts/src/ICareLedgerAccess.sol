@@ -62,6 +62,15 @@ interface ICareLedgerAccess {
         RECORD_DELETED
     }
 
+    /// @notice Why a gateway's submission was recorded as refused instead of applied.
+    /// REPLAYED: this entry id was handled already (a lifecycle entry is applied once; an
+    /// access request is re-recorded once). STALE: a role-bearing entry whose `sequence` is
+    /// not greater than the last one applied for its subject (it would overwrite a newer role).
+    enum Refusal {
+        REPLAYED,
+        STALE
+    }
+
     /// @notice One access request to decide and record.
     /// @param requestId  the api's id for the request (echoed in the event so the api can match verdicts)
     /// @param actor      system id of the user asking
@@ -90,6 +99,9 @@ interface ICareLedgerAccess {
     /// @param version     record version for record kinds, else 0
     /// @param contentHash salted hash of the stored version / user row (the salt stays off chain)
     /// @param role        USER_ADDED: the new user's role; ROLE_CHANGED: the new role; else ignored
+    /// @param sequence    USER_ADDED, ROLE_CHANGED, USER_DELETED: the subject's role sequence after
+    ///                    this change (1 for USER_ADDED, one more for each later role-bearing
+    ///                    change); applied only when greater than the last applied. Else ignored.
     struct LifecycleEntry {
         bytes32 entryId;
         Lifecycle kind;
@@ -99,6 +111,20 @@ interface ICareLedgerAccess {
         uint64 version;
         bytes32 contentHash;
         Role role;
+        uint64 sequence;
+    }
+
+    /// @notice Where a submission was first recorded, for a re-recording (`recommit`) after the
+    ///         chain lost it (a node restarted from an older state, a reorganisation).
+    /// @param transactionHash the transaction that first carried it (never zero)
+    /// @param blockNumber     the block it was first mined in
+    /// @param timestamp       that block's timestamp: when the access or change really happened
+    /// @param approved        access requests: the verdict the api acted on; entries: ignored
+    struct Original {
+        bytes32 transactionHash;
+        uint64 blockNumber;
+        uint64 timestamp;
+        bool approved;
     }
 
     // ----------------------------------------------------------------- events
@@ -181,6 +207,30 @@ interface ICareLedgerAccess {
         bytes32 indexed actor, Role role, Resource resource, Action action, Scope requestedScope, uint64 timestamp
     );
 
+    /// @notice A lifecycle entry was not applied (`reason`); no role changed. Recorded, never
+    ///         reverted, so the rest of its batch stands.
+    event LifecycleRefused(
+        bytes32 indexed actor,
+        bytes32 indexed subject,
+        bytes32 entryId,
+        Lifecycle kind,
+        Refusal reason,
+        uint64 sequence,
+        uint64 timestamp
+    );
+
+    /// @notice The access request or lifecycle entry `id`, whose event precedes this one in the
+    ///         same transaction, is a re-recording: it first happened in `originalTransaction`
+    ///         (block `originalBlock`, at `originalTimestamp`), which the chain no longer holds.
+    ///         `timestamp` is when it was recorded again.
+    event ReRecorded(
+        bytes32 indexed id, bytes32 originalTransaction, uint64 originalBlock, uint64 originalTimestamp, uint64 timestamp
+    );
+
+    /// @notice A re-recording of access request `requestId` was refused (`reason` REPLAYED: it
+    ///         was re-recorded already); nothing else was emitted for it.
+    event ReRecordRefused(bytes32 indexed requestId, Refusal reason, uint64 timestamp);
+
     // ----------------------------------------------------------------- errors
 
     /// @notice A batch call carried nothing to do.
@@ -198,6 +248,9 @@ interface ICareLedgerAccess {
     /// @notice Matrix cells exist only for real roles; `role` (NONE) has none.
     error CareLedgerInvalidPermissionRole(Role role);
 
+    /// @notice A re-recording carried `items` submissions but `originals` originals.
+    error CareLedgerLengthMismatch(uint256 items, uint256 originals);
+
     // -------------------------------------------------------------- functions
 
     /// @notice Decide a batch of access requests and emit one `AccessRequested` per request.
@@ -207,7 +260,9 @@ interface ICareLedgerAccess {
 
     /// @notice Record a batch of committed data changes, one event per entry.
     /// @dev GATEWAY_ROLE only; entries are trusted (the api authorised them). USER_ADDED and
-    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE.
+    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE. An entry id already
+    ///      handled, or a role-bearing entry whose sequence is not newer than the subject's,
+    ///      emits `LifecycleRefused` instead and changes nothing; the rest of the batch stands.
     /// @param entries the batch (non-empty)
     function recordLifecycle(LifecycleEntry[] calldata entries) external;
 
@@ -217,6 +272,25 @@ interface ICareLedgerAccess {
     /// @param requests access requests to decide and record
     /// @param entries  committed data changes to record
     function commit(AccessRequest[] calldata requests, LifecycleEntry[] calldata entries) external;
+
+    /// @notice Record again what the chain lost: access requests and lifecycle entries that were
+    ///         mined once (in `Original.transactionHash`) and are no longer on chain.
+    /// @dev GATEWAY_ROLE only. Each request emits `AccessRequested` with the original verdict and
+    ///      timestamp (what the api acted on, when it did), then `ReRecorded`; a request id
+    ///      re-recorded before emits `ReRecordRefused` instead. Each entry goes through the rules
+    ///      of `recordLifecycle` with its original timestamp and, when applied, is followed by
+    ///      `ReRecorded`. Either list may be empty, not both; each needs one original per item.
+    ///      The verdict of a re-recorded request is the gateway's word, marked as such.
+    /// @param requests         access requests to record again
+    /// @param requestOriginals where each request was first recorded, in order
+    /// @param entries          lifecycle entries to record again
+    /// @param entryOriginals   where each entry was first recorded, in order
+    function recommit(
+        AccessRequest[] calldata requests,
+        Original[] calldata requestOriginals,
+        LifecycleEntry[] calldata entries,
+        Original[] calldata entryOriginals
+    ) external;
 
     /// @notice Change one matrix cell on behalf of hospital user `actor`.
     /// @dev GATEWAY_ROLE only. Applied (and `PermissionChanged` emitted) iff roleOf(actor) is ROOT;
@@ -232,6 +306,16 @@ interface ICareLedgerAccess {
     /// @param systemId the user's system-wide identifier
     /// @return the user's role
     function roleOf(bytes32 systemId) external view returns (Role);
+
+    /// @notice The last role sequence applied for a system id (0 when none).
+    /// @param systemId the user's system-wide identifier
+    /// @return the sequence of the last applied USER_ADDED, ROLE_CHANGED or USER_DELETED
+    function roleSequence(bytes32 systemId) external view returns (uint64);
+
+    /// @notice Whether a lifecycle entry id was handled (applied or refused as stale).
+    /// @param entryId the api's id for the entry
+    /// @return true once the entry was handled
+    function entryHandled(bytes32 entryId) external view returns (bool);
 
     /// @notice The scope of one matrix cell (NONE for role NONE).
     /// @param role     the role

@@ -23,6 +23,7 @@ contract CareLedgerAccessTest is LedgerFixture {
     ICareLedgerAccess.Role constant DOCTOR = ICareLedgerAccess.Role.DOCTOR;
     ICareLedgerAccess.Role constant NURSE = ICareLedgerAccess.Role.NURSE;
     ICareLedgerAccess.Role constant PATIENT = ICareLedgerAccess.Role.PATIENT;
+    ICareLedgerAccess.Role constant AUDITOR = ICareLedgerAccess.Role.AUDITOR;
 
     bytes32 constant NEW_USER = keccak256("user:new");
 
@@ -205,7 +206,8 @@ contract CareLedgerAccessTest is LedgerFixture {
             recordId: recordId,
             version: 7,
             contentHash: keccak256(abi.encode("hash", kind, subject)),
-            role: role
+            role: role,
+            sequence: 2
         });
     }
 
@@ -341,6 +343,174 @@ contract CareLedgerAccessTest is LedgerFixture {
     }
 
     // ------------------------------------------------------------ commit
+
+    // ------------------------------------------------- replays, stale entries
+
+    bytes32 constant REFUSED_SIG = keccak256("LifecycleRefused(bytes32,bytes32,bytes32,uint8,uint8,uint64,uint64)");
+    bytes32 constant RE_RECORDED_SIG = keccak256("ReRecorded(bytes32,bytes32,uint64,uint64,uint64)");
+
+    function _assertRefused(
+        Vm.Log memory log,
+        ICareLedgerAccess.LifecycleEntry memory e,
+        ICareLedgerAccess.Refusal reason,
+        string memory story
+    ) internal view {
+        vm.assertEq(log.topics[0], REFUSED_SIG, string.concat(story, ": LifecycleRefused"));
+        vm.assertEq(log.topics[1], e.actor, string.concat(story, ": actor"));
+        vm.assertEq(log.topics[2], e.subject, string.concat(story, ": subject"));
+        (bytes32 id, uint8 kind, uint8 why, uint64 seq, uint64 ts) =
+            abi.decode(log.data, (bytes32, uint8, uint8, uint64, uint64));
+        vm.assertEq(id, e.entryId, string.concat(story, ": entryId"));
+        vm.assertEq(kind, uint8(e.kind), string.concat(story, ": kind"));
+        vm.assertEq(why, uint8(reason), string.concat(story, ": reason"));
+        vm.assertEq(seq, e.sequence, string.concat(story, ": sequence"));
+        vm.assertEq(ts, block.timestamp, string.concat(story, ": timestamp"));
+    }
+
+    function test_lifecycle_replayedEntryIsRefused_andTheRestOfTheBatchStands() public {
+        ICareLedgerAccess.LifecycleEntry memory version =
+            _entry(ICareLedgerAccess.Lifecycle.RECORD_VERSION_CREATED, DOCTOR_ID, PATIENT_ID, RECORD_ID, NONE);
+        _recordOne(version);
+        vm.assertTrue(ledger.entryHandled(version.entryId), "handled");
+
+        ICareLedgerAccess.LifecycleEntry[] memory batch = new ICareLedgerAccess.LifecycleEntry[](2);
+        batch[0] = version; // delivered again (at-least-once outbox)
+        batch[1] = _entry(ICareLedgerAccess.Lifecycle.USER_MODIFIED, RECEPTIONIST_ID, PATIENT_ID, 0, NONE);
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.recordLifecycle(batch);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 2, "one event per entry");
+        _assertRefused(logs[0], version, ICareLedgerAccess.Refusal.REPLAYED, "replay");
+        vm.assertEq(logs[1].topics[0], keccak256("UserModified(bytes32,bytes32,bytes32,bytes32,uint64)"), "next applies");
+    }
+
+    function test_lifecycle_staleRoleChangeNeverOverwritesANewerRole() public {
+        // The nurse becomes a doctor (sequence 3), then the older change to AUDITOR (2) arrives.
+        ICareLedgerAccess.LifecycleEntry memory newer =
+            _entry(ICareLedgerAccess.Lifecycle.ROLE_CHANGED, ADMIN_ID, NURSE_ID, 0, DOCTOR);
+        newer.sequence = 3;
+        ICareLedgerAccess.LifecycleEntry memory older =
+            _entry(ICareLedgerAccess.Lifecycle.ROLE_CHANGED, ADMIN_ID, NURSE_ID, 0, AUDITOR);
+        older.entryId = keccak256("older");
+        older.sequence = 2;
+        _recordOne(newer);
+        Vm.Log memory log = _recordOne(older);
+        _assertRefused(log, older, ICareLedgerAccess.Refusal.STALE, "stale");
+        vm.assertEq(uint256(ledger.roleOf(NURSE_ID)), uint256(DOCTOR), "the newer role stands");
+        vm.assertEq(ledger.roleSequence(NURSE_ID), 3, "sequence of the newer change");
+        vm.assertTrue(ledger.entryHandled(older.entryId), "a stale entry is handled once");
+
+        // Equal sequence is stale too; a deletion is sequenced like a role change.
+        ICareLedgerAccess.LifecycleEntry memory del =
+            _entry(ICareLedgerAccess.Lifecycle.USER_DELETED, ADMIN_ID, NURSE_ID, 0, NONE);
+        del.sequence = 3;
+        _assertRefused(_recordOne(del), del, ICareLedgerAccess.Refusal.STALE, "equal sequence");
+        del.entryId = keccak256("delete-4");
+        del.sequence = 4;
+        _recordOne(del);
+        vm.assertEq(uint256(ledger.roleOf(NURSE_ID)), 0, "deleted");
+        vm.assertEq(ledger.roleSequence(NURSE_ID), 4, "sequence of the deletion");
+    }
+
+    function test_lifecycle_unsequencedRoleEntryIsStale() public {
+        ICareLedgerAccess.LifecycleEntry memory e =
+            _entry(ICareLedgerAccess.Lifecycle.USER_ADDED, RECEPTIONIST_ID, NEW_USER, 0, PATIENT);
+        e.sequence = 0;
+        _assertRefused(_recordOne(e), e, ICareLedgerAccess.Refusal.STALE, "sequence 0");
+        vm.assertEq(uint256(ledger.roleOf(NEW_USER)), 0, "no role");
+    }
+
+    // -------------------------------------------------------------- recommit
+
+    function _original(bytes32 txHash, bool approved) internal pure returns (ICareLedgerAccess.Original memory) {
+        return ICareLedgerAccess.Original({
+            transactionHash: txHash, blockNumber: 41, timestamp: 1_799_999_000, approved: approved
+        });
+    }
+
+    function test_recommit_recordsTheOriginalVerdictAndTime_onceOnly() public {
+        ICareLedgerAccess.AccessRequest[] memory reqs = _one(_req(PATIENT_ID, READ, HEALTH, PATIENT2_ID, NONE));
+        ICareLedgerAccess.Original[] memory originals = new ICareLedgerAccess.Original[](1);
+        // The api acted on an approval the chain lost; the current decision (denied) is not asked.
+        originals[0] = _original(keccak256("tx:lost"), true);
+        vm.warp(1_800_000_500);
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.recommit(reqs, originals, new ICareLedgerAccess.LifecycleEntry[](0), new ICareLedgerAccess.Original[](0));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 2, "AccessRequested then ReRecorded");
+        vm.assertEq(logs[0].topics[0], ACCESS_REQUESTED_SIG, "AccessRequested");
+        (bytes32 rid,,,, bool approved, uint64 when) =
+            abi.decode(logs[0].data, (bytes32, uint8, uint8, uint8, bool, uint64));
+        vm.assertEq(rid, reqs[0].requestId, "requestId");
+        vm.assertTrue(approved, "the verdict the api acted on");
+        vm.assertEq(when, 1_799_999_000, "when it really happened");
+        vm.assertEq(logs[1].topics[0], RE_RECORDED_SIG, "ReRecorded");
+        vm.assertEq(logs[1].topics[1], reqs[0].requestId, "marks the request");
+        (bytes32 otx, uint64 ob, uint64 ots, uint64 ts) = abi.decode(logs[1].data, (bytes32, uint64, uint64, uint64));
+        vm.assertEq(otx, keccak256("tx:lost"), "original transaction");
+        vm.assertEq(ob, 41, "original block");
+        vm.assertEq(ots, 1_799_999_000, "original timestamp");
+        vm.assertEq(ts, 1_800_000_500, "re-recorded now");
+
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.recommit(reqs, originals, new ICareLedgerAccess.LifecycleEntry[](0), new ICareLedgerAccess.Original[](0));
+        logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 1, "a second re-recording is refused");
+        vm.assertEq(logs[0].topics[0], keccak256("ReRecordRefused(bytes32,uint8,uint64)"), "ReRecordRefused");
+        vm.assertEq(logs[0].topics[1], reqs[0].requestId, "names the request");
+    }
+
+    function test_recommit_entriesFollowTheLifecycleRules() public {
+        ICareLedgerAccess.LifecycleEntry[] memory entries = new ICareLedgerAccess.LifecycleEntry[](2);
+        entries[0] = _entry(ICareLedgerAccess.Lifecycle.RECORD_VERSION_CREATED, DOCTOR_ID, PATIENT_ID, RECORD_ID, NONE);
+        entries[1] = _userAdded(ROOT_ID, DOCTOR_ID, DOCTOR); // mined already (fixture): a replay
+        ICareLedgerAccess.Original[] memory originals = new ICareLedgerAccess.Original[](2);
+        originals[0] = _original(keccak256("tx:a"), false);
+        originals[1] = _original(keccak256("tx:b"), false);
+        vm.recordLogs();
+        vm.prank(gateway);
+        ledger.recommit(new ICareLedgerAccess.AccessRequest[](0), new ICareLedgerAccess.Original[](0), entries, originals);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 3, "version + ReRecorded, then the replay refused");
+        vm.assertEq(logs[0].topics[3], RECORD_ID, "RecordVersionCreated");
+        (,,, uint64 when) = abi.decode(logs[0].data, (bytes32, uint64, bytes32, uint64));
+        vm.assertEq(when, 1_799_999_000, "the original time");
+        vm.assertEq(logs[1].topics[0], RE_RECORDED_SIG, "ReRecorded");
+        vm.assertEq(logs[1].topics[1], entries[0].entryId, "marks the entry");
+        vm.assertEq(logs[2].topics[0], REFUSED_SIG, "replay refused, not marked");
+    }
+
+    function test_recommit_rejectsMalformedCalls() public {
+        ICareLedgerAccess.AccessRequest[] memory reqs = _one(_req(DOCTOR_ID, READ, HEALTH, PATIENT_ID, NONE));
+        ICareLedgerAccess.Original[] memory none = new ICareLedgerAccess.Original[](0);
+        ICareLedgerAccess.LifecycleEntry[] memory noEntries = new ICareLedgerAccess.LifecycleEntry[](0);
+        vm.prank(gateway);
+        vm.expectRevert(abi.encodeWithSelector(ICareLedgerAccess.CareLedgerLengthMismatch.selector, 1, 0));
+        ledger.recommit(reqs, none, noEntries, none);
+
+        ICareLedgerAccess.Original[] memory zero = new ICareLedgerAccess.Original[](1);
+        vm.prank(gateway);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ICareLedgerAccess.CareLedgerZeroIdentifier.selector, 0, reqs[0].requestId, "originalTransaction"
+            )
+        );
+        ledger.recommit(reqs, zero, noEntries, none);
+
+        vm.prank(gateway);
+        vm.expectRevert(abi.encodeWithSelector(ICareLedgerAccess.CareLedgerEmptyBatch.selector));
+        ledger.recommit(new ICareLedgerAccess.AccessRequest[](0), none, noEntries, none);
+
+        bytes32 gatewayRole = ledger.GATEWAY_ROLE();
+        vm.prank(admin);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, gatewayRole)
+        );
+        ledger.recommit(reqs, zero, noEntries, none);
+    }
 
     function test_commit_decidesRequestsBeforeEntriesChangeRoles() public {
         ICareLedgerAccess.AccessRequest[] memory reqs = _one(_req(NEW_USER, READ, USER, NEW_USER, NONE));

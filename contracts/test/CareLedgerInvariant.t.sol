@@ -29,6 +29,10 @@ contract LedgerHandler is TestBase {
         keccak256("PermissionChanged(bytes32,uint8,uint8,uint8,uint8,uint8,uint64)");
     bytes32 internal constant PERMISSION_DENIED =
         keccak256("PermissionChangeDenied(bytes32,uint8,uint8,uint8,uint8,uint64)");
+    bytes32 internal constant LIFECYCLE_REFUSED =
+        keccak256("LifecycleRefused(bytes32,bytes32,bytes32,uint8,uint8,uint64,uint64)");
+    bytes32 internal constant RE_RECORDED = keccak256("ReRecorded(bytes32,bytes32,uint64,uint64,uint64)");
+    bytes32 internal constant RE_RECORD_REFUSED = keccak256("ReRecordRefused(bytes32,uint8,uint64)");
 
     /// @dev A small pool of ids so that requests, role changes and matrix edits collide.
     bytes32[] public ids;
@@ -44,8 +48,23 @@ contract LedgerHandler is TestBase {
     uint256 public unexpectedEvents; // unknown topic, foreign emitter, or a wrong "previous" value
     uint256 public wrongVerdicts;
     uint256 public revertedCalls;
+    uint256 public wrongOutcomes; // an entry applied that the rules refuse, or refused for a wrong reason
+    uint256 public reRecordings; // ReRecorded events, each right after the event it marks
+    uint256 public requestRefusals; // ReRecordRefused
+    uint256 public entryRefusals; // LifecycleRefused
     mapping(bytes32 => ICareLedgerAccess.Role) public modelRole;
+    mapping(bytes32 => uint64) public modelSequence;
+    mapping(bytes32 => bool) public modelHandled;
+    mapping(bytes32 => bool) public modelReRecorded;
     uint256 public modelMatrix;
+
+    /// @dev What `_absorb` compares the logs of one call with.
+    struct Submitted {
+        ICareLedgerAccess.AccessRequest[] requests;
+        bool[] verdicts;
+        ICareLedgerAccess.LifecycleEntry[] entries;
+        bool again; // a `recommit`: requests and applied entries are followed by ReRecorded
+    }
 
     constructor(CareLedgerAccess ledger_, address gateway_) {
         ledger = ledger_;
@@ -75,13 +94,14 @@ contract LedgerHandler is TestBase {
             recordId: bytes32(0),
             version: 0,
             contentHash: bytes32(0),
-            role: ICareLedgerAccess.Role.ROOT
+            role: ICareLedgerAccess.Role.ROOT,
+            sequence: 1
         });
         vm.recordLogs();
         vm.prank(gateway);
         ledger.recordLifecycle(e);
         entriesSubmitted += 1;
-        _absorb(vm.getRecordedLogs(), new bool[](0));
+        _absorb(vm.getRecordedLogs(), _submitted(new ICareLedgerAccess.AccessRequest[](0), new bool[](0), e, false));
     }
 
     // ---------------------------------------------------------- actions
@@ -93,7 +113,7 @@ contract LedgerHandler is TestBase {
         vm.prank(gateway);
         ledger.authorize(reqs);
         requestsSubmitted += reqs.length;
-        _absorb(vm.getRecordedLogs(), verdicts);
+        _absorb(vm.getRecordedLogs(), _submitted(reqs, verdicts, new ICareLedgerAccess.LifecycleEntry[](0), false));
     }
 
     function recordLifecycle(uint256 seed, uint256 count) external {
@@ -102,7 +122,7 @@ contract LedgerHandler is TestBase {
         vm.prank(gateway);
         try ledger.recordLifecycle(entries) {
             entriesSubmitted += entries.length;
-            _absorb(vm.getRecordedLogs(), new bool[](0));
+            _absorb(vm.getRecordedLogs(), _submitted(new ICareLedgerAccess.AccessRequest[](0), new bool[](0), entries, false));
         } catch {
             // A malformed entry (role NONE where a role is given) reverts the whole batch.
             // forge's recordLogs also keeps logs of reverted frames; they never reached the chain.
@@ -119,8 +139,35 @@ contract LedgerHandler is TestBase {
         try ledger.commit(reqs, entries) {
             requestsSubmitted += reqs.length;
             entriesSubmitted += entries.length;
-            _absorb(vm.getRecordedLogs(), verdicts);
+            _absorb(vm.getRecordedLogs(), _submitted(reqs, verdicts, entries, false));
         } catch {
+            _dropRevertedLogs(vm.getRecordedLogs());
+        }
+    }
+
+    /// @dev Re-records requests (with a claimed original verdict, possibly a second time) and
+    ///      entries (possibly replayed or stale) as the api's journal watcher would.
+    function recommit(uint256 seed, uint256 nReq, uint256 nEnt) external {
+        ICareLedgerAccess.AccessRequest[] memory reqs = _requests(seed % 4, bound(nReq, 0, 4));
+        ICareLedgerAccess.LifecycleEntry[] memory entries = _entries(seed >> 2, bound(nEnt, 0, 4));
+        ICareLedgerAccess.Original[] memory ro = new ICareLedgerAccess.Original[](reqs.length);
+        ICareLedgerAccess.Original[] memory eo = new ICareLedgerAccess.Original[](entries.length);
+        bool[] memory verdicts = new bool[](reqs.length);
+        for (uint256 i; i < reqs.length; ++i) {
+            verdicts[i] = (seed >> (64 + i)) & 1 == 1;
+            ro[i] = ICareLedgerAccess.Original(keccak256(abi.encode("tx", seed, i)), uint64(i + 1), 1_700_000_000, verdicts[i]);
+        }
+        for (uint256 i; i < entries.length; ++i) {
+            eo[i] = ICareLedgerAccess.Original(keccak256(abi.encode("etx", seed, i)), uint64(i + 1), 1_700_000_000, false);
+        }
+        vm.recordLogs();
+        vm.prank(gateway);
+        try ledger.recommit(reqs, ro, entries, eo) {
+            requestsSubmitted += reqs.length;
+            entriesSubmitted += entries.length;
+            _absorb(vm.getRecordedLogs(), _submitted(reqs, verdicts, entries, true));
+        } catch {
+            // Both lists empty, or a malformed entry: the whole call reverts.
             _dropRevertedLogs(vm.getRecordedLogs());
         }
     }
@@ -137,7 +184,10 @@ contract LedgerHandler is TestBase {
             ICareLedgerAccess.Scope(scope % 4)
         );
         permissionCallsSubmitted += 1;
-        _absorb(vm.getRecordedLogs(), new bool[](0));
+        _absorb(
+            vm.getRecordedLogs(),
+            _submitted(new ICareLedgerAccess.AccessRequest[](0), new bool[](0), new ICareLedgerAccess.LifecycleEntry[](0), false)
+        );
     }
 
     /// @dev Someone without GATEWAY_ROLE tries everything; each call must revert with
@@ -146,10 +196,14 @@ contract LedgerHandler is TestBase {
         if (caller == gateway) return;
         ICareLedgerAccess.AccessRequest[] memory reqs = _requests(seed, 2);
         ICareLedgerAccess.LifecycleEntry[] memory entries = _entries(seed, 2);
-        bytes[4] memory calls = [
+        ICareLedgerAccess.Original[] memory originals = new ICareLedgerAccess.Original[](2);
+        originals[0].transactionHash = bytes32(uint256(1));
+        originals[1].transactionHash = bytes32(uint256(2));
+        bytes[5] memory calls = [
             abi.encodeCall(ledger.authorize, (reqs)),
             abi.encodeCall(ledger.recordLifecycle, (entries)),
             abi.encodeCall(ledger.commit, (reqs, entries)),
+            abi.encodeCall(ledger.recommit, (reqs, originals, entries, originals)),
             abi.encodeCall(
                 ledger.setPermission,
                 (
@@ -199,7 +253,8 @@ contract LedgerHandler is TestBase {
         for (uint256 i; i < n; ++i) {
             uint256 s = uint256(keccak256(abi.encode("entry", seed, i)));
             e[i] = ICareLedgerAccess.LifecycleEntry({
-                entryId: bytes32(s),
+                // 1 in 4 ids from a pool of 8, so that entries are replayed
+                entryId: (s >> 60) % 4 == 0 ? keccak256(abi.encode("replay", (s >> 64) % 8)) : bytes32(s),
                 kind: ICareLedgerAccess.Lifecycle((s >> 8) % 6),
                 actor: _id(s >> 16),
                 subject: _id(s >> 24),
@@ -208,7 +263,9 @@ contract LedgerHandler is TestBase {
                 version: uint64(s >> 40), // truncation intended: any version will do
                 contentHash: keccak256(abi.encode(s)),
                 // mostly real roles; 1 in 16 is NONE, which must revert the batch
-                role: ICareLedgerAccess.Role((s >> 48) % 16 == 0 ? 0 : 1 + (s >> 56) % 7)
+                role: ICareLedgerAccess.Role((s >> 48) % 16 == 0 ? 0 : 1 + (s >> 56) % 7),
+                // small sequences, so that role-bearing entries arrive stale and out of order
+                sequence: uint64((s >> 72) % 6)
             });
         }
     }
@@ -221,9 +278,21 @@ contract LedgerHandler is TestBase {
         revertedCalls += 1;
     }
 
-    /// @dev Fold the recorded logs into the ghost model.
-    function _absorb(Vm.Log[] memory logs, bool[] memory verdicts) internal {
-        uint256 v;
+    function _submitted(
+        ICareLedgerAccess.AccessRequest[] memory requests,
+        bool[] memory verdicts,
+        ICareLedgerAccess.LifecycleEntry[] memory entries,
+        bool again
+    ) internal pure returns (Submitted memory) {
+        return Submitted(requests, verdicts, entries, again);
+    }
+
+    /// @dev Fold the recorded logs of one call into the ghost model, checking each against what
+    ///      the rules say the call must emit: requests first (in order), then entries (in order).
+    function _absorb(Vm.Log[] memory logs, Submitted memory sub) internal {
+        uint256 v; // next request
+        uint256 k; // next entry
+        bytes32 expectMark; // the id the next event must mark as re-recorded, or 0
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             if (log.emitter != address(ledger)) {
@@ -231,25 +300,39 @@ contract LedgerHandler is TestBase {
                 continue;
             }
             bytes32 sig = log.topics[0];
-            if (sig == ACCESS_REQUESTED) {
-                accessEvents += 1;
-                (,,,, bool ok,) = abi.decode(log.data, (bytes32, uint8, uint8, uint8, bool, uint64));
-                if (v >= verdicts.length || verdicts[v] != ok) wrongVerdicts += 1;
+            if (expectMark != bytes32(0)) {
+                if (sig != RE_RECORDED || log.topics[1] != expectMark) unexpectedEvents += 1;
+                else reRecordings += 1;
+                expectMark = bytes32(0);
+                continue;
+            }
+            if (sig == ACCESS_REQUESTED || sig == RE_RECORD_REFUSED) {
+                if (v >= sub.requests.length) {
+                    unexpectedEvents += 1;
+                    continue;
+                }
+                bytes32 id = sub.requests[v].requestId;
+                if (sig == ACCESS_REQUESTED) {
+                    accessEvents += 1;
+                    (bytes32 rid,,,, bool ok,) = abi.decode(log.data, (bytes32, uint8, uint8, uint8, bool, uint64));
+                    if (rid != id || sub.verdicts[v] != ok) wrongVerdicts += 1;
+                    if (sub.again) {
+                        if (modelReRecorded[id]) wrongOutcomes += 1; // re-recorded twice
+                        modelReRecorded[id] = true;
+                        expectMark = id;
+                    }
+                } else {
+                    requestRefusals += 1;
+                    if (!sub.again || !modelReRecorded[id]) wrongOutcomes += 1;
+                }
                 ++v;
-            } else if (sig == USER_ADDED) {
-                lifecycleEvents += 1;
-                (, uint8 role,,) = abi.decode(log.data, (bytes32, uint8, bytes32, uint64));
-                modelRole[log.topics[2]] = ICareLedgerAccess.Role(role);
-            } else if (sig == USER_DELETED) {
-                lifecycleEvents += 1;
-                modelRole[log.topics[2]] = ICareLedgerAccess.Role.NONE;
-            } else if (sig == ROLE_CHANGED) {
-                lifecycleEvents += 1;
-                (, uint8 prev, uint8 next,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64));
-                if (uint8(modelRole[log.topics[2]]) != prev) unexpectedEvents += 1;
-                modelRole[log.topics[2]] = ICareLedgerAccess.Role(next);
-            } else if (sig == USER_MODIFIED || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED) {
-                lifecycleEvents += 1;
+            } else if (_isLifecycle(sig)) {
+                if (k >= sub.entries.length) {
+                    unexpectedEvents += 1;
+                    continue;
+                }
+                if (_absorbEntry(log, sub.entries[k]) && sub.again) expectMark = sub.entries[k].entryId;
+                ++k;
             } else if (sig == PERMISSION_CHANGED) {
                 permissionEvents += 1;
                 (uint8 role, uint8 res, uint8 act, uint8 prev, uint8 next,) =
@@ -265,7 +348,46 @@ contract LedgerHandler is TestBase {
                 unexpectedEvents += 1;
             }
         }
-        if (v != verdicts.length) wrongVerdicts += 1;
+        if (v != sub.verdicts.length || k != sub.entries.length || expectMark != bytes32(0)) wrongVerdicts += 1;
+    }
+
+    function _isLifecycle(bytes32 sig) internal pure returns (bool) {
+        return sig == USER_ADDED || sig == USER_MODIFIED || sig == USER_DELETED || sig == ROLE_CHANGED
+            || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED || sig == LIFECYCLE_REFUSED;
+    }
+
+    /// @dev One entry's event against the rules: a handled id is REPLAYED, a role-bearing entry
+    ///      not newer than its subject's sequence is STALE, anything else is applied. Returns
+    ///      whether the event says applied.
+    function _absorbEntry(Vm.Log memory log, ICareLedgerAccess.LifecycleEntry memory e) internal returns (bool) {
+        lifecycleEvents += 1;
+        bytes32 sig = log.topics[0];
+        ICareLedgerAccess.Lifecycle kind = e.kind;
+        bool bearing = kind == ICareLedgerAccess.Lifecycle.USER_ADDED || kind == ICareLedgerAccess.Lifecycle.ROLE_CHANGED
+            || kind == ICareLedgerAccess.Lifecycle.USER_DELETED;
+        bool replayed = modelHandled[e.entryId];
+        bool stale = !replayed && bearing && e.sequence <= modelSequence[e.subject];
+        modelHandled[e.entryId] = true;
+        if (sig == LIFECYCLE_REFUSED) {
+            entryRefusals += 1;
+            (bytes32 id,, uint8 reason,,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64, uint64));
+            uint8 want = replayed ? uint8(ICareLedgerAccess.Refusal.REPLAYED) : uint8(ICareLedgerAccess.Refusal.STALE);
+            if (id != e.entryId || !(replayed || stale) || reason != want) wrongOutcomes += 1;
+            return false;
+        }
+        if (replayed || stale) wrongOutcomes += 1;
+        if (bearing) modelSequence[e.subject] = e.sequence;
+        if (sig == USER_ADDED) {
+            (, uint8 role,,) = abi.decode(log.data, (bytes32, uint8, bytes32, uint64));
+            modelRole[log.topics[2]] = ICareLedgerAccess.Role(role);
+        } else if (sig == USER_DELETED) {
+            modelRole[log.topics[2]] = ICareLedgerAccess.Role.NONE;
+        } else if (sig == ROLE_CHANGED) {
+            (, uint8 prev, uint8 next,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64));
+            if (uint8(modelRole[log.topics[2]]) != prev) unexpectedEvents += 1;
+            modelRole[log.topics[2]] = ICareLedgerAccess.Role(next);
+        }
+        return true;
     }
 }
 
@@ -282,20 +404,38 @@ contract CareLedgerInvariantTest is InvariantBase {
         handler.bootstrapRoot();
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](5);
+        bytes4[] memory selectors = new bytes4[](6);
         selectors[0] = LedgerHandler.authorize.selector;
         selectors[1] = LedgerHandler.recordLifecycle.selector;
         selectors[2] = LedgerHandler.commit.selector;
         selectors[3] = LedgerHandler.setPermission.selector;
         selectors[4] = LedgerHandler.intrude.selector;
+        selectors[5] = LedgerHandler.recommit.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
-    /// @notice Every submitted request produced exactly one AccessRequested event, with the
-    ///         verdict `check` predicted.
+    /// @notice Every submitted request produced exactly one event: AccessRequested with the
+    ///         verdict `check` predicted (or, re-recorded, the original verdict), or a refused
+    ///         second re-recording.
     function invariant_accessEventsEqualRequestsSubmitted() public view {
-        vm.assertEq(handler.accessEvents(), handler.requestsSubmitted(), "AccessRequested events == requests");
-        vm.assertEq(handler.wrongVerdicts(), 0, "verdicts match check()");
+        vm.assertEq(
+            handler.accessEvents() + handler.requestRefusals(),
+            handler.requestsSubmitted(),
+            "AccessRequested + ReRecordRefused events == requests"
+        );
+        vm.assertEq(handler.wrongVerdicts(), 0, "verdicts match check() and the originals, one event each");
+    }
+
+    /// @notice A replayed entry id is never applied again, a stale role-bearing entry never
+    ///         overwrites a newer role, a request is re-recorded at most once, and each refusal
+    ///         names its reason.
+    function invariant_replaysAndStaleEntriesAreRefused() public view {
+        vm.assertEq(handler.wrongOutcomes(), 0, "applied or refused exactly as the rules say");
+        uint256 n = handler.idCount();
+        for (uint256 i; i < n; ++i) {
+            bytes32 id = handler.ids(i);
+            vm.assertEq(ledger.roleSequence(id), handler.modelSequence(id), "sequence == model from events");
+        }
     }
 
     /// @notice Every accepted lifecycle entry and every setPermission call produced one event.

@@ -43,7 +43,8 @@ abstract contract HospitalLoad {
                 recordId: bytes32(0),
                 version: 0,
                 contentHash: keccak256(abi.encode("row", from + i)),
-                role: _roleOf(from + i)
+                role: _roleOf(from + i),
+                sequence: 1
             });
         }
     }

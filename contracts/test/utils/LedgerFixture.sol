@@ -70,7 +70,8 @@ abstract contract LedgerFixture is TestBase {
             recordId: bytes32(0),
             version: 0,
             contentHash: keccak256(abi.encode("row", subject)),
-            role: role
+            role: role,
+            sequence: 1
         });
     }
 
