@@ -48,6 +48,28 @@ or point DATABASE_URL at yours, e.g. DATABASE_URL=postgres://user:password@host:
 fi
 
 # --- The chain ---------------------------------------------------------------
+# supervise NAME LOG CMD...: runs CMD in the background and starts it again
+# whenever it exits, until this script stops (a local chain that died must not
+# leave the api facing no chain). The chain keeps its state on disk, so a
+# restarted chain resumes from it; whatever it mined after its last save is
+# re-recorded by the api's journal watcher (docs/RELIABILITY.md).
+supervise() {
+  local name="$1" log="$2"; shift 2
+  (
+    child=
+    trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+    while true; do
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      rc=0; wait "$child" || rc=$?
+      child=
+      printf 'careledger: %s exited (status %s); restarting it from its saved state\n' "$name" "$rc" >&2
+      sleep 1
+    done
+  ) &
+  pids+=($!)
+}
+
 rpc_ready() { # with Node (a prerequisite), not curl, which a minimal Debian lacks
   node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"},
     body: JSON.stringify({jsonrpc: "2.0", id: 1, method: "eth_chainId", params: []}),
@@ -64,19 +86,17 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
       # neither forwards Ctrl-C (Anvil writes its state on it) nor exit codes.
       source contracts/tools/foundry-env.sh
       mkdir -p "$DATA_DIR/anvil"
-      say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/)"
-      "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" "${ANVIL_CHAIN_FLAGS[@]}" \
-        --state "$DATA_DIR/anvil/state.json" --state-interval 1 \
-        >"$DATA_DIR/anvil/anvil.log" 2>&1 &
-      pids+=($!)
+      say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/; restarted if it exits)"
+      supervise Anvil "$DATA_DIR/anvil/anvil.log" \
+        "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" "${ANVIL_CHAIN_FLAGS[@]}" \
+        --state "$DATA_DIR/anvil/state.json" --state-interval 1
       ;;
     ganache)
       mkdir -p "$DATA_DIR/ganache"
-      say "starting Ganache 7 on 127.0.0.1:8545 (database in $DATA_DIR/ganache/)"
-      node_modules/.bin/ganache --server.host 127.0.0.1 --server.port 8545 --wallet.mnemonic "$DEV_MNEMONIC" \
-        --chain.chainId 1337 --database.dbPath "$DATA_DIR/ganache" --logging.quiet \
-        >"$DATA_DIR/ganache.log" 2>&1 &
-      pids+=($!)
+      say "starting Ganache 7 on 127.0.0.1:8545 (database in $DATA_DIR/ganache/; restarted if it exits)"
+      supervise Ganache "$DATA_DIR/ganache.log" \
+        node_modules/.bin/ganache --server.host 127.0.0.1 --server.port 8545 --wallet.mnemonic "$DEV_MNEMONIC" \
+        --chain.chainId 1337 --database.dbPath "$DATA_DIR/ganache" --logging.quiet
       ;;
     *) fail "CHAIN: expected anvil or ganache, got '${CHAIN}'" ;;
   esac
