@@ -34,6 +34,14 @@ pub enum DeploymentError {
     )]
     CodeChanged { chain_id: u64, address: Address, found: B256, recorded: B256 },
     #[error(
+        "the contract at {address} on chain {chain_id} is an older version than this api speaks \
+         (its code hash {found}; this build's contract {built}). The api cannot use it, and never \
+         deploys a new contract over an existing audit trail. For a development system, start anew \
+         with `make reset` (this deletes the database and the chain state); otherwise run the api \
+         version that deployed it."
+    )]
+    Outdated { chain_id: u64, address: Address, found: B256, built: B256 },
+    #[error(
         "this database's audit trail is on chain id(s) {recorded:?}, but the node at {url} is chain id \
          {found}. Point CHAIN_RPC_URL at the original chain, or use a separate database for this chain."
     )]
@@ -82,6 +90,15 @@ pub async fn ensure(pool: &PgPool, chain: &Chain) -> Result<Deployment, Deployme
                 address: deployment.address,
                 found,
                 recorded: recorded_hash,
+            });
+        }
+        let built = keccak256(&CareLedgerAccess::DEPLOYED_BYTECODE);
+        if found != built {
+            return Err(DeploymentError::Outdated {
+                chain_id,
+                address: deployment.address,
+                found,
+                built,
             });
         }
         return Ok(deployment);

@@ -19,7 +19,9 @@
 //!
 //! Delivery is at least once: a crash after the chain mined an entry but
 //! before the row was marked (or a send slower than its claim) leaves it to
-//! be sent again; the entry id on chain lets the audit index keep one copy.
+//! be sent again. The contract applies each entry id once and records a copy
+//! as `LifecycleRefused` (REPLAYED); a role-bearing entry older than the last
+//! applied for its subject is refused as STALE. Either way the row is done.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,20 +99,13 @@ pub async fn enqueue(
     change: Change,
 ) -> Result<LifecycleEntry, OutboxError> {
     change.check()?;
-    let entry = LifecycleEntry {
-        entry_id: super::random_id(),
-        kind: change.kind,
-        actor: change.actor,
-        subject: change.subject,
-        record: change.record,
-        version: change.version,
-        content_hash: change.content_hash,
-        role: change.role,
-    };
-    sqlx::query!(
+    let entry_id = super::random_id();
+    // The database numbers role-bearing entries (migration 0041).
+    let sequence = sqlx::query_scalar!(
         "INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, version, content_hash, role, claimed_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))",
-        entry.entry_id.as_slice(),
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))
+         RETURNING sequence",
+        entry_id.as_slice(),
         change.kind as i16,
         change.actor.as_slice(),
         change.subject.as_slice(),
@@ -120,9 +115,19 @@ pub async fn enqueue(
         i16::from(change.role),
         CLAIM.as_secs_f64(),
     )
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(entry)
+    Ok(LifecycleEntry {
+        entry_id,
+        kind: change.kind,
+        actor: change.actor,
+        subject: change.subject,
+        record: change.record,
+        version: change.version,
+        content_hash: change.content_hash,
+        role: change.role,
+        sequence: u64::try_from(sequence).unwrap_or_default(),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +191,7 @@ impl Outbox {
                  WHERE id IN (SELECT id FROM chain_outbox
                                WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role",
+                 RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role, sequence",
                 CHUNK,
                 CLAIM.as_secs_f64(),
             )
@@ -308,6 +313,7 @@ struct Row {
     version: i64,
     content_hash: Vec<u8>,
     role: i16,
+    sequence: i64,
 }
 
 impl Row {
@@ -322,6 +328,7 @@ impl Row {
             version: u64::try_from(self.version).ok()?,
             content_hash: b(&self.content_hash)?,
             role: u8::try_from(self.role).ok()?,
+            sequence: u64::try_from(self.sequence).ok()?,
         })
     }
 }

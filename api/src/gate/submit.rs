@@ -33,7 +33,7 @@ use crate::chain::Chain;
 /// contract's measured cost is well under these (see contracts/README.md).
 const GAS_BASE: u64 = 120_000;
 const GAS_PER_REQUEST: u64 = 30_000;
-const GAS_PER_ENTRY: u64 = 45_000;
+const GAS_PER_ENTRY: u64 = 80_000;
 /// How long a sent transaction may stay unmined before it is re-broadcast, and
 /// how many times, before its requests get an error.
 const MINE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,7 +50,8 @@ const RECEIPT_FALLBACK: Duration = Duration::from_millis(50);
 pub struct BatchResult {
     /// request id → receipt (with the verdict).
     pub requests: HashMap<B256, AuditReceipt>,
-    /// entry id → receipt.
+    /// entry id → receipt: `approved` when applied, false when the contract
+    /// refused it (`LifecycleRefused`: replayed or stale).
     pub entries: HashMap<B256, AuditReceipt>,
 }
 
@@ -299,6 +300,12 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
             result.requests.insert(e.requestId, at(e.approved));
         } else if let Some(entry_id) = lifecycle_entry_id(log) {
             result.entries.insert(entry_id, at(true));
+        } else if let Ok(event) = log.log_decode::<CareLedgerAccess::LifecycleRefused>() {
+            // Handled before (a re-sent copy) or older than the subject's last
+            // role change: the entry is done either way; the refusal is its event.
+            let e = event.inner.data;
+            tracing::warn!(entry = %e.entryId, reason = e.reason, "gate: the contract refused a lifecycle entry");
+            result.entries.insert(e.entryId, at(false));
         }
     }
     Ok(result)

@@ -124,6 +124,10 @@ pub struct LifecycleEntry {
     pub content_hash: B256,
     /// Contract code of the role set by USER_ADDED / ROLE_CHANGED; 0 otherwise.
     pub role: u8,
+    /// USER_ADDED, ROLE_CHANGED, USER_DELETED: the subject's role sequence
+    /// (counted by the database, migration 0041); the contract applies only
+    /// a sequence newer than the last it applied. 0 otherwise.
+    pub sequence: u64,
 }
 
 impl LifecycleEntry {
@@ -137,6 +141,7 @@ impl LifecycleEntry {
             version: self.version,
             contentHash: self.content_hash,
             role: self.role,
+            sequence: self.sequence,
         }
     }
 }
