@@ -26,6 +26,8 @@ pub struct AppState {
     pub gate: Gate,
     /// Access requests to the contract, as the guard asks them.
     pub access: AccessCheck,
+    /// Every mined chain transaction, kept until the chain holds it safely.
+    pub journal: crate::gate::journal::Journal,
     pub outbox: Outbox,
     /// A patient's records and records by id, read in batches under load.
     pub reads: crate::records::reads::Reads,
@@ -78,7 +80,8 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     let chain = Chain::connect(&config.chain_rpc_url, key).await?;
     let deployment = deployment::ensure(&pool, &chain).await?;
     tracing::info!(chain_id = deployment.chain_id, contract = %deployment.address, "access contract ready");
-    let gate = Gate::start(&chain, &deployment, config.gate).await?;
+    let journal = crate::gate::journal::Journal::new(pool.clone());
+    let gate = Gate::start_journaled(&chain, &deployment, config.gate, journal.clone()).await?;
     let outbox = Outbox::new(pool.clone(), gate.clone()).start().await?;
     let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
     crate::bootstrap::announce(&root);
@@ -100,6 +103,7 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
         chain,
         deployment,
         gate,
+        journal,
         outbox,
         reads,
         token_keys,

@@ -11,6 +11,7 @@ use alloy::primitives::B256;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
+use super::journal::{Journal, Mined};
 use super::submit::{BatchResult, Submitter};
 use super::{AccessRequest, AuditReceipt, GateError, GateStats, LifecycleEntry, Verdict};
 
@@ -98,11 +99,22 @@ pub struct GroupGate {
     counters: Arc<Counters>,
 }
 
+/// What the dispatcher and each confirmation share.
+struct Shared {
+    submitter: Arc<Submitter>,
+    counters: Arc<Counters>,
+    journal: Option<Journal>,
+}
+
 impl GroupGate {
-    pub fn start(submitter: Arc<Submitter>) -> Self {
+    /// Starts the dispatcher; with a journal, every mined transaction is
+    /// journaled before its requests are answered.
+    pub fn start(submitter: Arc<Submitter>, journal: Option<Journal>) -> Self {
         let (queue, jobs) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        tokio::spawn(dispatch(jobs, submitter.clone(), counters.clone()));
+        let shared =
+            Arc::new(Shared { submitter: submitter.clone(), counters: counters.clone(), journal });
+        tokio::spawn(dispatch(jobs, shared));
         Self { queue, submitter, counters }
     }
 
@@ -140,11 +152,7 @@ impl GroupGate {
     }
 }
 
-async fn dispatch(
-    mut jobs: mpsc::UnboundedReceiver<Job>,
-    submitter: Arc<Submitter>,
-    counters: Arc<Counters>,
-) {
+async fn dispatch(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Arc<Shared>) {
     let mut waiting: Vec<Job> = Vec::new();
     let mut weight = 0usize;
     let mut in_flight: JoinSet<()> = JoinSet::new();
@@ -165,7 +173,7 @@ async fn dispatch(
             && (in_flight.is_empty() || (in_flight.len() < MAX_IN_FLIGHT && weight >= EARLY_BATCH))
         {
             let batch = take_batch(&mut waiting, &mut weight);
-            if let Some(confirm) = send_batch(&submitter, &counters, batch).await {
+            if let Some(confirm) = send_batch(&shared, batch).await {
                 in_flight.spawn(confirm);
             }
         }
@@ -191,8 +199,7 @@ fn take_batch(waiting: &mut Vec<Job>, weight: &mut usize) -> Vec<Job> {
 /// Sends one batch (in nonce order, on the dispatcher) and returns the task
 /// that confirms it; on a send failure every job gets the error at once.
 async fn send_batch(
-    submitter: &Arc<Submitter>,
-    counters: &Arc<Counters>,
+    shared: &Arc<Shared>,
     batch: Vec<Job>,
 ) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
     let mut requests = Vec::new();
@@ -203,7 +210,10 @@ async fn send_batch(
             Job::Record { entries: e, .. } => entries.extend(e.iter().map(|e| e.to_abi())),
         }
     }
+    let request_ids: Vec<B256> = requests.iter().map(|r| r.requestId).collect();
+    let entry_ids: Vec<B256> = entries.iter().map(|e| e.entryId).collect();
     let (n_requests, n_entries) = (requests.len() as u64, entries.len() as u64);
+    let (submitter, counters) = (&shared.submitter, &shared.counters);
     match submitter.send(requests, entries).await {
         Err(error) => {
             tracing::error!(%error, jobs = batch.len(), "gate: batch not accepted by the chain");
@@ -213,10 +223,17 @@ async fn send_batch(
         Ok(sent) => {
             counters.batch.observe((n_requests + n_entries) as f64);
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
-            let submitter = submitter.clone();
-            let counters = counters.clone();
+            let shared = shared.clone();
             Some(async move {
-                let outcome = submitter.confirm(&sent).await;
+                let (submitter, counters) = (&shared.submitter, &shared.counters);
+                let mut outcome = submitter.confirm(&sent).await;
+                if let (Ok(result), Some(journal)) = (&outcome, &shared.journal) {
+                    // Nothing is answered before its transaction is journaled.
+                    let mined = Mined::new(&sent, result, &request_ids, &entry_ids);
+                    if let Err(error) = journal.record(&mined).await {
+                        outcome = Err(error);
+                    }
+                }
                 counters.in_flight.fetch_sub(1, Ordering::Relaxed);
                 match outcome {
                     Ok(result) => {

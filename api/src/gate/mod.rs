@@ -12,6 +12,7 @@
 //!   the design most systems use, kept for benchmarks.
 
 mod group;
+pub mod journal;
 mod naive;
 pub mod outbox;
 mod submit;
@@ -82,18 +83,41 @@ impl std::fmt::Debug for Gate {
 }
 
 impl Gate {
-    /// Starts the gate for the deployed contract.
+    /// Starts the gate for the deployed contract, without a journal (tests
+    /// of the gate itself; the api uses [`Gate::start_journaled`]).
     pub async fn start(
         chain: &Chain,
         deployment: &Deployment,
         mode: GateMode,
     ) -> Result<Self, GateError> {
+        Self::launch(chain, deployment, mode, None).await
+    }
+
+    /// Starts the gate journaling every mined transaction before answering
+    /// its requests, and the journal's watcher, which records again whatever
+    /// the chain loses (see [`journal`]).
+    pub async fn start_journaled(
+        chain: &Chain,
+        deployment: &Deployment,
+        mode: GateMode,
+        journal: journal::Journal,
+    ) -> Result<Self, GateError> {
+        Self::launch(chain, deployment, mode, Some(journal)).await
+    }
+
+    async fn launch(
+        chain: &Chain,
+        deployment: &Deployment,
+        mode: GateMode,
+        journal: Option<journal::Journal>,
+    ) -> Result<Self, GateError> {
+        let submitter = submit::Submitter::new(chain, deployment).await?;
+        if let Some(journal) = &journal {
+            journal.clone().watch(submitter.clone());
+        }
         let inner = match mode {
-            GateMode::Group => {
-                let submitter = submit::Submitter::new(chain, deployment).await?;
-                Inner::Group(group::GroupGate::start(submitter))
-            }
-            GateMode::Naive => Inner::Naive(naive::NaiveGate::new(chain, deployment)),
+            GateMode::Group => Inner::Group(group::GroupGate::start(submitter, journal)),
+            GateMode::Naive => Inner::Naive(naive::NaiveGate::new(chain, deployment, journal)),
         };
         Ok(Self { inner: Arc::new(inner) })
     }

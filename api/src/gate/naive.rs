@@ -10,10 +10,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, Bytes, B256};
 use alloy::providers::DynProvider;
+use alloy::rpc::types::TransactionReceipt;
 
-use super::submit::decode;
+use super::journal::{Journal, Mined};
+use super::submit::{decode, BatchResult};
 use super::{AccessRequest, AuditReceipt, GateError, GateStats, LifecycleEntry, Verdict};
 use crate::chain::bindings::CareLedgerAccess;
 use crate::chain::deployment::Deployment;
@@ -26,10 +28,11 @@ pub struct NaiveGate {
     requests: AtomicU64,
     entries: AtomicU64,
     sending: tokio::sync::Mutex<()>,
+    journal: Option<Journal>,
 }
 
 impl NaiveGate {
-    pub fn new(chain: &Chain, deployment: &Deployment) -> Self {
+    pub fn new(chain: &Chain, deployment: &Deployment, journal: Option<Journal>) -> Self {
         Self {
             provider: chain.provider().clone(),
             contract: deployment.address,
@@ -37,15 +40,35 @@ impl NaiveGate {
             requests: AtomicU64::new(0),
             entries: AtomicU64::new(0),
             sending: tokio::sync::Mutex::new(()),
+            journal,
         }
+    }
+
+    /// Decodes the receipt and journals the transaction (when journaling)
+    /// before anything in it is answered.
+    async fn settle(
+        &self,
+        receipt: &TransactionReceipt,
+        input: Bytes,
+        requests: &[B256],
+        entries: &[B256],
+    ) -> Result<BatchResult, GateError> {
+        let result = decode(receipt)?;
+        if let Some(journal) = &self.journal {
+            let sent = super::submit::Sent::mined(receipt.transaction_hash, input);
+            journal.record(&Mined::new(&sent, &result, requests, entries)).await?;
+        }
+        Ok(result)
     }
 
     pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
         let id = super::random_id();
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
+        let call = contract.authorize(vec![request.to_abi(id)]);
+        let input = call.calldata().clone();
         let pending = {
             let _one_at_a_time = self.sending.lock().await;
-            contract.authorize(vec![request.to_abi(id)]).send().await
+            call.send().await
         };
         let receipt = pending
             .map_err(|e| GateError::Unavailable(e.to_string()))?
@@ -54,7 +77,7 @@ impl NaiveGate {
             .map_err(|e| GateError::Unavailable(e.to_string()))?;
         self.transactions.fetch_add(1, Ordering::Relaxed);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let result = decode(&receipt)?;
+        let result = self.settle(&receipt, input, &[id], &[]).await?;
         let r = result.requests.get(&id).ok_or(GateError::MissingEvent)?;
         Ok(Verdict { approved: r.approved, receipt: *r })
     }
@@ -64,9 +87,11 @@ impl NaiveGate {
         entries: Vec<LifecycleEntry>,
     ) -> Result<Vec<AuditReceipt>, GateError> {
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
+        let call = contract.recordLifecycle(entries.iter().map(|e| e.to_abi()).collect());
+        let input = call.calldata().clone();
         let pending = {
             let _one_at_a_time = self.sending.lock().await;
-            contract.recordLifecycle(entries.iter().map(|e| e.to_abi()).collect()).send().await
+            call.send().await
         };
         let receipt = pending
             .map_err(|e| GateError::Unavailable(e.to_string()))?
@@ -75,7 +100,8 @@ impl NaiveGate {
             .map_err(|e| GateError::Unavailable(e.to_string()))?;
         self.transactions.fetch_add(1, Ordering::Relaxed);
         self.entries.fetch_add(entries.len() as u64, Ordering::Relaxed);
-        let result = decode(&receipt)?;
+        let ids: Vec<B256> = entries.iter().map(|e| e.entry_id).collect();
+        let result = self.settle(&receipt, input, &[], &ids).await?;
         entries
             .iter()
             .map(|e| result.entries.get(&e.entry_id).copied().ok_or(GateError::MissingEvent))

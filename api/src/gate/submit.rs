@@ -34,6 +34,7 @@ use crate::chain::Chain;
 const GAS_BASE: u64 = 120_000;
 const GAS_PER_REQUEST: u64 = 30_000;
 const GAS_PER_ENTRY: u64 = 80_000;
+const GAS_PER_RE_RECORDED: u64 = 60_000;
 /// How long a sent transaction may stay unmined before it is re-broadcast, and
 /// how many times, before its requests get an error.
 const MINE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,6 +49,10 @@ const RECEIPT_FALLBACK: Duration = Duration::from_millis(50);
 /// What one mined batch produced.
 #[derive(Debug, Default)]
 pub struct BatchResult {
+    pub block_number: u64,
+    pub block_hash: B256,
+    /// The block's timestamp (Unix seconds), from the events it carries.
+    pub timestamp: u64,
     /// request id → receipt (with the verdict).
     pub requests: HashMap<B256, AuditReceipt>,
     /// entry id → receipt: `approved` when applied, false when the contract
@@ -58,7 +63,17 @@ pub struct BatchResult {
 /// A transaction signed and sent, not yet mined.
 pub struct Sent {
     pub hash: B256,
+    /// The call it carries (journaled once mined).
+    pub input: Bytes,
     raw: Bytes,
+}
+
+impl Sent {
+    /// A transaction sent by someone else (the naive gate, through alloy's
+    /// fillers) and already mined: enough to journal it.
+    pub fn mined(hash: B256, input: Bytes) -> Self {
+        Self { hash, input, raw: Bytes::new() }
+    }
 }
 
 /// Signs and sends batches for the gateway account, assigning nonces in order.
@@ -162,6 +177,32 @@ impl Submitter {
             + GAS_PER_REQUEST * requests.len() as u64
             + GAS_PER_ENTRY * entries.len() as u64;
         let input = CareLedgerAccess::commitCall { requests, entries }.abi_encode();
+        self.send_input(input.into(), gas).await
+    }
+
+    /// Gas for a `recommit` of this many requests and entries: a re-recorded
+    /// request also marks its id in storage.
+    pub fn recommit_gas(requests: usize, entries: usize) -> u64 {
+        GAS_BASE + GAS_PER_RE_RECORDED * requests as u64 + GAS_PER_ENTRY * entries as u64
+    }
+
+    /// The provider the submitter sends through.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// Takes the node's nonce again (after the node lost blocks, the nonces
+    /// of their transactions are free again).
+    pub async fn resync(&self) {
+        let mut nonce = self.nonce.lock().await;
+        if let Ok(n) = self.provider.get_transaction_count(self.from).pending().await {
+            *nonce = n;
+        }
+    }
+
+    /// Signs a call to the contract (`commit` or `recommit`) with this gas
+    /// limit, and sends it.
+    pub async fn send_input(&self, input: Bytes, gas: u64) -> Result<Sent, GateError> {
         let mut nonce = self.nonce.lock().await;
         // A node that refuses the nonce or the price (another sender used the
         // same key, or the base fee rose) gets one retry after re-reading both.
@@ -178,8 +219,11 @@ impl Submitter {
                 .build(&self.wallet)
                 .await
                 .map_err(|e| GateError::Rejected(format!("signing failed: {e}")))?;
-            let sent =
-                Sent { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()) };
+            let sent = Sent {
+                hash: *envelope.tx_hash(),
+                input: input.clone(),
+                raw: Bytes::from(envelope.encoded_2718()),
+            };
             match self.broadcast(&sent).await {
                 Ok(()) => {
                     *nonce += 1;
@@ -286,8 +330,12 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
             receipt.transaction_hash
         )));
     }
-    let mut result = BatchResult::default();
     let block_number = receipt.block_number.unwrap_or_default();
+    let mut result = BatchResult {
+        block_number,
+        block_hash: receipt.block_hash.unwrap_or_default(),
+        ..BatchResult::default()
+    };
     for log in receipt.inner.logs() {
         let at = |approved: bool| AuditReceipt {
             transaction_hash: receipt.transaction_hash,
@@ -295,8 +343,14 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
             log_index: log.log_index.unwrap_or_default(),
             approved,
         };
-        if let Ok(event) = log.log_decode::<CareLedgerAccess::AccessRequested>() {
+        if let Ok(event) = log.log_decode::<CareLedgerAccess::ReRecorded>() {
+            // A re-recording's own time; the events it marks carry the original's.
+            result.timestamp = event.inner.data.timestamp;
+        } else if let Ok(event) = log.log_decode::<CareLedgerAccess::AccessRequested>() {
             let e = event.inner.data;
+            if result.timestamp == 0 {
+                result.timestamp = e.timestamp;
+            }
             result.requests.insert(e.requestId, at(e.approved));
         } else if let Some(entry_id) = lifecycle_entry_id(log) {
             result.entries.insert(entry_id, at(true));

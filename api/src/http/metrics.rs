@@ -108,6 +108,25 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Lifecycle entries recorded on chain.",
         stats.lifecycle_entries as f64,
     );
+    let journal = &state.journal.counts;
+    for (name, help, counter) in [
+        ("careledger_journal_transactions_total", "Chain transactions journaled before answering.", &journal.journaled),
+        ("careledger_journal_safe_total", "Journaled transactions found safe (deep and old enough) on chain.", &journal.safe),
+        ("careledger_journal_lost_total", "Journaled transactions the chain no longer held.", &journal.lost),
+        ("careledger_journal_re_recorded_total", "Lost transactions recorded again with recommit.", &journal.re_recorded),
+        ("careledger_journal_rollbacks_total", "Times the chain was seen to lose blocks it had mined.", &journal.rollbacks),
+    ] {
+        scalar(&mut out, name, "counter", help, counter.load(std::sync::atomic::Ordering::Relaxed) as f64);
+    }
+    if let Ok(unsettled) = state.journal.unsettled().await {
+        scalar(
+            &mut out,
+            "careledger_journal_unsettled",
+            "gauge",
+            "Journaled transactions not yet safe on chain (watched, or being recorded again).",
+            unsettled as f64,
+        );
+    }
     if let Ok(pending) = state.outbox.pending().await {
         scalar(
             &mut out,
