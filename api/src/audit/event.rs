@@ -18,10 +18,16 @@ pub enum AuditKind {
     RecordDeleted,
     PermissionChanged,
     PermissionChangeDenied,
+    /// A lifecycle entry the contract did not apply (replayed or stale).
+    LifecycleRefused,
+    /// The event before it is a re-recording of what the chain lost.
+    ReRecorded,
+    /// A request re-recorded a second time, refused.
+    ReRecordRefused,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 9] = [
+    pub const ALL: [AuditKind; 12] = [
         Self::AccessRequested,
         Self::UserAdded,
         Self::UserModified,
@@ -31,6 +37,9 @@ impl AuditKind {
         Self::RecordDeleted,
         Self::PermissionChanged,
         Self::PermissionChangeDenied,
+        Self::LifecycleRefused,
+        Self::ReRecorded,
+        Self::ReRecordRefused,
     ];
 
     /// The name stored in `audit_events.kind` (and used in GraphQL).
@@ -45,6 +54,9 @@ impl AuditKind {
             Self::RecordDeleted => "RECORD_DELETED",
             Self::PermissionChanged => "PERMISSION_CHANGED",
             Self::PermissionChangeDenied => "PERMISSION_CHANGE_DENIED",
+            Self::LifecycleRefused => "LIFECYCLE_REFUSED",
+            Self::ReRecorded => "RE_RECORDED",
+            Self::ReRecordRefused => "RE_RECORD_REFUSED",
         }
     }
 
@@ -52,11 +64,18 @@ impl AuditKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Lifecycle entries carry an entry id that may be delivered twice.
+    /// Lifecycle entries carry an entry id that may be delivered twice
+    /// (by contracts before replays were refused). Refusals and re-recording
+    /// marks are never duplicates: each is its own evidence.
     pub fn is_lifecycle(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Self::AccessRequested | Self::PermissionChanged | Self::PermissionChangeDenied
+            Self::UserAdded
+                | Self::UserModified
+                | Self::UserDeleted
+                | Self::RoleChanged
+                | Self::RecordVersionCreated
+                | Self::RecordDeleted
         )
     }
 }
@@ -85,6 +104,18 @@ pub struct AuditEvent {
     pub content_hash: Option<B256>,
     /// A second (or later) delivery of a lifecycle entry already on chain.
     pub duplicate: bool,
+    /// LIFECYCLE_REFUSED: why (0 REPLAYED, 1 STALE).
+    pub refusal: Option<u8>,
+    /// RE_RECORDED: where and when the re-recorded event first was.
+    pub original: Option<Original>,
+}
+
+/// Where a re-recorded event was first mined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Original {
+    pub transaction_hash: B256,
+    pub block_number: u64,
+    pub timestamp: DateTime<Utc>,
 }
 
 impl AuditEvent {

@@ -64,6 +64,11 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
         AuditKind::PermissionChanged | AuditKind::PermissionChangeDenied => {
             (coding(DCM, "110136", "Security Roles Changed"), Action::Update)
         }
+        // What the chain itself did with the api's submissions: refusing a
+        // repeated or stale entry, recording again what it had lost.
+        AuditKind::LifecycleRefused | AuditKind::ReRecorded | AuditKind::ReRecordRefused => {
+            (coding(DCM, "110100", "Application Activity"), Action::Update)
+        }
     };
     let (subtype, action_code) = interaction(action);
     let mut entities = Vec::new();
@@ -174,6 +179,8 @@ mod tests {
             version: None,
             content_hash: None,
             duplicate: false,
+            refusal: None,
+            original: None,
         };
         let deployment = Deployment {
             chain_id: 31337,

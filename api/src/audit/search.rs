@@ -93,6 +93,10 @@ pub(crate) struct Row {
     pub version: Option<i64>,
     pub content_hash: Option<Vec<u8>>,
     pub duplicate: bool,
+    pub refusal: Option<i16>,
+    pub original_tx: Option<Vec<u8>>,
+    pub original_block: Option<i64>,
+    pub original_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Row {
@@ -115,6 +119,17 @@ impl Row {
             version: self.version.and_then(|v| u64::try_from(v).ok()),
             content_hash: word(self.content_hash),
             duplicate: self.duplicate,
+            refusal: self.refusal.and_then(|r| u8::try_from(r).ok()),
+            original: match (word(self.original_tx), self.original_block, self.original_at) {
+                (Some(transaction_hash), Some(block), Some(timestamp)) => {
+                    Some(crate::audit::event::Original {
+                        transaction_hash,
+                        block_number: u64::try_from(block).ok()?,
+                        timestamp,
+                    })
+                }
+                _ => None,
+            },
         })
     }
 }
@@ -133,7 +148,8 @@ pub async fn search(
         Row,
         r#"
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
-               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate
+               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+               refusal, original_tx, original_block, original_at
           FROM audit_events
          WHERE ($1::bytea IS NULL OR actor = $1)
            AND ($2::bytea IS NULL OR subject = $2)
@@ -181,7 +197,8 @@ pub async fn all_from(
         Row,
         r#"
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
-               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate
+               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+               refusal, original_tx, original_block, original_at
           FROM audit_events
          WHERE ($1::bigint IS NULL OR (block_number, log_index) > ($1, $2::bigint))
          ORDER BY block_number, log_index

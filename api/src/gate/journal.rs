@@ -8,8 +8,8 @@
 //!
 //! A node can lose blocks it had mined: Anvil restarted from a state file
 //! saved before them, a reorganisation, a node replaced by one restored from
-//! a backup. The watcher notices (the head went back, or a block it saw
-//! changed its hash), finds the newest journaled block the chain still holds
+//! a backup. The watcher notices (the newest journaled block is above the
+//! head, or has another hash there), finds the newest journaled block the chain still holds
 //! (a block's hash covers all before it), and asks for the receipt of every
 //! journaled transaction above it. Each one the chain no longer holds is sent
 //! again through `recommit`, with its original request and entry ids, verdicts,
@@ -158,7 +158,7 @@ impl Journal {
     /// Watches the chain for lost transactions until the process ends.
     pub fn watch(self, submitter: Arc<Submitter>) {
         tokio::spawn(async move {
-            let mut watcher = Watcher { journal: self, submitter, seen: None, suspect: true };
+            let mut watcher = Watcher { journal: self, submitter, suspect: true };
             loop {
                 match watcher.tick().await {
                     Ok(()) => watcher.suspect = false,
@@ -213,39 +213,47 @@ fn word(bytes: &[u8]) -> B256 {
 struct Watcher {
     journal: Journal,
     submitter: Arc<Submitter>,
-    /// A block seen at the last tick: (number, hash).
-    seen: Option<(u64, B256)>,
     /// Check every watched row (at start, and after an error).
     suspect: bool,
 }
 
 impl Watcher {
     async fn block_hash(&self, number: u64) -> Result<Option<B256>, WatchError> {
-        let block = self
-            .submitter
-            .provider()
-            .get_block_by_number(BlockNumberOrTag::Number(number))
-            .await?;
+        let block =
+            self.submitter.provider().get_block_by_number(BlockNumberOrTag::Number(number)).await?;
         Ok(block.map(|b| b.header.hash))
     }
 
     async fn tick(&mut self) -> Result<(), WatchError> {
         let head = self.submitter.provider().get_block_number().await?;
-        let rolled_back = match self.seen {
-            Some((n, h)) => head < n || self.block_hash(n).await? != Some(h),
+        // The chain holds everything journaled iff it holds the newest
+        // journaled block unchanged (a block's hash covers its ancestors).
+        let newest = sqlx::query!(
+            "SELECT block_number, block_hash FROM chain_journal
+              WHERE state IN ('MINED', 'SAFE') ORDER BY block_number DESC LIMIT 1"
+        )
+        .fetch_optional(&self.journal.pool)
+        .await?;
+        let rolled_back = match newest {
+            Some(row) => {
+                let number = u64::try_from(row.block_number).unwrap_or_default();
+                number > head || self.block_hash(number).await? != Some(word(&row.block_hash))
+            }
             None => false,
         };
         if rolled_back || self.suspect {
             if rolled_back {
                 self.journal.counts.rollbacks.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(head, seen = ?self.seen, "journal: the chain lost blocks it had mined; checking the journal");
+                tracing::warn!(
+                    head,
+                    "journal: the chain lost blocks it had mined; checking the journal"
+                );
             }
             // Nonces the node forgot are free again.
             self.submitter.resync().await;
             let fork = self.fork_point(head).await?;
             self.check_above(fork).await?;
         }
-        self.seen = self.block_hash(head).await?.map(|h| (head, h));
         self.settle(head).await?;
         self.re_record_lost().await
     }

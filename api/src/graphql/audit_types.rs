@@ -31,6 +31,14 @@ pub enum Kind {
     RecordDeleted,
     PermissionChanged,
     PermissionChangeDenied,
+    /// A lifecycle entry the contract did not apply: already applied
+    /// (REPLAYED) or older than the subject's last role change (STALE).
+    LifecycleRefused,
+    /// The event before it (same transaction) records again what the chain
+    /// lost; `originalTransaction` and `originalAt` say where and when it was.
+    ReRecorded,
+    /// A second re-recording of one request, refused.
+    ReRecordRefused,
 }
 
 impl From<AuditKind> for Kind {
@@ -45,6 +53,9 @@ impl From<AuditKind> for Kind {
             AuditKind::RecordDeleted => Self::RecordDeleted,
             AuditKind::PermissionChanged => Self::PermissionChanged,
             AuditKind::PermissionChangeDenied => Self::PermissionChangeDenied,
+            AuditKind::LifecycleRefused => Self::LifecycleRefused,
+            AuditKind::ReRecorded => Self::ReRecorded,
+            AuditKind::ReRecordRefused => Self::ReRecordRefused,
         }
     }
 }
@@ -258,6 +269,18 @@ impl AuditEventObject {
     /// only with `includeDuplicates`).
     async fn duplicate(&self) -> bool {
         self.event.duplicate
+    }
+    /// LIFECYCLE_REFUSED and RE_RECORD_REFUSED: `REPLAYED` or `STALE`.
+    async fn refusal(&self) -> Option<&'static str> {
+        self.event.refusal.map(|r| if r == 0 { "REPLAYED" } else { "STALE" })
+    }
+    /// RE_RECORDED: the transaction that first carried the event the chain lost.
+    async fn original_transaction(&self) -> Option<String> {
+        self.event.original.map(|o| o.transaction_hash.to_string())
+    }
+    /// RE_RECORDED: when the re-recorded access or change really happened.
+    async fn original_at(&self) -> Option<DateTime<Utc>> {
+        self.event.original.map(|o| o.timestamp)
     }
 }
 

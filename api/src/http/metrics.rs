@@ -110,13 +110,39 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     );
     let journal = &state.journal.counts;
     for (name, help, counter) in [
-        ("careledger_journal_transactions_total", "Chain transactions journaled before answering.", &journal.journaled),
-        ("careledger_journal_safe_total", "Journaled transactions found safe (deep and old enough) on chain.", &journal.safe),
-        ("careledger_journal_lost_total", "Journaled transactions the chain no longer held.", &journal.lost),
-        ("careledger_journal_re_recorded_total", "Lost transactions recorded again with recommit.", &journal.re_recorded),
-        ("careledger_journal_rollbacks_total", "Times the chain was seen to lose blocks it had mined.", &journal.rollbacks),
+        (
+            "careledger_journal_transactions_total",
+            "Chain transactions journaled before answering.",
+            &journal.journaled,
+        ),
+        (
+            "careledger_journal_safe_total",
+            "Journaled transactions found safe (deep and old enough) on chain.",
+            &journal.safe,
+        ),
+        (
+            "careledger_journal_lost_total",
+            "Journaled transactions the chain no longer held.",
+            &journal.lost,
+        ),
+        (
+            "careledger_journal_re_recorded_total",
+            "Lost transactions recorded again with recommit.",
+            &journal.re_recorded,
+        ),
+        (
+            "careledger_journal_rollbacks_total",
+            "Times the chain was seen to lose blocks it had mined.",
+            &journal.rollbacks,
+        ),
     ] {
-        scalar(&mut out, name, "counter", help, counter.load(std::sync::atomic::Ordering::Relaxed) as f64);
+        scalar(
+            &mut out,
+            name,
+            "counter",
+            help,
+            counter.load(std::sync::atomic::Ordering::Relaxed) as f64,
+        );
     }
     if let Ok(unsettled) = state.journal.unsettled().await {
         scalar(

@@ -88,6 +88,7 @@ fn user_added(n: u64, subject: B256, role: u8) -> ICareLedgerAccess::LifecycleEn
         version: 0,
         contentHash: B256::ZERO,
         role,
+        sequence: 1,
     }
 }
 

@@ -34,6 +34,7 @@ async fn register(gate: &Gate, users: &[(B256, u8)]) {
             version: 0,
             content_hash: B256::ZERO,
             role: *role,
+            sequence: 1,
         })
         .collect();
     let receipts = gate.record(entries).await.expect("register");

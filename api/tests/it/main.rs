@@ -9,5 +9,6 @@ mod chain;
 mod data;
 mod gate;
 mod http;
+mod journal;
 mod ops;
 mod support;

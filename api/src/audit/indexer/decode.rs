@@ -5,7 +5,7 @@ use alloy::rpc::types::Log;
 use alloy::sol_types::SolEventInterface;
 use chrono::{DateTime, Utc};
 
-use crate::audit::event::{nonzero, AuditEvent, AuditKind};
+use crate::audit::event::{nonzero, AuditEvent, AuditKind, Original};
 use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
 use crate::gate::{Action, Resource};
 
@@ -35,6 +35,8 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
         version: None,
         content_hash: None,
         duplicate: false,
+        refusal: None,
+        original: None,
     };
     let timestamp = match event {
         Ev::AccessRequested(e) => {
@@ -113,6 +115,33 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
             row.role = Some(e.role);
             row.resource = Resource::from_code(e.resource);
             row.action = Action::from_code(e.action);
+            row.approved = false;
+            e.timestamp
+        }
+        Ev::LifecycleRefused(e) => {
+            row.kind = AuditKind::LifecycleRefused;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            row.version = Some(e.sequence);
+            row.refusal = Some(e.reason);
+            row.approved = false;
+            e.timestamp
+        }
+        Ev::ReRecorded(e) => {
+            row.kind = AuditKind::ReRecorded;
+            row.entry_id = Some(e.id);
+            row.original = Some(Original {
+                transaction_hash: e.originalTransaction,
+                block_number: e.originalBlock,
+                timestamp: DateTime::from_timestamp(i64::try_from(e.originalTimestamp).ok()?, 0)?,
+            });
+            e.timestamp
+        }
+        Ev::ReRecordRefused(e) => {
+            row.kind = AuditKind::ReRecordRefused;
+            row.entry_id = Some(e.requestId);
+            row.refusal = Some(e.reason);
             row.approved = false;
             e.timestamp
         }

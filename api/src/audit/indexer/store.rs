@@ -77,17 +77,24 @@ pub async fn insert_all(
         r#"
         INSERT INTO audit_events
             (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
-             record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate)
+             record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+             refusal, original_tx, original_block, original_at)
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash,
                repeated OR (lifecycle AND EXISTS (SELECT 1 FROM audit_events a
-                                                   WHERE a.entry_id = r.entry_id AND a.kind <> 'ACCESS_REQUESTED'))
+                                                   WHERE a.entry_id = r.entry_id
+                                                     AND a.kind IN ('USER_ADDED', 'USER_MODIFIED', 'USER_DELETED',
+                                                                    'ROLE_CHANGED', 'RECORD_VERSION_CREATED',
+                                                                    'RECORD_DELETED'))),
+               refusal, original_tx, original_block, original_at
           FROM UNNEST($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], $5::timestamptz[], $6::text[],
                       $7::bytea[], $8::bytea[], $9::bytea[], $10::int2[], $11::int2[], $12::int2[],
-                      $13::bool[], $14::bytea[], $15::int8[], $16::bytea[], $17::bool[], $18::bool[])
+                      $13::bool[], $14::bytea[], $15::int8[], $16::bytea[], $17::bool[], $18::bool[],
+                      $19::int2[], $20::bytea[], $21::int8[], $22::timestamptz[])
                WITH ORDINALITY AS r(block_number, block_hash, transaction_hash, log_index, occurred_at, kind,
                                     actor, subject, record_id, action, resource, role, approved, entry_id,
-                                    version, content_hash, lifecycle, repeated, position)
+                                    version, content_hash, lifecycle, repeated, refusal, original_tx,
+                                    original_block, original_at, position)
          ORDER BY position
         ON CONFLICT ON CONSTRAINT audit_events_position_key DO NOTHING
         RETURNING transaction_hash, log_index, duplicate
@@ -110,6 +117,13 @@ pub async fn insert_all(
         &events.iter().map(|e| optional(&e.content_hash)).collect::<Vec<_>>() as &[Option<Vec<u8>>],
         &events.iter().map(|e| e.kind.is_lifecycle()).collect::<Vec<_>>(),
         &repeated,
+        &events.iter().map(|e| e.refusal.map(i16::from)).collect::<Vec<_>>() as &[Option<i16>],
+        &events.iter().map(|e| e.original.map(|o| o.transaction_hash.to_vec())).collect::<Vec<_>>()
+            as &[Option<Vec<u8>>],
+        &events.iter().map(|e| e.original.map(|o| db_u64(o.block_number))).collect::<Vec<_>>()
+            as &[Option<i64>],
+        &events.iter().map(|e| e.original.map(|o| o.timestamp)).collect::<Vec<_>>()
+            as &[Option<chrono::DateTime<chrono::Utc>>],
     )
     .fetch_all(conn)
     .await?;

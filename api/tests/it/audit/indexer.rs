@@ -109,7 +109,9 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_lifecycle_entry_delivered_twice_is_kept_and_marked_once(pool: PgPool) {
+async fn a_lifecycle_entry_delivered_twice_is_applied_once_and_the_copy_indexed_as_refused(
+    pool: PgPool,
+) {
     let app = support::app(pool).await;
     let entry = LifecycleEntry {
         entry_id: id(77),
@@ -120,29 +122,44 @@ async fn a_lifecycle_entry_delivered_twice_is_kept_and_marked_once(pool: PgPool)
         version: 0,
         content_hash: id(9),
         role: 0,
+        sequence: 0,
     };
     let first = app.state.gate.record(vec![entry]).await.expect("first");
     let second = app.state.gate.record(vec![entry]).await.expect("again");
+    assert_eq!((first[0].approved, second[0].approved), (true, false), "applied, then refused");
     caught_up(&app).await;
-    let copies: Vec<(Vec<u8>, bool)> =
-        sqlx::query_as("SELECT transaction_hash, duplicate FROM audit_events WHERE entry_id = $1 ORDER BY block_number")
-            .bind(id(77).as_slice())
-            .fetch_all(&app.state.pool)
-            .await
-            .expect("copies");
+    /// transaction hash, kind, approved, duplicate, refusal
+    type Copy = (Vec<u8>, String, bool, bool, Option<i16>);
+    let copies: Vec<Copy> = sqlx::query_as(
+        "SELECT transaction_hash, kind, approved, duplicate, refusal FROM audit_events
+          WHERE entry_id = $1 ORDER BY block_number",
+    )
+    .bind(id(77).as_slice())
+    .fetch_all(&app.state.pool)
+    .await
+    .expect("copies");
     assert_eq!(
         copies,
-        [(first[0].transaction_hash.to_vec(), false), (second[0].transaction_hash.to_vec(), true)]
+        [
+            (first[0].transaction_hash.to_vec(), "USER_MODIFIED".to_owned(), true, false, None),
+            (
+                second[0].transaction_hash.to_vec(),
+                "LIFECYCLE_REFUSED".to_owned(),
+                false,
+                false,
+                Some(0)
+            ),
+        ]
     );
-    let filter =
-        Filter { subject: Some(id(5)), kind: Some(AuditKind::UserModified), ..Filter::default() };
+    let filter = Filter { subject: Some(id(5)), ..Filter::default() };
     let page = careledger::audit::search::search(&app.state.pool, &filter, 10, None)
         .await
         .expect("search");
-    assert_eq!(page.events.len(), 1);
-    assert_eq!(page.events[0].transaction_hash, first[0].transaction_hash);
-    let all = Filter { include_duplicates: true, ..filter };
-    let page =
-        careledger::audit::search::search(&app.state.pool, &all, 10, None).await.expect("search");
-    assert_eq!(page.events.len(), 2);
+    let kinds: Vec<AuditKind> = page.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [AuditKind::LifecycleRefused, AuditKind::UserModified],
+        "the refusal is on the trail, newest first"
+    );
+    assert_eq!(page.events[0].refusal, Some(0), "REPLAYED");
 }
