@@ -13,46 +13,9 @@ pub type JSON = serde_json::Value;
 /// Which contract event an audit event is, kept as its code.
 pub type AuditEventKind = String;
 
-/// A role, as the schema spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    Root,
-    Admin,
-    Doctor,
-    Nurse,
-    Receptionist,
-    Auditor,
-    Patient,
-}
-
-impl From<careledger::users::Role> for Role {
-    fn from(role: careledger::users::Role) -> Self {
-        use careledger::users::Role as R;
-        match role {
-            R::Root => Role::Root,
-            R::Admin => Role::Admin,
-            R::Doctor => Role::Doctor,
-            R::Nurse => Role::Nurse,
-            R::Receptionist => Role::Receptionist,
-            R::Auditor => Role::Auditor,
-            R::Patient => Role::Patient,
-        }
-    }
-}
-
-/// The kind of a health record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecordType {
-    Diagnosis,
-    Prescription,
-    LabResult,
-    VitalSigns,
-    Allergy,
-    Procedure,
-    ClinicalNote,
-}
+/// Roles and record types as the schema spells them: the shared vocabulary
+/// (the api's own types, as in the web app).
+pub use careledger_vocab::{RecordType, Role};
 
 /// One version's integrity verdict from `verifyRecord`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
