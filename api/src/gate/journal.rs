@@ -193,7 +193,6 @@ struct Row {
     calldata: Vec<u8>,
     request_ids: Vec<Vec<u8>>,
     verdicts: Vec<bool>,
-    state: String,
 }
 
 impl Row {
@@ -309,8 +308,7 @@ impl Watcher {
     async fn rows_after(&self, block: i64) -> Result<Vec<Row>, sqlx::Error> {
         sqlx::query_as!(
             Row,
-            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts,
-                    state
+            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts
                FROM chain_journal
               WHERE block_number > $1 AND state IN ('MINED', 'SAFE')
               ORDER BY block_number LIMIT $2",
@@ -368,8 +366,7 @@ impl Watcher {
         let Some(deep) = head.checked_sub(SAFE_DEPTH) else { return Ok(()) };
         let rows = sqlx::query_as!(
             Row,
-            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts,
-                    state
+            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts
                FROM chain_journal
               WHERE state = 'MINED' AND block_number <= $1 AND journaled_at < now() - make_interval(secs => $2)
               ORDER BY block_number LIMIT $3",
@@ -413,8 +410,7 @@ impl Watcher {
     async fn re_record_lost(&self) -> Result<(), WatchError> {
         let rows = sqlx::query_as!(
             Row,
-            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts,
-                    state
+            "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts
                FROM chain_journal WHERE state = 'LOST' ORDER BY block_number LIMIT $1",
             CHUNK,
         )
@@ -427,7 +423,6 @@ impl Watcher {
     }
 
     async fn re_record(&self, row: &Row) -> Result<(), WatchError> {
-        debug_assert_eq!(row.state, "LOST");
         let Some(call) = recommit_call(row) else {
             tracing::error!(tx = %row.hash(), "journal: a lost transaction's calldata is not a commit or recommit call; left as LOST");
             return Ok(());
@@ -529,7 +524,6 @@ mod tests {
             calldata,
             request_ids: vec![vec![1; 32], vec![2; 32]],
             verdicts: vec![true, false],
-            state: "LOST".into(),
         }
     }
 
