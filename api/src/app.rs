@@ -86,11 +86,10 @@ pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> 
     let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
-    let audit = crate::audit::Audit::start(crate::audit::indexer::Indexer::new(
-        pool.clone(),
-        chain.clone(),
-        &deployment,
-    ));
+    let audit = crate::audit::Audit::start(
+        crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment),
+        config.audit_check_every,
+    );
     let reads = crate::records::reads::Reads::start(pool.clone());
     let sessions = Arc::new(crate::cache::sessions::Sessions::default());
     tokio::spawn(sessions.clone().listen(pool.clone()));

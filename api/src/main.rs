@@ -68,6 +68,15 @@ enum Command {
 enum AuditCommand {
     /// Delete the audit index and rebuild it from the chain.
     Reindex,
+    /// Compare every indexed event with the chain's logs (missing, altered,
+    /// extra, wrongly flagged duplicate); print what differs and exit
+    /// non-zero on any difference.
+    Check {
+        /// Also set each difference right from the chain, recording the
+        /// repair for auditors (as the running api does by itself).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Write the trail (catching the index up first).
     Export {
         /// Output format: `fhir` (FHIR R4 AuditEvent resources, NDJSON).
@@ -130,6 +139,9 @@ fn main() -> std::process::ExitCode {
         }
         Command::Verify => run_async(audit_cli::verify(config)),
         Command::Audit { command: AuditCommand::Reindex } => run_async(audit_cli::reindex(config)),
+        Command::Audit { command: AuditCommand::Check { repair } } => {
+            run_async(audit_cli::check(config, repair))
+        }
         Command::Audit { command: AuditCommand::Export { format, output } } => {
             run_async(audit_cli::export(config, format, output))
         }
@@ -186,13 +198,38 @@ mod audit_cli {
     use std::path::PathBuf;
 
     use anyhow::{bail, Context as _};
-    use careledger::audit::{admin, export, verify};
+    use careledger::audit::{admin, check, export, verify};
     use careledger::config::Config;
 
     pub async fn reindex(config: Config) -> anyhow::Result<()> {
         let offline = admin::connect(&config).await?;
         let count = offline.indexer.reindex().await?;
         println!("audit index rebuilt from the chain: {count} events");
+        Ok(())
+    }
+
+    pub async fn check(config: Config, repair: bool) -> anyhow::Result<()> {
+        let offline = admin::connect(&config).await?;
+        offline.indexer.catch_up().await?;
+        let report = check::full(&offline.indexer, repair).await?;
+        for difference in &report.differences {
+            println!("{difference}");
+        }
+        let counts: Vec<String> = check::Finding::ALL
+            .into_iter()
+            .map(|f| format!("{} {}", report.count(f), f.as_str().to_lowercase().replace('_', " ")))
+            .collect();
+        println!(
+            "blocks {}..={}: {} events on chain; {}{}",
+            report.from,
+            report.to,
+            report.logs,
+            counts.join(", "),
+            if repair && !report.clean() { " (repaired)" } else { "" }
+        );
+        if !report.clean() {
+            bail!("the audit index differs from the chain");
+        }
         Ok(())
     }
 
@@ -228,17 +265,17 @@ mod audit_cli {
 
     pub async fn verify(config: Config) -> anyhow::Result<()> {
         let offline = admin::connect(&config).await?;
-        offline.indexer.catch_up().await?;
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} records ({eta})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        let (summary, problems) = verify::all(&offline.pool, |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
-        .await?;
+        let (summary, problems) =
+            verify::all(&offline.pool, &offline.chain, &offline.deployment, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
         bar.finish();
         for report in &problems {
             for v in report.versions.iter().filter(|v| v.status != verify::Status::Verified) {

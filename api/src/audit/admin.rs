@@ -13,6 +13,7 @@ use crate::config::Config;
 #[derive(Debug)]
 pub struct Offline {
     pub pool: PgPool,
+    pub chain: Chain,
     pub deployment: Deployment,
     pub indexer: Indexer,
 }
@@ -24,6 +25,6 @@ pub async fn connect(config: &Config) -> anyhow::Result<Offline> {
         config.gateway_key.as_ref().context("CHAIN_GATEWAY_KEY: required to reach the chain")?;
     let chain = Chain::connect(&config.chain_rpc_url, key).await?;
     let deployment = deployment::ensure(&pool, &chain).await?;
-    let indexer = Indexer::new(pool.clone(), chain, &deployment);
-    Ok(Offline { pool, deployment, indexer })
+    let indexer = Indexer::new(pool.clone(), chain.clone(), &deployment);
+    Ok(Offline { pool, chain, deployment, indexer })
 }

@@ -106,8 +106,11 @@ pub struct AuditEvent {
     pub duplicate: bool,
     /// LIFECYCLE_REFUSED: why (0 REPLAYED, 1 STALE).
     pub refusal: Option<u8>,
-    /// RE_RECORDED: where and when the re-recorded event first was.
+    /// A re-recorded event and its RE_RECORDED mark: where and when the
+    /// event first was, before the chain lost it.
     pub original: Option<Original>,
+    /// A row of `audit_lost_events`: when the indexer found its block gone.
+    pub lost_at: Option<DateTime<Utc>>,
 }
 
 /// Where a re-recorded event was first mined.

@@ -181,6 +181,7 @@ mod tests {
             duplicate: false,
             refusal: None,
             original: None,
+            lost_at: None,
         };
         let deployment = Deployment {
             chain_id: 31337,

@@ -1,13 +1,16 @@
 //! The audit trail: an index of every event the access contract emitted
 //! (access requests and committed changes), kept in PostgreSQL by the
 //! [`indexer`], searched by [`search`], pushed live to subscribers through
-//! [`Audit::subscribe`], checked against the stored records by [`verify`],
+//! [`Audit::subscribe`], checked against the chain's logs by [`check`]; the
+//! stored records are checked against the chain's anchors by [`verify`],
 //! and exported as FHIR AuditEvent resources by [`export`].
 //!
 //! The chain is the record; the index is a copy that can be rebuilt from it
 //! at any time (`careledger audit reindex`).
 
 pub mod admin;
+pub mod anchors;
+pub mod check;
 pub mod event;
 pub mod export;
 pub mod indexer;
@@ -42,6 +45,8 @@ struct Inner {
     status: Arc<IndexStatus>,
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
+    /// What the check against the chain found.
+    check: Arc<check::CheckCounts>,
 }
 
 /// Where the indexer stands, updated after every poll.
@@ -78,17 +83,28 @@ impl Audit {
         let (feed, _) = broadcast::channel(FEED_CAPACITY);
         let (stop, stopped) = watch::channel(false);
         let wake = Arc::new(Notify::new());
-        let inner = Inner { chain, feed, status: Arc::default(), wake, stop };
+        let inner =
+            Inner { chain, feed, status: Arc::default(), wake, stop, check: Arc::default() };
         (Self { inner: Arc::new(inner) }, stopped)
     }
 
     /// Starts the indexer in the background: it catches up from its stored
-    /// position, then follows the chain head.
-    pub fn start(indexer: indexer::Indexer) -> Self {
+    /// position, then follows the chain head. With `check_every`, the index
+    /// is also checked against the chain that often (see [`check::watch`]).
+    pub fn start(indexer: indexer::Indexer, check_every: Option<std::time::Duration>) -> Self {
         let (audit, stopped) = Self::new(indexer.chain().clone());
         let indexer = indexer.with_feed(audit.inner.feed.clone(), audit.inner.status.clone());
+        if let Some(every) = check_every {
+            let counts = audit.inner.check.clone();
+            tokio::spawn(check::watch(indexer.clone(), every, counts, stopped.clone()));
+        }
         tokio::spawn(indexer::follow(indexer, audit.inner.wake.clone(), stopped));
         audit
+    }
+
+    /// What the api's own check against the chain found so far.
+    pub fn check_counts(&self) -> &check::CheckCounts {
+        &self.inner.check
     }
 
     /// Every event indexed from now on (a receiver that falls more than

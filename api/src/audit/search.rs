@@ -24,6 +24,9 @@ pub struct Filter {
     /// Also the second deliveries of lifecycle entries (off by default, so
     /// nothing is counted twice).
     pub include_duplicates: bool,
+    /// Also the rows of blocks the chain lost (off by default: what was
+    /// re-recorded is on chain again, so nothing is counted twice).
+    pub include_lost: bool,
 }
 
 impl Filter {
@@ -39,27 +42,42 @@ impl Filter {
             && self.since.is_none_or(|t| e.timestamp >= t)
             && self.until.is_none_or(|t| e.timestamp < t)
             && (self.include_duplicates || !e.duplicate)
+            && (self.include_lost || e.lost_at.is_none())
     }
 }
 
-/// Where a page starts: after this event (newest first).
+/// Where a page starts: after this event (newest first; at one position a
+/// row on chain comes before the lost rows that held it, newest loss first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub block_number: u64,
     pub log_index: u64,
+    pub lost_at: Option<DateTime<Utc>>,
 }
 
 impl Cursor {
     pub fn of(e: &AuditEvent) -> Self {
-        Self { block_number: e.block_number, log_index: e.log_index }
+        Self { block_number: e.block_number, log_index: e.log_index, lost_at: e.lost_at }
     }
-    /// `<block>:<log index>`.
+    /// `<block>:<log index>`, and `:<microseconds>` of a lost row's loss.
     pub fn encode(&self) -> String {
-        format!("{}:{}", self.block_number, self.log_index)
+        match self.lost_at {
+            None => format!("{}:{}", self.block_number, self.log_index),
+            Some(t) => format!("{}:{}:{}", self.block_number, self.log_index, t.timestamp_micros()),
+        }
     }
     pub fn decode(s: &str) -> Option<Self> {
-        let (b, l) = s.split_once(':')?;
-        Some(Self { block_number: b.parse().ok()?, log_index: l.parse().ok()? })
+        let mut parts = s.split(':');
+        let block_number = parts.next()?.parse().ok()?;
+        let log_index = parts.next()?.parse().ok()?;
+        let lost_at = match parts.next() {
+            None => None,
+            Some(t) => Some(DateTime::from_timestamp_micros(t.parse().ok()?)?),
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self { block_number, log_index, lost_at })
     }
 }
 
@@ -97,6 +115,7 @@ pub(crate) struct Row {
     pub original_tx: Option<Vec<u8>>,
     pub original_block: Option<i64>,
     pub original_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub lost_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Row {
@@ -130,6 +149,7 @@ impl Row {
                 }
                 _ => None,
             },
+            lost_at: self.lost_at,
         })
     }
 }
@@ -147,22 +167,48 @@ pub async fn search(
     let rows = sqlx::query_as!(
         Row,
         r#"
-        SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
-               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-               refusal, original_tx, original_block, original_at
-          FROM audit_events
-         WHERE ($1::bytea IS NULL OR actor = $1)
-           AND ($2::bytea IS NULL OR subject = $2)
-           AND ($3::bytea IS NULL OR record_id = $3)
-           AND ($4::smallint IS NULL OR action = $4)
-           AND ($5::smallint IS NULL OR resource = $5)
-           AND ($6::boolean IS NULL OR approved = $6)
-           AND ($7::text IS NULL OR kind = $7)
-           AND ($8::timestamptz IS NULL OR occurred_at >= $8)
-           AND ($9::timestamptz IS NULL OR occurred_at < $9)
-           AND ($10 OR NOT duplicate)
-           AND ($11::bigint IS NULL OR (block_number, log_index) < ($11, $12::bigint))
-         ORDER BY block_number DESC, log_index DESC
+        (SELECT block_number AS "block_number!", block_hash AS "block_hash!",
+                transaction_hash AS "transaction_hash!", log_index AS "log_index!",
+                occurred_at AS "occurred_at!", kind AS "kind!", actor AS "actor!", subject, record_id,
+                action, resource, role, approved AS "approved!", entry_id, version, content_hash,
+                duplicate AS "duplicate!", refusal, original_tx, original_block, original_at,
+                NULL::timestamptz AS lost_at
+           FROM audit_events
+          WHERE ($1::bytea IS NULL OR actor = $1)
+            AND ($2::bytea IS NULL OR subject = $2)
+            AND ($3::bytea IS NULL OR record_id = $3)
+            AND ($4::smallint IS NULL OR action = $4)
+            AND ($5::smallint IS NULL OR resource = $5)
+            AND ($6::boolean IS NULL OR approved = $6)
+            AND ($7::text IS NULL OR kind = $7)
+            AND ($8::timestamptz IS NULL OR occurred_at >= $8)
+            AND ($9::timestamptz IS NULL OR occurred_at < $9)
+            AND ($10 OR NOT duplicate)
+            AND ($11::bigint IS NULL OR (block_number, log_index) < ($11, $12::bigint))
+          ORDER BY block_number DESC, log_index DESC
+          LIMIT $13)
+        UNION ALL
+        (SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
+                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+                refusal, original_tx, original_block, original_at, lost_at
+           FROM audit_lost_events
+          WHERE $14
+            AND ($1::bytea IS NULL OR actor = $1)
+            AND ($2::bytea IS NULL OR subject = $2)
+            AND ($3::bytea IS NULL OR record_id = $3)
+            AND ($4::smallint IS NULL OR action = $4)
+            AND ($5::smallint IS NULL OR resource = $5)
+            AND ($6::boolean IS NULL OR approved = $6)
+            AND ($7::text IS NULL OR kind = $7)
+            AND ($8::timestamptz IS NULL OR occurred_at >= $8)
+            AND ($9::timestamptz IS NULL OR occurred_at < $9)
+            AND ($10 OR NOT duplicate)
+            AND ($11::bigint IS NULL
+                 OR (block_number, log_index, lost_at) < ($11, $12::bigint, COALESCE($15::timestamptz, 'infinity'::timestamptz)))
+          ORDER BY block_number DESC, log_index DESC, lost_at DESC
+          LIMIT $13)
+         -- By position (the first branch names the columns `block_number!`, …).
+         ORDER BY 1 DESC, 4 DESC, 22 DESC NULLS FIRST
          LIMIT $13
         "#,
         b(&filter.actor),
@@ -178,6 +224,8 @@ pub async fn search(
         after.map(|c| i64::try_from(c.block_number).unwrap_or(i64::MAX)),
         after.map(|c| i64::try_from(c.log_index).unwrap_or(i64::MAX)),
         limit,
+        filter.include_lost,
+        after.and_then(|c| c.lost_at),
     )
     .fetch_all(db)
     .await?;
@@ -198,7 +246,7 @@ pub async fn all_from(
         r#"
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-               refusal, original_tx, original_block, original_at
+               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at
           FROM audit_events
          WHERE ($1::bigint IS NULL OR (block_number, log_index) > ($1, $2::bigint))
          ORDER BY block_number, log_index
@@ -210,5 +258,32 @@ pub async fn all_from(
     )
     .fetch_all(db)
     .await?;
+    Ok(rows.into_iter().filter_map(Row::into_event).collect())
+}
+
+/// Every row of blocks `from..=to`, in chain order (for the check against
+/// the chain).
+pub async fn in_blocks(
+    db: impl PgExecutor<'_>,
+    from: u64,
+    to: u64,
+) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"
+        SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
+               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at
+          FROM audit_events
+         WHERE block_number BETWEEN $1 AND $2
+         ORDER BY block_number, log_index
+        "#,
+        i64::try_from(from).unwrap_or(i64::MAX),
+        i64::try_from(to).unwrap_or(i64::MAX),
+    )
+    .fetch_all(db)
+    .await?;
+    // A row that no longer parses (a kind or code edited to nonsense) is kept
+    // as unreadable: the check reports it rather than skipping it.
     Ok(rows.into_iter().filter_map(Row::into_event).collect())
 }

@@ -1,21 +1,24 @@
 //! The integrity proof: every stored version of a record, rehashed, against
-//! the content hash its `RecordVersionCreated` event anchored on chain.
+//! the content hash its `RecordVersionCreated` event anchored on chain, read
+//! from the chain's logs ([`super::anchors`]), never from the audit index.
 //!
 //! - VERIFIED: the row rehashes to its stored hash, and that is the anchored hash.
 //! - MISMATCH: the row no longer hashes to what was anchored (content edited
 //!   behind the api, or the stored hash swapped).
-//! - MISSING_ON_CHAIN: a stored version with no anchor in the index.
+//! - MISSING_ON_CHAIN: a stored version with no anchor on chain.
 //! - MISSING_IN_DATABASE: an anchored version whose row is gone.
 //!
-//! Only the first delivery of each lifecycle entry counts (duplicates carry
-//! the same hash). The index must be caught up for a fresh version to be
-//! found on chain; `careledger verify` catches it up first.
+//! Only the first anchor of each version counts (a repeated delivery carries
+//! the same hash).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use alloy::primitives::B256;
 use sqlx::PgPool;
 
+use super::anchors::{self, Anchor};
+use crate::chain::deployment::Deployment;
+use crate::chain::{Chain, ChainError};
 use crate::db::StoreError;
 use crate::records::{ContentHash, RecordId};
 
@@ -68,39 +71,42 @@ impl IntegrityReport {
 pub enum VerifyError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("audit index database error: {0}")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
 }
 
-/// Checks every version of `id`.
-#[tracing::instrument(skip(pool))]
-pub async fn record(pool: &PgPool, id: RecordId) -> Result<IntegrityReport, VerifyError> {
-    let checks = crate::records::repo::verify(pool, id).await?;
-    let word = B256::from(id);
-    let anchors = sqlx::query!(
-        r#"SELECT DISTINCT ON (version) version AS "version!", content_hash AS "content_hash!", transaction_hash
-             FROM audit_events
-            WHERE kind = 'RECORD_VERSION_CREATED' AND record_id = $1 AND NOT duplicate
-            ORDER BY version, block_number, log_index"#,
-        word.as_slice(),
-    )
-    .fetch_all(pool)
-    .await?;
+/// Checks every version of `id` against its anchors on chain.
+#[tracing::instrument(skip(pool, chain, deployment))]
+pub async fn record(
+    pool: &PgPool,
+    chain: &Chain,
+    deployment: &Deployment,
+    id: RecordId,
+) -> Result<IntegrityReport, VerifyError> {
+    let anchored = anchors::anchors(chain, deployment, Some(id)).await?;
+    compare(pool, id, &anchored).await
+}
 
+/// The report for `id` from its anchors (chain order).
+async fn compare(
+    pool: &PgPool,
+    id: RecordId,
+    anchored: &[Anchor],
+) -> Result<IntegrityReport, VerifyError> {
+    let checks = crate::records::repo::verify(pool, id).await?;
     let mut versions: BTreeMap<i64, VersionReport> = BTreeMap::new();
-    for a in anchors {
-        versions.insert(
-            a.version,
-            VersionReport {
-                version: a.version,
-                status: Status::MissingInDatabase,
-                stored_hash: None,
-                anchored_hash: (a.content_hash.len() == 32)
-                    .then(|| B256::from_slice(&a.content_hash)),
-                transaction_hash: (a.transaction_hash.len() == 32)
-                    .then(|| B256::from_slice(&a.transaction_hash)),
-            },
-        );
+    for a in anchored.iter().filter(|a| a.record == id) {
+        let version = i64::try_from(a.version).unwrap_or(i64::MAX);
+        // The first anchor of a version counts; later ones are repeats.
+        versions.entry(version).or_insert(VersionReport {
+            version,
+            status: Status::MissingInDatabase,
+            stored_hash: None,
+            anchored_hash: Some(a.content_hash),
+            transaction_hash: Some(a.transaction_hash),
+        });
     }
     for check in checks {
         let version = i64::from(check.version);
@@ -118,29 +124,6 @@ pub async fn record(pool: &PgPool, id: RecordId) -> Result<IntegrityReport, Veri
         }
     }
     Ok(IntegrityReport { record_id: id, versions: versions.into_values().collect() })
-}
-
-/// Every record known to the database or to the chain, in id order.
-pub async fn record_ids(pool: &PgPool) -> Result<Vec<RecordId>, sqlx::Error> {
-    let stored = sqlx::query_scalar!(r#"SELECT DISTINCT id AS "id!" FROM health_record_versions"#)
-        .fetch_all(pool)
-        .await?;
-    let anchored = sqlx::query_scalar!(
-        r#"SELECT DISTINCT record_id AS "record_id!" FROM audit_events
-            WHERE kind = 'RECORD_VERSION_CREATED' AND record_id IS NOT NULL"#
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut ids: Vec<RecordId> = stored.into_iter().map(RecordId).collect();
-    ids.extend(
-        anchored
-            .iter()
-            .filter(|w| w.len() == 32)
-            .filter_map(|w| RecordId::from_word(&B256::from_slice(w))),
-    );
-    ids.sort_by_key(|id| id.0);
-    ids.dedup();
-    Ok(ids)
 }
 
 /// Totals over many records.
@@ -170,18 +153,33 @@ impl Summary {
     }
 }
 
-/// Verifies every record; `progress(done, total)` after each; returns the
-/// summary and the reports that are not clean.
+/// Verifies every record stored or anchored (the chain's anchors read once);
+/// `progress(done, total)` after each; returns the summary and the reports
+/// that are not clean.
 pub async fn all(
     pool: &PgPool,
+    chain: &Chain,
+    deployment: &Deployment,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<(Summary, Vec<IntegrityReport>), VerifyError> {
-    let ids = record_ids(pool).await?;
+    let anchored = anchors::anchors(chain, deployment, None).await?;
+    let mut by_record: HashMap<RecordId, Vec<Anchor>> = HashMap::new();
+    for a in anchored {
+        by_record.entry(a.record).or_default().push(a);
+    }
+    let stored = sqlx::query_scalar!(r#"SELECT DISTINCT id AS "id!" FROM health_record_versions"#)
+        .fetch_all(pool)
+        .await?;
+    let mut ids: Vec<RecordId> = stored.into_iter().map(RecordId).collect();
+    ids.extend(by_record.keys().copied());
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+
     let total = ids.len() as u64;
     let mut summary = Summary::default();
     let mut problems = Vec::new();
     for (n, id) in ids.into_iter().enumerate() {
-        let report = record(pool, id).await?;
+        let report = compare(pool, id, by_record.get(&id).map_or(&[], Vec::as_slice)).await?;
         summary.add(&report);
         if !report.verified() {
             problems.push(report);

@@ -59,6 +59,10 @@ pub struct Config {
     /// Most GraphQL requests over HTTPS in progress at once; the excess is
     /// answered at once with 503 OVERLOADED (`CARELEDGER_MAX_IN_PROGRESS`).
     pub max_in_progress: usize,
+    /// How often the api checks the newest indexed blocks against the chain
+    /// (a full pass at least hourly); `None` turns the check off
+    /// (`CARELEDGER_AUDIT_CHECK_SECONDS`, 0 = off).
+    pub audit_check_every: Option<std::time::Duration>,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -79,6 +83,7 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_GATE",
     "CARELEDGER_DB_POOL",
     "CARELEDGER_MAX_IN_PROGRESS",
+    "CARELEDGER_AUDIT_CHECK_SECONDS",
     "CARELEDGER_LOG",
 ];
 
@@ -165,6 +170,18 @@ impl Config {
                     "must be a whole number from 1 to 100000".into(),
                 )
             })?;
+        let audit_check_every = parse("CARELEDGER_AUDIT_CHECK_SECONDS", "60")?
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= 3600)
+            .ok_or_else(|| {
+                invalid(
+                    "CARELEDGER_AUDIT_CHECK_SECONDS",
+                    "must be a whole number of seconds from 0 (off) to 3600".into(),
+                )
+            })?;
+        let audit_check_every =
+            (audit_check_every > 0).then(|| std::time::Duration::from_secs(audit_check_every));
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -178,6 +195,7 @@ impl Config {
             gate,
             db_pool_size,
             max_in_progress,
+            audit_check_every,
         })
     }
 }

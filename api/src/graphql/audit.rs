@@ -109,13 +109,8 @@ impl AuditQuery {
             &Target::Record { id, field: "id" },
         )
         .await?;
-        let caught_up = state.audit.catch_up(CATCH_UP).await?;
-        if !caught_up {
-            return Err(ApiError::Unavailable(
-                "the audit index is behind the chain; try again shortly".into(),
-            ));
-        }
-        let report = trail::verify::record(&state.pool, record).await?;
+        let report =
+            trail::verify::record(&state.pool, &state.chain, &state.deployment, record).await?;
         Ok(report.into())
     }
 }

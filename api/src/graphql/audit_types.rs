@@ -108,6 +108,9 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// Also list the repeated deliveries of lifecycle entries (default false).
     pub include_duplicates: Option<bool>,
+    /// Also list the events of blocks the chain lost (default false); each
+    /// was re-recorded, and the re-recorded event names it.
+    pub include_lost: Option<bool>,
 }
 
 fn system_id(value: &str, field: &str) -> Result<SystemId, ApiError> {
@@ -144,6 +147,7 @@ impl AuditFilter {
             since: self.since,
             until: self.until,
             include_duplicates: self.include_duplicates.unwrap_or(false),
+            include_lost: self.include_lost.unwrap_or(false),
         })
     }
 }
@@ -274,13 +278,20 @@ impl AuditEventObject {
     async fn refusal(&self) -> Option<&'static str> {
         self.event.refusal.map(|r| if r == 0 { "REPLAYED" } else { "STALE" })
     }
-    /// RE_RECORDED: the transaction that first carried the event the chain lost.
+    /// A re-recorded event and its RE_RECORDED mark: the transaction that
+    /// first carried the event the chain lost.
     async fn original_transaction(&self) -> Option<String> {
         self.event.original.map(|o| o.transaction_hash.to_string())
     }
-    /// RE_RECORDED: when the re-recorded access or change really happened.
+    /// A re-recorded event and its RE_RECORDED mark: when the access or
+    /// change really happened.
     async fn original_at(&self) -> Option<DateTime<Utc>> {
         self.event.original.map(|o| o.timestamp)
+    }
+    /// An event of a block the chain no longer holds (listed only with
+    /// `includeLost`): when the index found it gone.
+    async fn lost_at(&self) -> Option<DateTime<Utc>> {
+        self.event.lost_at
     }
 }
 

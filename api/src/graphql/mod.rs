@@ -2,6 +2,7 @@
 //! for GraphiQL) and `/graphql/ws` (subscriptions, graphql-transport-ws).
 
 mod audit;
+mod audit_check;
 mod audit_types;
 mod auth;
 mod context;
@@ -44,6 +45,7 @@ pub struct Query(
     users::UsersQuery,
     records::RecordsQuery,
     audit::AuditQuery,
+    audit_check::AuditCheckQuery,
 );
 
 /// Every mutation, merged from the domain modules.

@@ -2,6 +2,7 @@
 //! sizes, transactions in flight, lifecycle outbox backlog, database pool use,
 //! batched record reads.
 
+use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -162,6 +163,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             pending as f64,
         );
     }
+    render_check(&mut out, state.audit.check_counts());
     let index = state.audit.status();
     let (indexed, head) = (index.last_indexed(), index.head());
     scalar(
@@ -268,4 +270,52 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         f64::from(state.config.db_pool_size),
     );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// What the api's check of the audit index against the chain found.
+fn render_check(out: &mut String, check: &crate::audit::check::CheckCounts) {
+    use std::sync::atomic::Ordering::Relaxed;
+
+    use crate::audit::check::Finding;
+    let _ = writeln!(
+        out,
+        "# HELP careledger_audit_check_findings_total Index rows found different from the chain \
+         (and repaired from it), by finding.\n# TYPE careledger_audit_check_findings_total counter"
+    );
+    for finding in Finding::ALL {
+        let _ = writeln!(
+            out,
+            "careledger_audit_check_findings_total{{finding=\"{}\"}} {}",
+            finding.as_str(),
+            check.findings(finding)
+        );
+    }
+    for (name, kind, help, value) in [
+        (
+            "careledger_audit_check_block",
+            "gauge",
+            "Newest block the audit index was checked against the chain up to.",
+            check.checked_to.load(Relaxed),
+        ),
+        (
+            "careledger_audit_check_newest_passes_total",
+            "counter",
+            "Checks of the newest indexed blocks against the chain.",
+            check.passes_newest.load(Relaxed),
+        ),
+        (
+            "careledger_audit_check_full_passes_total",
+            "counter",
+            "Checks of every indexed block against the chain.",
+            check.passes_full.load(Relaxed),
+        ),
+        (
+            "careledger_audit_check_failures_total",
+            "counter",
+            "Checks that could not compare with the chain (retried).",
+            check.failures.load(Relaxed),
+        ),
+    ] {
+        scalar(out, name, kind, help, value as f64);
+    }
 }

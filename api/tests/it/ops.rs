@@ -86,3 +86,4 @@ operation!(RecordAsOf, "tests/queries/records.graphql");
 operation!(AuditTrail, "tests/queries/audit.graphql");
 operation!(AuditFeed, "tests/queries/audit.graphql");
 operation!(VerifyRecord, "tests/queries/audit.graphql");
+operation!(AuditCheck, "tests/queries/audit.graphql");

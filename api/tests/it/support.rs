@@ -109,6 +109,9 @@ pub async fn app(pool: PgPool) -> TestApp {
         ("CHAIN_GATEWAY_KEY", DEV_KEY.to_owned()),
         ("CARELEDGER_DATA_DIR", data_dir.0.display().to_string()),
         ("CARELEDGER_ROOT_PASSWORD", ROOT_PASSWORD.to_owned()),
+        // Tests run the check against the chain themselves, when they mean
+        // to: a background pass would repair their tampering first.
+        ("CARELEDGER_AUDIT_CHECK_SECONDS", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -283,4 +283,8 @@ pub struct Event {
     pub transaction_hash: String,
     pub block_number: String,
     pub log_index: i64,
+    /// A re-recorded event: when it really happened, before the chain lost it.
+    pub original_at: Option<String>,
+    /// An event of a block the chain lost (shown only when asked for).
+    pub lost_at: Option<String>,
 }

@@ -82,3 +82,4 @@ operation!(DeleteRecord, "graphql/records.graphql");
 operation!(VerifyRecord, "graphql/audit.graphql");
 operation!(AuditTrail, "graphql/audit.graphql");
 operation!(AuditFeed, "graphql/audit.graphql");
+operation!(AuditCheck, "graphql/audit.graphql");

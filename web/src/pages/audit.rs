@@ -4,7 +4,8 @@
 use yew::prelude::*;
 
 use crate::api::ops::{
-    audit_feed, audit_trail, AccessAction, AccessResource, AuditFeed, AuditTrail,
+    audit_check, audit_feed, audit_trail, AccessAction, AccessResource, AuditCheck, AuditFeed,
+    AuditTrail,
 };
 use crate::api::ws::{self, FeedUpdate, Live};
 use crate::api::{self, ApiError, Event};
@@ -100,8 +101,14 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                 <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "About" }</th><th>{ "Verdict" }</th><th>{ "On chain" }</th></tr></thead>
                 <tbody>
                     { for events.iter().map(|e| html! {
-                        <tr class={classes!((!e.approved).then_some("refused"))}>
-                            <td class="nowrap">{ when(&e.timestamp) }</td>
+                        <tr class={classes!((!e.approved).then_some("refused"), e.lost_at.is_some().then_some("lost"))}>
+                            <td class="nowrap">{ when(&e.timestamp) }
+                                if let Some(at) = &e.original_at {
+                                    <div class="small muted re-recorded">{ format!("re-recorded; happened {}", when(at)) }</div>
+                                }
+                                if let Some(at) = &e.lost_at {
+                                    <div class="small bad lost-mark">{ format!("lost from the chain {}", when(at)) }</div>
+                                }</td>
                             <td>{ who(&e.actor, &e.actor_system_id) }</td>
                             <td>{ match (&e.action, &e.resource) {
                                 (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
@@ -159,6 +166,7 @@ fn live_feed() -> Html {
                     since: None,
                     until: None,
                     include_duplicates: None,
+                    include_lost: None,
                 }),
             };
             // Items arrive one at a time; keep the list in a shared buffer so
@@ -232,8 +240,15 @@ impl Page {
     }
 }
 
-/// The trail's first page for these filters (`from`/`to` are dates).
-fn trail_query(f: &Filters, person: &str, from: &str, to: &str) -> audit_trail::Variables {
+/// The trail's first page for these filters (`from`/`to` are dates; `lost`
+/// also lists the events of blocks the chain lost).
+fn trail_query(
+    f: &Filters,
+    person: &str,
+    from: &str,
+    to: &str,
+    lost: bool,
+) -> audit_trail::Variables {
     audit_trail::Variables {
         filter: Some(audit_trail::AuditFilter {
             actor: Filters::opt(person.trim()),
@@ -246,6 +261,7 @@ fn trail_query(f: &Filters, person: &str, from: &str, to: &str) -> audit_trail::
             since: Filters::opt(from).map(|d| format!("{d}T00:00:00Z")),
             until: Filters::opt(to).map(|d| format!("{d}T23:59:59Z")),
             include_duplicates: None,
+            include_lost: Some(lost),
         }),
         first: Some(50),
         after: None,
@@ -263,18 +279,20 @@ fn trail(props: &TrailProps) -> Html {
     let person = use_state(String::new);
     // The search last asked for: its first page loads on mount and whenever
     // it changes; "Show more" appends the pages after it.
-    let query = use_state(|| trail_query(&Filters::default(), "", "", ""));
+    let lost = use_state(|| false);
+    let query = use_state(|| trail_query(&Filters::default(), "", "", "", false));
     let first = use_query::<AuditTrail, _, _>(Some((*query).clone()), Page::of);
     let more = use_state(|| None::<Result<Page, ApiError>>);
     let onsubmit = {
         let (query, first, more) = (query.clone(), first.clone(), more.clone());
-        let (resource, action, verdict, from, to, person) = (
+        let (resource, action, verdict, from, to, person, lost) = (
             resource.clone(),
             action.clone(),
             verdict.clone(),
             from.clone(),
             to.clone(),
             person.clone(),
+            lost.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -283,7 +301,7 @@ fn trail(props: &TrailProps) -> Html {
                 action: (*action).clone(),
                 verdict: (*verdict).clone(),
             };
-            let next = trail_query(&f, &person, &from, &to);
+            let next = trail_query(&f, &person, &from, &to, *lost);
             more.set(None);
             if next == *query {
                 first.reload();
@@ -337,6 +355,9 @@ fn trail(props: &TrailProps) -> Html {
     html! {
         <section class="card" aria-labelledby="trail-title">
             <h1 id="trail-title">{ props.title }</h1>
+            if !props.own {
+                <CheckStatus />
+            }
             if props.own {
                 <p class="muted">{ "Everyone who looked at or changed your records, and every refused attempt, as recorded on the blockchain." }</p>
             }
@@ -350,9 +371,64 @@ fn trail(props: &TrailProps) -> Html {
                     <input id="trail-from" type="date" value={(*from).clone()} oninput={bind(&from)} /></div>
                 <div class="field"><label for="trail-to">{ "To" }</label>
                     <input id="trail-to" type="date" value={(*to).clone()} oninput={bind(&to)} /></div>
+                if !props.own {
+                    <label class="check" for="trail-lost">
+                        <input id="trail-lost" type="checkbox" checked={*lost}
+                            onchange={let lost = lost.clone(); Callback::from(move |_| lost.set(!*lost))} />
+                        { " Include events the chain lost" }</label>
+                }
                 <button class="btn btn-primary" type="submit" id="trail-search">{ "Search" }</button>
             </form>
             { body }
         </section>
+    }
+}
+
+/// "Checked against the chain up to block N; M repairs", and the repairs.
+#[function_component(CheckStatus)]
+fn check_status() -> Html {
+    let check = use_query::<AuditCheck, _, _>(Some(audit_check::Variables), |d| d.audit_check);
+    match &*check {
+        Load::Idle | Load::Loading => html! {},
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
+        Load::Done(c) => {
+            let checked = match &c.checked_to_block {
+                Some(block) => format!("Checked against the chain up to block {block}"),
+                None => "Not yet checked against the chain".to_owned(),
+            };
+            let repairs = match c.repair_count {
+                1 => "1 repair".to_owned(),
+                n => format!("{n} repairs"),
+            };
+            html! {
+                <div class="check-status">
+                    <p id="audit-check">{ format!("{checked}; {repairs}.") }
+                        if let Some(at) = &c.full_pass_at {
+                            <span class="muted small">{ format!(" Every block checked {}.", when(at)) }</span>
+                        }</p>
+                    if !c.repairs.is_empty() {
+                        <details id="audit-repairs"><summary>{ "Repairs made from the chain" }</summary>
+                            <ul class="small">
+                                { for c.repairs.iter().map(|r| html! {
+                                    <li>{ format!("{} — {} at block {}, log {} ({}): {}", when(&r.found_at), pretty(&r.kind),
+                                        r.block_number, r.log_index, short_hash(&r.transaction_hash), finding(&r.finding)) }</li>
+                                }) }
+                            </ul>
+                        </details>
+                    }
+                </div>
+            }
+        }
+    }
+}
+
+fn finding(f: &audit_check::AuditRepairFinding) -> &'static str {
+    use audit_check::AuditRepairFinding as F;
+    match f {
+        F::MISSING => "the index had lost this event; restored",
+        F::ALTERED => "the index row had been changed; rewritten from the chain",
+        F::EXTRA => "the index had an event the chain never held; removed",
+        F::DUPLICATE_FLAG => "the duplicate mark was wrong; corrected",
+        F::Other(_) => "repaired",
     }
 }

@@ -9,6 +9,25 @@ use crate::audit::event::{nonzero, AuditEvent, AuditKind, Original};
 use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
 use crate::gate::{Action, Resource};
 
+/// The rows for a range's logs, in chain order. A re-recorded event carries
+/// where and when it first was, from the `ReRecorded` mark that follows it in
+/// its transaction (the mark stays a row of its own).
+pub fn decode_all(mut logs: Vec<Log>) -> Vec<AuditEvent> {
+    logs.sort_by_key(|l| (l.block_number, l.log_index));
+    let mut events: Vec<AuditEvent> = logs.iter().filter_map(decode).collect();
+    for i in 1..events.len() {
+        let (before, rest) = events.split_at_mut(i);
+        let (mark, event) = (&rest[0], &mut before[i - 1]);
+        if mark.kind == AuditKind::ReRecorded
+            && event.transaction_hash == mark.transaction_hash
+            && event.entry_id == mark.entry_id
+        {
+            event.original = mark.original;
+        }
+    }
+    events
+}
+
 /// The row for `log`, or `None` for events the trail does not hold (the
 /// contract's AccessControl role events) or a log without its position.
 pub fn decode(log: &Log) -> Option<AuditEvent> {
@@ -37,6 +56,7 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
         duplicate: false,
         refusal: None,
         original: None,
+        lost_at: None,
     };
     let timestamp = match event {
         Ev::AccessRequested(e) => {

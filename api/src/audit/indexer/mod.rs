@@ -8,11 +8,15 @@
 //!   (transaction hash, log index) key makes a repeated insert a no-op anyway.
 //!   Steps hold a PostgreSQL advisory lock, so two indexers (the api and
 //!   `careledger audit reindex`) take turns instead of racing.
-//! - **Reorganisations.** Before each range the stored hash of the last
-//!   indexed block is compared with the chain's. When they differ the node
-//!   reorganised: the rows of the last [`REORG_DEPTH`] blocks are deleted and
-//!   those blocks indexed again (a deeper reorganisation needs
-//!   `careledger audit reindex`).
+//! - **Lost blocks are kept, never deleted.** Before each range the stored
+//!   hash of the last indexed block is compared with the chain's. When they
+//!   differ the chain no longer holds what was indexed (a reorganisation, or
+//!   a node restarted from an older state): the indexer walks back through
+//!   the indexed blocks to the newest one the chain still holds, moves the
+//!   rows of every later block to `audit_lost_events` (see
+//!   `migrations/0044_audit_lost_and_checked.sql`) and indexes on from there.
+//!   The chain journal re-records what the gate had sent; the re-recorded
+//!   row names the lost one's transaction, block and time.
 //! - **Lifecycle duplicates.** The outbox delivers at least once, so an entry
 //!   id can be on chain twice; both rows are kept, later ones marked
 //!   `duplicate` (see `migrations/0020_audit_events.sql`).
@@ -32,7 +36,7 @@ use alloy::rpc::types::Filter;
 use sqlx::PgPool;
 use tokio::sync::{broadcast, watch, Notify};
 
-pub use decode::decode;
+pub use decode::{decode, decode_all};
 use store::Position;
 
 use super::{AuditEvent, IndexStatus};
@@ -41,8 +45,8 @@ use crate::chain::{Chain, ChainError};
 
 /// Most blocks asked for in one `eth_getLogs`.
 pub const RANGE: u64 = 2_000;
-/// How many of the last blocks are re-indexed after a reorganisation.
-pub const REORG_DEPTH: u64 = 64;
+/// How many indexed blocks the walk back to the fork compares per query.
+const FORK_PAGE: i64 = 256;
 /// How often the indexer looks for new blocks when nobody wakes it.
 pub const POLL: Duration = Duration::from_millis(200);
 
@@ -67,8 +71,10 @@ impl From<alloy::transports::TransportError> for IndexError {
 pub struct Step {
     /// Rows newly stored.
     pub indexed: usize,
-    /// Blocks rewound after a reorganisation.
+    /// Blocks rewound after the chain lost some.
     pub rewound: u64,
+    /// Rows moved to the lost events.
+    pub lost: u64,
     /// The position after the step.
     pub position: u64,
     /// The chain head seen.
@@ -120,12 +126,26 @@ impl Indexer {
         &self.chain
     }
 
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The contract whose events it indexes.
+    pub(crate) fn contract(&self) -> Address {
+        self.contract
+    }
+
+    /// The deployment block: the first that can hold the contract's events.
+    pub(crate) fn first_block(&self) -> u64 {
+        self.first_block
+    }
+
     /// The position before anything was indexed.
     fn origin(&self) -> Position {
         Position { block: self.first_block.saturating_sub(1), hash: None }
     }
 
-    async fn block_hash(&self, number: u64) -> Result<Option<B256>, IndexError> {
+    pub(crate) async fn block_hash(&self, number: u64) -> Result<Option<B256>, IndexError> {
         let block =
             self.chain.provider().get_block_by_number(BlockNumberOrTag::Number(number)).await?;
         Ok(block.map(|b| b.header.hash))
@@ -154,9 +174,7 @@ impl Indexer {
         let to = head.min(position.block + RANGE);
         let to_hash = self.block_hash(to).await?.ok_or(IndexError::MissingBlock(to))?;
         let filter = Filter::new().address(self.contract).from_block(from).to_block(to);
-        let mut logs = self.chain.provider().get_logs(&filter).await?;
-        logs.sort_by_key(|l| (l.block_number, l.log_index));
-        let events: Vec<AuditEvent> = logs.iter().filter_map(decode).collect();
+        let events = decode_all(self.chain.provider().get_logs(&filter).await?);
 
         let stored = store::insert_all(&mut tx, &events).await?;
         store::set_position(&mut tx, Position { block: to, hash: Some(to_hash) }).await?;
@@ -170,7 +188,7 @@ impl Indexer {
                 let _ = feed.send(Arc::new(row));
             }
         }
-        Ok(Step { indexed, rewound: 0, position: to, head })
+        Ok(Step { indexed, position: to, head, ..Step::default() })
     }
 
     async fn rewind(
@@ -180,19 +198,41 @@ impl Indexer {
         head: u64,
     ) -> Result<Step, IndexError> {
         let origin = self.origin();
-        let back = position.block.saturating_sub(REORG_DEPTH).max(origin.block);
+        let back = self.fork_point(&mut tx, position.block).await?.max(origin.block);
         let hash = if back == origin.block { None } else { self.block_hash(back).await? };
-        let deleted = store::truncate_after(&mut tx, back).await?;
+        let lost = store::lose_after(&mut tx, back).await?;
         store::set_position(&mut tx, Position { block: back, hash }).await?;
         tx.commit().await?;
         tracing::warn!(
             from = position.block,
             to = back,
-            deleted,
-            "audit index: the chain reorganised; re-indexing"
+            lost,
+            "audit index: the chain no longer holds blocks it indexed; their rows are kept as lost"
         );
         self.status.set(back, head);
-        Ok(Step { indexed: 0, rewound: position.block - back, position: back, head })
+        Ok(Step { rewound: position.block - back, lost, position: back, head, ..Step::default() })
+    }
+
+    /// The newest indexed block at or below `below` that the chain still
+    /// holds with the hash it had when indexed (the origin if none): every
+    /// indexed block after it differs. One `eth_getBlockByNumber` per block
+    /// with rows that the chain lost, plus one.
+    async fn fork_point(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        below: u64,
+    ) -> Result<u64, IndexError> {
+        let mut before = below.saturating_add(1);
+        loop {
+            let blocks = store::indexed_blocks(&mut *conn, before, FORK_PAGE).await?;
+            let Some(&(last, _)) = blocks.last() else { return Ok(self.origin().block) };
+            for (number, hash) in blocks {
+                if self.block_hash(number).await? == Some(hash) {
+                    return Ok(number);
+                }
+            }
+            before = last;
+        }
     }
 
     /// Steps until the index has reached the chain head seen at the start;

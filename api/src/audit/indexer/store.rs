@@ -1,4 +1,4 @@
-//! The index tables: rows in, position kept, rows of reorganised blocks out.
+//! The index tables: rows in, position kept, rows of lost blocks set aside.
 
 use alloy::primitives::B256;
 use sqlx::{PgConnection, PgExecutor};
@@ -13,7 +13,7 @@ pub struct Position {
     pub hash: Option<B256>,
 }
 
-fn db_u64(n: u64) -> i64 {
+pub(crate) fn db_u64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -135,10 +135,48 @@ pub async fn insert_all(
         .collect())
 }
 
-/// Forgets every row after `block` (a reorganisation, or a rebuild).
-pub async fn truncate_after(conn: &mut PgConnection, block: u64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!("DELETE FROM audit_events WHERE block_number > $1", db_u64(block))
-        .execute(conn)
-        .await?;
+/// Moves every row after `block` to `audit_lost_events` (the chain no
+/// longer holds them); returns how many.
+pub async fn lose_after(conn: &mut PgConnection, block: u64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"
+        WITH gone AS (DELETE FROM audit_events WHERE block_number > $1 RETURNING *)
+        INSERT INTO audit_lost_events
+               (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
+                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+                refusal, original_tx, original_block, original_at)
+        SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
+               record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
+               refusal, original_tx, original_block, original_at
+          FROM gone
+        "#,
+        db_u64(block)
+    )
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
+}
+
+/// The indexed blocks below `before` and the hashes they had, newest first,
+/// at most `limit`.
+pub async fn indexed_blocks(
+    db: impl PgExecutor<'_>,
+    before: u64,
+    limit: i64,
+) -> Result<Vec<(u64, B256)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT DISTINCT block_number, block_hash FROM audit_events
+            WHERE block_number < $1 ORDER BY block_number DESC LIMIT $2"#,
+        db_u64(before),
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.block_hash.len() == 32)
+        .map(|r| {
+            (u64::try_from(r.block_number).unwrap_or_default(), B256::from_slice(&r.block_hash))
+        })
+        .collect())
 }

@@ -64,7 +64,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
     assert_eq!(all.len(), before.len() + 5);
 
     // ...until a new indexer resumes from the stored position.
-    let resumed = Audit::start(indexer(&app));
+    let resumed = Audit::start(indexer(&app), None);
     let head = app.state.chain.block_number().await.expect("head");
     assert!(resumed.wait_for(head, std::time::Duration::from_secs(30)).await);
     assert_eq!(rows(&app.state.pool).await, all);
@@ -76,7 +76,7 @@ async fn a_restarted_indexer_has_no_gap_and_no_duplicate(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool) {
+async fn a_reorganisation_keeps_the_rows_of_the_abandoned_blocks_as_lost(pool: PgPool) {
     let app = support::app(pool).await;
     app.state.audit.stop();
     let indexer = indexer(&app);
@@ -90,7 +90,8 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
         app.run::<Me>(Some(&token), me::Variables).await;
     }
     indexer.catch_up().await.expect("index");
-    assert_eq!(rows(&app.state.pool).await.len(), kept.len() + 2);
+    let lost: Vec<_> = rows(&app.state.pool).await.split_off(kept.len());
+    assert_eq!(lost.len(), 2);
     let head = provider.get_block_number().await.expect("head");
 
     // The node abandons those blocks for a longer branch without them.
@@ -103,9 +104,41 @@ async fn a_reorganisation_replaces_the_rows_of_the_abandoned_blocks(pool: PgPool
 
     let step = indexer.step().await.expect("step");
     assert!(step.rewound > 0, "{step:?}");
+    assert_eq!(step.lost, 2, "{step:?}");
     indexer.catch_up().await.expect("index");
-    assert_eq!(rows(&app.state.pool).await, kept);
     assert_eq!(rows(&app.state.pool).await, expected(&app).await);
+    // The rows of the abandoned blocks are kept, set aside as lost, never
+    // deleted: an auditor can still see them (the journal re-records them).
+    let abandoned: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT transaction_hash, log_index FROM audit_lost_events ORDER BY block_number, log_index",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .expect("lost rows");
+    let abandoned: Vec<(String, i64, bool)> = abandoned
+        .into_iter()
+        .map(|(tx, i)| (B256::from_slice(&tx).to_string(), i, false))
+        .collect();
+    assert_eq!(abandoned, lost);
+    let page = careledger::audit::search::search(
+        &app.state.pool,
+        &Filter { include_lost: true, ..Filter::default() },
+        500,
+        None,
+    )
+    .await
+    .expect("search");
+    let lost_shown: Vec<String> = page
+        .events
+        .iter()
+        .filter(|e| e.lost_at.is_some())
+        .map(|e| e.transaction_hash.to_string())
+        .collect();
+    assert_eq!(lost_shown.len(), 2);
+    let default = careledger::audit::search::search(&app.state.pool, &Filter::default(), 500, None)
+        .await
+        .expect("search");
+    assert!(default.events.iter().all(|e| e.lost_at.is_none()));
 }
 
 #[sqlx::test(migrations = "../migrations")]

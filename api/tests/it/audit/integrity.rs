@@ -67,7 +67,10 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     assert!(report.verified);
     assert_eq!(report.versions[1].stored_hash, Some(edited_v2.content_hash.to_string()));
     assert_eq!(report.versions[1].anchored_hash, Some(edited_v2.content_hash.to_string()));
-    let (clean, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
+    let (clean, problems) =
+        verify::all(&app.state.pool, &app.state.chain, &app.state.deployment, |_, _| {})
+            .await
+            .expect("verify all");
     assert_eq!(clean, Summary { records: 3, verified: 5, ..Summary::default() });
     assert!(clean.clean() && problems.is_empty());
 
@@ -121,7 +124,10 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     assert_eq!(list, [(1, MissingOnChain)]);
     assert_eq!(report.versions[0].anchored_hash, None);
 
-    let (summary, problems) = verify::all(&app.state.pool, |_, _| {}).await.expect("verify all");
+    let (summary, problems) =
+        verify::all(&app.state.pool, &app.state.chain, &app.state.deployment, |_, _| {})
+            .await
+            .expect("verify all");
     assert_eq!(
         summary,
         Summary {
@@ -138,6 +144,61 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     let mut want = vec![edited.id, pruned.id, swapped.id, unanchored.id];
     want.sort_by_key(|id| id.0);
     assert_eq!(ids, want);
+}
+
+/// An insider edits a version's content, recomputes its salted hash exactly
+/// as `records/hash.rs` documents, stores it with the row and writes it into
+/// the audit index too: the proof still reads the anchor from the chain.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_recomputed_hash_written_into_the_index_does_not_verify(pool: PgPool) {
+    let app = support::app(pool).await;
+    let pw = "a sound password";
+    let patient = app.add_user("pat.insider", pw, Role::Patient).await;
+    let doctor = app.add_user("dr.insider", pw, Role::Doctor).await;
+    let token = app.login("dr.insider", pw).await;
+    let record = create_record(&app, &patient, &doctor).await;
+    caught_up(&app).await;
+
+    let forged = serde_json::json!({"code": "Z99"});
+    let content =
+        careledger::records::CanonicalJson::from_json_text(&forged.to_string()).expect("canonical");
+    let fields = careledger::records::hash::HashedFields {
+        record_id: record.id,
+        patient_id: record.patient_id,
+        author_id: record.author_id,
+        record_type: record.record_type,
+        title: &record.title,
+        version: record.version,
+        content: &content,
+    };
+    let recomputed = careledger::records::hash::content_hash(&record.content_salt, &fields);
+    tamper(
+        &app.state.pool,
+        &format!(
+            "UPDATE health_records SET content = '{forged}', content_hash = '\\x{}' WHERE id = $1",
+            alloy::hex::encode(recomputed.as_bytes())
+        ),
+        &record.id,
+    )
+    .await;
+    let rewritten = sqlx::query(
+        "UPDATE audit_events SET content_hash = $2
+          WHERE kind = 'RECORD_VERSION_CREATED' AND record_id = $1 AND version = 1",
+    )
+    .bind(alloy::primitives::B256::from(record.id).as_slice())
+    .bind(recomputed.as_bytes().as_slice())
+    .execute(&app.state.pool)
+    .await
+    .expect("rewrite the index");
+    assert_eq!(rewritten.rows_affected(), 1);
+    // The stored row is self-consistent: only the chain can tell.
+    let checks = careledger::records::repo::verify(&app.state.pool, record.id).await.expect("rows");
+    assert!(checks[0].is_intact());
+
+    let (report, list) = statuses(&app, &token, &record.id).await;
+    assert_eq!(list, [(1, Mismatch)]);
+    assert_eq!(report.versions[0].anchored_hash, Some(record.content_hash.to_string()));
+    assert_eq!(report.versions[0].stored_hash, Some(recomputed.to_string()));
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -1,6 +1,7 @@
 //! The audit trail: the indexer, the searches, the live feed, the integrity
 //! proof, against a real Anvil and PostgreSQL.
 
+mod check;
 mod feed;
 mod indexer;
 mod integrity;

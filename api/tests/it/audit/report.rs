@@ -23,6 +23,7 @@ fn everything() -> audit_trail::AuditFilter {
         since: None,
         until: None,
         include_duplicates: None,
+        include_lost: None,
     }
 }
 
