@@ -29,6 +29,35 @@ pub enum StoreError {
     Shared(#[source] std::sync::Arc<sqlx::Error>),
 }
 
+impl StoreError {
+    /// Whether the database was away (see [`is_unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Internal(e) => is_unavailable(e),
+            Self::Shared(e) => is_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `e` means the database could not be reached or is shutting down
+/// or starting (the request may succeed later), rather than a bug: the
+/// client is told UNAVAILABLE, not INTERNAL. SQLSTATE class 08 is a
+/// connection exception; 57P01–57P03 are shutdown and start-up.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 /// What was not found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {

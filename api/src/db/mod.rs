@@ -7,7 +7,7 @@ mod constraint;
 mod error;
 mod pool;
 
-pub use error::{Conflict, Entity, InvalidInput, StoreError};
+pub use error::{is_unavailable, Conflict, Entity, InvalidInput, StoreError};
 pub use pool::{connect, migrate, options as pool_options, PoolConfig, MIGRATOR};
 
 pub(crate) use error::corrupt;

@@ -77,6 +77,14 @@ impl ApiError {
         Self::BadInput { field: field.into(), message: message.into() }
     }
 
+    /// UNAVAILABLE because the database is away; the cause is logged.
+    pub fn database_away(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "the database did not answer");
+        Self::Unavailable(
+            "the database could not be reached, so nothing was read or changed; try again".into(),
+        )
+    }
+
     /// The opaque error the client sees, carrying its cause for the log.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::Internal(cause.into())
@@ -136,6 +144,7 @@ impl From<StoreError> for ApiError {
                 }
             }
             StoreError::InvalidInput(invalid) => ApiError::bad_input(invalid.field, invalid.reason),
+            other if other.is_unavailable() => ApiError::database_away(other),
             other => ApiError::internal(other),
         }
     }
@@ -152,18 +161,32 @@ impl From<GateError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(e)
+        if crate::db::is_unavailable(&e) {
+            ApiError::database_away(e)
+        } else {
+            ApiError::internal(e)
+        }
     }
 }
 
 impl From<ChainError> for ApiError {
     fn from(e: ChainError) -> Self {
-        ApiError::internal(e)
+        match e {
+            ChainError::Unreachable { .. } | ChainError::Rpc(_) => {
+                tracing::warn!(error = %e, "the chain did not answer");
+                ApiError::Unavailable("the chain could not be reached; try again".into())
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 
 impl From<VerifyError> for ApiError {
     fn from(e: VerifyError) -> Self {
-        ApiError::internal(e)
+        match e {
+            VerifyError::Store(e) => e.into(),
+            VerifyError::Database(e) => e.into(),
+            VerifyError::Chain(e) => e.into(),
+        }
     }
 }

@@ -23,6 +23,7 @@ impl From<ServiceError> for ApiError {
                 current_version: None,
             },
             ServiceError::Outbox(OutboxError::Gate(gate)) => gate.into(),
+            ServiceError::Outbox(OutboxError::Database(e)) => e.into(),
             ServiceError::Outbox(other) => ApiError::internal(other),
         }
     }
@@ -36,6 +37,13 @@ impl From<LoginError> for ApiError {
                 message: e.to_string(),
                 retry_after_seconds: retry_after.as_secs().max(1),
             },
+            LoginError::Internal(cause)
+                if cause
+                    .chain()
+                    .any(|c| c.downcast_ref().is_some_and(crate::db::is_unavailable)) =>
+            {
+                ApiError::database_away(format!("{cause:#}"))
+            }
             LoginError::Internal(cause) => ApiError::Internal(cause.context("login failed")),
         }
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::auth::caller::{self, Caller};
+use crate::auth::caller::{self, Caller, TokenRefused};
 use crate::gate::AuditReceipt;
 
 /// One on-chain event this request produced, as listed in `extensions.audit`.
@@ -43,10 +43,19 @@ impl AuditNote {
     }
 }
 
+/// Why a presented token made no caller.
+#[derive(Debug, Clone)]
+enum AuthFailure {
+    /// Invalid, expired, revoked, or its account gone: UNAUTHENTICATED.
+    Refused(String),
+    /// The database could not be asked: UNAVAILABLE.
+    Unavailable(String),
+}
+
 /// Per-request data, attached to every GraphQL request.
 #[derive(Debug)]
 pub struct Session {
-    auth: Result<Option<Caller>, String>,
+    auth: Result<Option<Caller>, AuthFailure>,
     pub address: Option<IpAddr>,
     audit: Mutex<Vec<AuditNote>>,
 }
@@ -60,13 +69,15 @@ impl Session {
         Self::with(Ok(Some(caller)), address)
     }
 
-    fn with(auth: Result<Option<Caller>, String>, address: Option<IpAddr>) -> Self {
+    fn with(auth: Result<Option<Caller>, AuthFailure>, address: Option<IpAddr>) -> Self {
         Self { auth, address, audit: Mutex::new(Vec::new()) }
     }
 
     /// Builds the session from the `Authorization` header, if any. A token
     /// that is present but invalid, expired, revoked or whose account was
-    /// deleted makes every guarded field answer UNAUTHENTICATED.
+    /// deleted makes every guarded field answer UNAUTHENTICATED; one that
+    /// could not be checked (the database away) UNAVAILABLE, so a client
+    /// keeps its session and tries again.
     pub async fn from_header(
         state: &AppState,
         authorization: Option<&str>,
@@ -74,23 +85,30 @@ impl Session {
     ) -> Self {
         let Some(value) = authorization else { return Self::anonymous(address) };
         let auth = match value.strip_prefix("Bearer ").map(str::trim) {
-            None => Err("the Authorization header must be `Bearer <token>`".to_owned()),
+            None => Err(AuthFailure::Refused(
+                "the Authorization header must be `Bearer <token>`".to_owned(),
+            )),
             Some(raw) => state
                 .sessions
                 .caller(raw, caller::check(&state.pool, &state.token_keys, raw))
                 .await
                 .map(Some)
-                .map_err(|refused| refused.to_string()),
+                .map_err(|refused| match refused {
+                    TokenRefused::Refused => AuthFailure::Refused(refused.to_string()),
+                    TokenRefused::Unchecked(_) => AuthFailure::Unavailable(refused.to_string()),
+                }),
         };
         Self::with(auth, address)
     }
 
-    /// The caller, or UNAUTHENTICATED.
+    /// The caller, or UNAUTHENTICATED (or UNAVAILABLE when the token could
+    /// not be checked).
     pub fn caller(&self) -> Result<&Caller, ApiError> {
         match &self.auth {
             Ok(Some(caller)) => Ok(caller),
             Ok(None) => Err(ApiError::Unauthenticated("log in first: this needs a token".into())),
-            Err(reason) => Err(ApiError::Unauthenticated(reason.clone())),
+            Err(AuthFailure::Refused(reason)) => Err(ApiError::Unauthenticated(reason.clone())),
+            Err(AuthFailure::Unavailable(reason)) => Err(ApiError::Unavailable(reason.clone())),
         }
     }
 

@@ -281,3 +281,27 @@ async fn a_users_system_wide_identifier_never_changes_once_set(pool: PgPool) {
     let stored = careledger::users::repo::get(&pool, user.id).await.expect("get").expect("user");
     assert_eq!(stored.system_id, user.system_id);
 }
+
+/// With the database away, a signed-in user is told to try again
+/// (UNAVAILABLE), never that they are signed out (UNAUTHENTICATED) or that
+/// something broke (INTERNAL): the web app keeps their session.
+#[sqlx::test(migrations = "../migrations")]
+async fn while_the_database_is_away_a_session_gets_unavailable_not_unauthenticated(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("dr.away", PASSWORD, Role::Doctor).await;
+    let unchecked = app.login("dr.away", PASSWORD).await;
+    let checked = app.login("dr.away", PASSWORD).await;
+    assert_eq!(me(&app, &checked).await.ok().me.username, "dr.away");
+
+    app.state.pool.close().await;
+    // A token the api has not seen yet cannot be checked.
+    let out = me(&app, &unchecked).await;
+    assert_eq!(out.code(), "UNAVAILABLE");
+    assert_eq!(out.message(), "the token could not be checked; try again");
+    // A token it remembers gets as far as the read, which cannot be made.
+    let out = me(&app, &checked).await;
+    assert_eq!(out.code(), "UNAVAILABLE");
+    // Logging in is not refused as bad credentials either.
+    let out = log_in(&app, "dr.away", PASSWORD).await;
+    assert_eq!(out.code(), "UNAVAILABLE");
+}
