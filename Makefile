@@ -16,7 +16,7 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # The database `cargo sqlx prepare --check` compares the committed query data against.
 SQLX_CHECK_DB := postgres://postgres@127.0.0.1:5432/careledger_sqlx_check
 
-.PHONY: run test bench build web contracts contracts-check sqlx-prepare sqlx-check forge-test rust-test \
+.PHONY: run test bench bench-compare build web contracts contracts-check sqlx-prepare sqlx-check forge-test rust-test \
         deps deps-test reset clean-stamps fmt fmt-check lint screenshots
 
 ## run: start PostgreSQL (if needed), the chain, the contracts, the api and the web app
@@ -66,6 +66,10 @@ rust-test: deps
 bench: deps web
 	cargo build --release -p careledger -p careledger-bench
 	@scripts/bench.sh
+
+## bench-compare: this checkout against BASE=<revision>, side by side in alternating rounds
+bench-compare: deps
+	@scripts/bench-compare.sh
 
 ## sqlx-prepare: regenerate .sqlx/ after changing a query (needs PostgreSQL)
 sqlx-prepare: $(STAMPS)/sqlx-cli
