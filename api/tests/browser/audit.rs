@@ -82,3 +82,48 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     b.screenshot("patient-access-report").await;
     b.close().await;
 }
+
+/// An index row deleted behind the api is restored from the chain, and the
+/// auditor's page says how far the index was checked and what was repaired.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_auditors_page_shows_the_check_against_the_chain_and_its_repairs(pool: PgPool) {
+    use careledger::audit::check;
+
+    let server = Server::start(pool).await;
+    server.user("auditor_cal", Role::Auditor).await;
+    let state = &server.app.state;
+    let head = state.chain.block_number().await.expect("head");
+    assert!(state.audit.wait_for(head, std::time::Duration::from_secs(30)).await);
+    let deleted = sqlx::query(
+        "DELETE FROM audit_events WHERE (block_number, log_index) =
+           (SELECT block_number, log_index FROM audit_events WHERE kind = 'USER_ADDED'
+             ORDER BY block_number DESC LIMIT 1)",
+    )
+    .execute(&state.pool)
+    .await
+    .expect("delete a row");
+    assert_eq!(deleted.rows_affected(), 1);
+    let indexer = careledger::audit::indexer::Indexer::new(
+        state.pool.clone(),
+        state.chain.clone(),
+        &state.deployment,
+    );
+    let report = check::full(&indexer, true).await.expect("check");
+    assert_eq!(report.count(check::Finding::Missing), 1);
+
+    let b = Browser::open(&server.base).await;
+    b.login("auditor_cal", PASSWORD).await;
+    b.visit("/audit").await;
+    let line = format!("Checked against the chain up to block {}; 1 repair.", report.to);
+    assert_eq!(b.text_becomes("#audit-check", &line).await, line);
+    b.click("#audit-repairs summary").await;
+    let repairs = b.texts("#audit-repairs li").await;
+    assert_eq!(repairs.len(), 1);
+    assert!(
+        repairs[0].contains("User added at block")
+            && repairs[0].ends_with("the index had lost this event; restored"),
+        "{repairs:?}"
+    );
+    b.screenshot("audit-check").await;
+    b.close().await;
+}

@@ -402,7 +402,7 @@ fn check_status() -> Html {
             };
             html! {
                 <div class="check-status">
-                    <p id="audit-check">{ format!("{checked}; {repairs}.") }
+                    <p><span id="audit-check">{ format!("{checked}; {repairs}.") }</span>
                         if let Some(at) = &c.full_pass_at {
                             <span class="muted small">{ format!(" Every block checked {}.", when(at)) }</span>
                         }</p>
