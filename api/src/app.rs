@@ -72,13 +72,18 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
 }
 
 /// Builds the state on an already migrated pool (tests pass their own).
-pub async fn assemble(pool: PgPool, config: Config) -> anyhow::Result<AppState> {
+pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppState> {
     let key = config.gateway_key.as_ref().context(
         "CHAIN_GATEWAY_KEY: required: the gateway's signing key for the chain \
-         (`make run` passes Anvil's well-known development key when it starts the local chain)",
+         (`make run` generates one in .data/keys/ when it starts the local chain)",
     )?;
     let chain = Chain::connect(&config.chain_rpc_url, key).await?;
-    let deployment = deployment::ensure(&pool, &chain).await?;
+    chain.check_funds().await?;
+    let deployment = deployment::ensure(&pool, &chain, config.admin_address).await?;
+    deployment::check_gateway(&chain, &deployment).await?;
+    // The admin's key signs `careledger gateway` changes, never anything the
+    // api does: the running api keeps none (a SecretString zeroes it on drop).
+    config.admin_key = None;
     tracing::info!(chain_id = deployment.chain_id, contract = %deployment.address, "access contract ready");
     let journal = crate::gate::journal::Journal::new(pool.clone());
     let gate = Gate::start_journaled(&chain, &deployment, config.gate, journal.clone()).await?;

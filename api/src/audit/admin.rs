@@ -24,7 +24,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Offline> {
     let key =
         config.gateway_key.as_ref().context("CHAIN_GATEWAY_KEY: required to reach the chain")?;
     let chain = Chain::connect(&config.chain_rpc_url, key).await?;
-    let deployment = deployment::ensure(&pool, &chain).await?;
+    let deployment = deployment::ensure(&pool, &chain, config.admin_address).await?;
     let indexer = Indexer::new(pool.clone(), chain.clone(), &deployment);
     Ok(Offline { pool, chain, deployment, indexer })
 }

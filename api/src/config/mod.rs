@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
+use secrecy::{ExposeSecret, SecretString};
 
 /// How the gate sends access requests to the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,13 @@ pub struct Config {
     pub chain_rpc_url: String,
     /// The gateway's signing key, hex (`CHAIN_GATEWAY_KEY`); submits every request.
     pub gateway_key: Option<SecretString>,
+    /// The contract admin's signing key, hex (`CHAIN_ADMIN_KEY`): for
+    /// `careledger gateway` and `careledger contract-admin` only. The api
+    /// takes its address at the first start and drops the key before serving.
+    pub admin_key: Option<SecretString>,
+    /// The contract's admin (`CHAIN_ADMIN_ADDRESS`, or `CHAIN_ADMIN_KEY`'s
+    /// address): given the admin role when the first start deploys the contract.
+    pub admin_address: Option<Address>,
     /// Where the HTTPS server listens (`CARELEDGER_BIND`).
     pub bind: SocketAddr,
     /// Directory for generated state: TLS certificate, signing keys (`CARELEDGER_DATA_DIR`).
@@ -120,19 +129,65 @@ impl Config {
                 "must be an http:// or https:// JSON-RPC endpoint".into(),
             ));
         }
-        let gateway_key = match get("CHAIN_GATEWAY_KEY") {
-            None => None,
-            Some(key) => {
-                let digits = key.strip_prefix("0x").unwrap_or(&key);
-                if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let signing_key = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
+            let Some(key) = get(name) else { return Ok(None) };
+            let digits = key.strip_prefix("0x").unwrap_or(&key);
+            if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid(
+                    name,
+                    "must be a 32-byte private key in hex (64 digits, optional 0x)".into(),
+                ));
+            }
+            Ok(Some(SecretString::from(key)))
+        };
+        let gateway_key = signing_key("CHAIN_GATEWAY_KEY")?;
+        let admin_key = signing_key("CHAIN_ADMIN_KEY")?;
+        let key_address = |name: &'static str, key: &SecretString| {
+            key.expose_secret()
+                .parse::<PrivateKeySigner>()
+                .map(|s| s.address())
+                .map_err(|_| invalid(name, "is not a valid secp256k1 private key".into()))
+        };
+        let gateway_address =
+            gateway_key.as_ref().map(|k| key_address("CHAIN_GATEWAY_KEY", k)).transpose()?;
+        let admin_key_address =
+            admin_key.as_ref().map(|k| key_address("CHAIN_ADMIN_KEY", k)).transpose()?;
+        let admin_address = match get("CHAIN_ADMIN_ADDRESS") {
+            None => admin_key_address,
+            Some(text) => {
+                let address = text
+                    .parse::<Address>()
+                    .ok()
+                    .filter(|_| text.len() == 42 && text.starts_with("0x"))
+                    .filter(|a| *a != Address::ZERO)
+                    .ok_or_else(|| {
+                        invalid(
+                            "CHAIN_ADMIN_ADDRESS",
+                            "must be an account address: 0x and 40 hex digits, not zero".into(),
+                        )
+                    })?;
+                if admin_key_address.is_some_and(|k| k != address) {
                     return Err(invalid(
-                        "CHAIN_GATEWAY_KEY",
-                        "must be a 32-byte private key in hex (64 digits, optional 0x)".into(),
+                        "CHAIN_ADMIN_ADDRESS",
+                        "is not CHAIN_ADMIN_KEY's address; set one of the two".into(),
                     ));
                 }
-                Some(SecretString::from(key))
+                Some(address)
             }
         };
+        if admin_address.is_some() && admin_address == gateway_address {
+            let name = if get("CHAIN_ADMIN_ADDRESS").is_some() {
+                "CHAIN_ADMIN_ADDRESS"
+            } else {
+                "CHAIN_ADMIN_KEY"
+            };
+            return Err(invalid(
+                name,
+                "is the gateway's account (CHAIN_GATEWAY_KEY): the contract's admin must be \
+                 another account, or one key rules everything"
+                    .into(),
+            ));
+        }
         let bind = parse("CARELEDGER_BIND", "127.0.0.1:8443")?.parse().map_err(|e| {
             invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})"))
         })?;
@@ -186,6 +241,8 @@ impl Config {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
             gateway_key,
+            admin_key,
+            admin_address,
             bind,
             data_dir,
             tls_cert,
@@ -218,6 +275,65 @@ mod tests {
         assert_eq!(c.db_pool_size, 16);
         assert_eq!(c.max_in_progress, 512);
         assert!(c.gateway_key.is_none());
+        assert!(c.admin_key.is_none() && c.admin_address.is_none());
+    }
+
+    // Keys of no account anyone uses: 1, 2 and 3 (public, as their addresses).
+    const KEY_1: &str = "0x0000000000000000000000000000000000000000000000000000000000000001";
+    const KEY_2: &str = "0x0000000000000000000000000000000000000000000000000000000000000002";
+    const ADDRESS_2: &str = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF";
+    const ADDRESS_3: &str = "0x6813Eb9362372EEF6200f3b1dbC3f819671cBA69";
+
+    #[test]
+    fn the_admin_is_an_address_or_a_key_and_never_the_gateway() {
+        let by_key =
+            Config::from_vars(vars(&[("CHAIN_GATEWAY_KEY", KEY_1), ("CHAIN_ADMIN_KEY", KEY_2)]))
+                .expect("valid");
+        assert_eq!(by_key.admin_address, Some(ADDRESS_2.parse().expect("address")));
+        assert!(by_key.admin_key.is_some());
+        let by_address =
+            Config::from_vars(vars(&[("CHAIN_ADMIN_ADDRESS", ADDRESS_3)])).expect("valid");
+        assert_eq!(by_address.admin_address, Some(ADDRESS_3.parse().expect("address")));
+        assert!(by_address.admin_key.is_none());
+        let both = Config::from_vars(vars(&[
+            ("CHAIN_ADMIN_KEY", KEY_2),
+            ("CHAIN_ADMIN_ADDRESS", ADDRESS_2),
+        ]))
+        .expect("the same account twice is fine");
+        assert_eq!(both.admin_address, Some(ADDRESS_2.parse().expect("address")));
+
+        for (pairs, expected) in [
+            (
+                &[("CHAIN_ADMIN_KEY", KEY_2), ("CHAIN_ADMIN_ADDRESS", ADDRESS_3)][..],
+                "CHAIN_ADMIN_ADDRESS: is not CHAIN_ADMIN_KEY's address",
+            ),
+            (
+                &[("CHAIN_GATEWAY_KEY", KEY_2), ("CHAIN_ADMIN_KEY", KEY_2)][..],
+                "CHAIN_ADMIN_KEY: is the gateway's account",
+            ),
+            (
+                &[("CHAIN_GATEWAY_KEY", KEY_2), ("CHAIN_ADMIN_ADDRESS", ADDRESS_2)][..],
+                "CHAIN_ADMIN_ADDRESS: is the gateway's account",
+            ),
+            (
+                &[("CHAIN_ADMIN_ADDRESS", "0x0000000000000000000000000000000000000000")][..],
+                "CHAIN_ADMIN_ADDRESS: must be",
+            ),
+            (
+                &[("CHAIN_ADMIN_ADDRESS", "2B5AD5c4795c026514f8317c7a215E218DcCD6cF")][..],
+                "CHAIN_ADMIN_ADDRESS: must be",
+            ),
+            (
+                &[(
+                    "CHAIN_ADMIN_KEY",
+                    "0x0000000000000000000000000000000000000000000000000000000000000000",
+                )][..],
+                "CHAIN_ADMIN_KEY: is not a valid secp256k1 private key",
+            ),
+        ] {
+            let err = Config::from_vars(vars(pairs)).expect_err("refused").to_string();
+            assert!(err.starts_with(expected), "{pairs:?}: {err}");
+        }
     }
 
     #[test]
@@ -235,6 +351,8 @@ mod tests {
             ("CARELEDGER_MAX_IN_PROGRESS", "0"),
             ("CARELEDGER_MAX_IN_PROGRESS", "many"),
             ("CHAIN_GATEWAY_KEY", "0x1234"),
+            ("CHAIN_ADMIN_KEY", "0x1234"),
+            ("CHAIN_ADMIN_ADDRESS", "0x1234"),
             ("CHAIN_RPC_URL", "ws://x"),
             ("DATABASE_URL", "mysql://x"),
             ("TLS_CERT", "/tmp/cert.pem"),
@@ -250,15 +368,21 @@ mod tests {
     fn secrets_never_print() {
         // Anvil's well-known development key #0 (public), used as a stand-in secret.
         let key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        // Anvil's development key #1 (public), as a stand-in admin key.
+        let admin = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
         let c = Config::from_vars(vars(&[
             ("CHAIN_GATEWAY_KEY", key),
+            ("CHAIN_ADMIN_KEY", admin),
             ("CARELEDGER_ROOT_PASSWORD", "correct horse battery"),
             ("DATABASE_URL", "postgres://u:hunter2@db/x"),
         ]))
         .expect("valid");
         let shown = format!("{c:?}");
         assert!(
-            !shown.contains(key) && !shown.contains("correct horse") && !shown.contains("hunter2"),
+            !shown.contains(key)
+                && !shown.contains(admin)
+                && !shown.contains("correct horse")
+                && !shown.contains("hunter2"),
             "{shown}"
         );
     }

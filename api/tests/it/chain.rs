@@ -13,7 +13,7 @@ use crate::support::{self, id};
 async fn deploys_once_then_reuses_the_recorded_contract(pool: PgPool) {
     let s = support::stack(&pool).await;
     let height = s.chain.block_number().await.expect("block");
-    let again = deployment::ensure(&pool, &s.chain).await.expect("reuse");
+    let again = deployment::ensure(&pool, &s.chain, None).await.expect("reuse");
     assert_eq!(again, s.deployment);
     assert_eq!(s.chain.block_number().await.expect("block"), height, "nothing was deployed again");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM chain_deployment")
@@ -30,7 +30,7 @@ async fn a_chain_that_lost_the_contract_is_reported_not_redeployed(pool: PgPool)
     drop(first);
     let fresh = support::anvil();
     let chain = support::chain(&fresh).await;
-    let err = deployment::ensure(&pool, &chain).await.expect_err("must refuse");
+    let err = deployment::ensure(&pool, &chain, None).await.expect_err("must refuse");
     match err {
         DeploymentError::ContractMissing { address: a, chain_id, .. } => {
             assert_eq!((a, chain_id), (address, 31337));
@@ -42,7 +42,7 @@ async fn a_chain_that_lost_the_contract_is_reported_not_redeployed(pool: PgPool)
 }
 
 async fn err_message_mentions_reset(pool: &PgPool, chain: &careledger::chain::Chain) -> bool {
-    let text = deployment::ensure(pool, chain).await.expect_err("refused").to_string();
+    let text = deployment::ensure(pool, chain, None).await.expect_err("refused").to_string();
     text.contains("make reset") && text.contains("has no CareLedger contract")
 }
 
@@ -51,7 +51,7 @@ async fn a_different_chain_id_is_reported(pool: PgPool) {
     let _first = support::stack(&pool).await;
     let other = support::anvil_with(&["--chain-id", "1337"]);
     let chain = support::chain(&other).await;
-    match deployment::ensure(&pool, &chain).await.expect_err("must refuse") {
+    match deployment::ensure(&pool, &chain, None).await.expect_err("must refuse") {
         DeploymentError::OtherChain { found, recorded, .. } => {
             assert_eq!((found, recorded), (1337, vec![31337]))
         }

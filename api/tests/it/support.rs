@@ -55,8 +55,19 @@ pub struct Stack {
 pub async fn stack(pool: &PgPool) -> Stack {
     let anvil = anvil();
     let chain = chain(&anvil).await;
-    let deployment = deployment::ensure(pool, &chain).await.expect("deploy");
+    let deployment = deployment::ensure(pool, &chain, Some(admin(&anvil))).await.expect("deploy");
     Stack { anvil, chain, deployment }
+}
+
+/// The contract's admin in the tests: Anvil's development account #1
+/// (the gateway signs with #0).
+pub fn admin(anvil: &AnvilInstance) -> alloy::primitives::Address {
+    anvil.addresses()[1]
+}
+
+/// The admin's key (Anvil's well-known development key #1, public), hex.
+pub fn admin_key(anvil: &AnvilInstance) -> String {
+    format!("0x{}", alloy::hex::encode(anvil.keys()[1].to_bytes()))
 }
 
 impl Stack {
@@ -107,6 +118,7 @@ pub async fn app(pool: PgPool) -> TestApp {
     let vars = [
         ("CHAIN_RPC_URL", anvil.endpoint()),
         ("CHAIN_GATEWAY_KEY", DEV_KEY.to_owned()),
+        ("CHAIN_ADMIN_ADDRESS", admin(&anvil).to_string()),
         ("CARELEDGER_DATA_DIR", data_dir.0.display().to_string()),
         ("CARELEDGER_ROOT_PASSWORD", ROOT_PASSWORD.to_owned()),
         // Tests run the check against the chain themselves, when they mean
