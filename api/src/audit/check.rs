@@ -30,7 +30,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::primitives::B256;
-use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -217,7 +216,7 @@ async fn check_range(
         return Ok(Some(Report { from, to, repaired: repair, ..Report::default() }));
     }
     let filter = Filter::new().address(indexer.contract()).from_block(from).to_block(to);
-    let mut expected = decode_all(indexer.chain().provider().get_logs(&filter).await?);
+    let mut expected = decode_all(indexer.chain().logs(&filter).await?);
     let logs = expected.len() as u64;
     mark_duplicates(&mut tx, from, &mut expected).await?;
 

@@ -1,6 +1,6 @@
 //! One indexed event: where it sits on chain and what it says.
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use chrono::{DateTime, Utc};
 
 use crate::gate::{Action, Resource};
@@ -24,10 +24,21 @@ pub enum AuditKind {
     ReRecorded,
     /// A request re-recorded a second time, refused.
     ReRecordRefused,
+    /// An account may now record on chain (an api server's key): `RoleGranted`
+    /// of `GATEWAY_ROLE`. Actor and subject are chain accounts (see
+    /// [`AuditKind::names_accounts`]).
+    GatewayAdded,
+    /// A gateway removed: `RoleRevoked` of `GATEWAY_ROLE`.
+    GatewayRemoved,
+    /// An account may now add and remove gateways: `RoleGranted` of
+    /// `DEFAULT_ADMIN_ROLE`.
+    ContractAdminAdded,
+    /// An admin removed or renounced: `RoleRevoked` of `DEFAULT_ADMIN_ROLE`.
+    ContractAdminRemoved,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 12] = [
+    pub const ALL: [AuditKind; 16] = [
         Self::AccessRequested,
         Self::UserAdded,
         Self::UserModified,
@@ -40,6 +51,10 @@ impl AuditKind {
         Self::LifecycleRefused,
         Self::ReRecorded,
         Self::ReRecordRefused,
+        Self::GatewayAdded,
+        Self::GatewayRemoved,
+        Self::ContractAdminAdded,
+        Self::ContractAdminRemoved,
     ];
 
     /// The name stored in `audit_events.kind` (and used in GraphQL).
@@ -57,7 +72,25 @@ impl AuditKind {
             Self::LifecycleRefused => "LIFECYCLE_REFUSED",
             Self::ReRecorded => "RE_RECORDED",
             Self::ReRecordRefused => "RE_RECORD_REFUSED",
+            Self::GatewayAdded => "GATEWAY_ADDED",
+            Self::GatewayRemoved => "GATEWAY_REMOVED",
+            Self::ContractAdminAdded => "CONTRACT_ADMIN_ADDED",
+            Self::ContractAdminRemoved => "CONTRACT_ADMIN_REMOVED",
         }
+    }
+
+    /// The contract's role changes name chain accounts, not users: `actor`
+    /// is the account that sent the change and `subject` the account that
+    /// gained or lost the role, each a left-padded address word
+    /// (migrations/0045_gateway_events.sql).
+    pub fn names_accounts(self) -> bool {
+        matches!(
+            self,
+            Self::GatewayAdded
+                | Self::GatewayRemoved
+                | Self::ContractAdminAdded
+                | Self::ContractAdminRemoved
+        )
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -127,6 +160,21 @@ impl AuditEvent {
     pub fn record_uuid(&self) -> Option<RecordId> {
         self.record.and_then(|w| RecordId::from_word(&w))
     }
+
+    /// A role change's account that gained or lost the role.
+    pub fn account(&self) -> Option<Address> {
+        self.kind.names_accounts().then_some(self.subject).flatten().map(address_of)
+    }
+
+    /// A role change's sender: the account that made it.
+    pub fn sender(&self) -> Option<Address> {
+        self.kind.names_accounts().then(|| address_of(self.actor))
+    }
+}
+
+/// The address in a left-padded address word (its last 20 bytes).
+fn address_of(word: B256) -> Address {
+    Address::from_word(word)
 }
 
 /// `None` for the zero word.

@@ -10,7 +10,10 @@
 //!   `create`, `update`, `delete`).
 //! - `action`: C, R, U, D or E (search); `outcome`: `0` approved, `4` denied.
 //! - `recorded`: the block timestamp.
-//! - `agent`: the actor's system id (`urn:careledger:system-id`).
+//! - `agent`: the actor's system id (`urn:careledger:system-id`); for the
+//!   contract's role changes (gateways and admins added or removed), the
+//!   chain account that made the change (`urn:ethereum:account`), and the
+//!   account that gained or lost the role is the entity (type System Object).
 //! - `source.observer`: the contract (`urn:ethereum:chain:<id>`, its address).
 //! - `entity`: the subject (role Patient for health records), the record
 //!   (`urn:careledger:record-id`), and the transaction and log index.
@@ -30,6 +33,15 @@ const EVENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/audit-event-type
 const INTERACTION: &str = "http://hl7.org/fhir/restful-interaction";
 const SYSTEM_ID: &str = "urn:careledger:system-id";
 const RECORD_ID: &str = "urn:careledger:record-id";
+const ACCOUNT: &str = "urn:ethereum:account";
+
+/// The contract role a role change is about.
+fn role_name(kind: AuditKind) -> &'static str {
+    match kind {
+        AuditKind::ContractAdminAdded | AuditKind::ContractAdminRemoved => "DEFAULT_ADMIN_ROLE",
+        _ => "GATEWAY_ROLE",
+    }
+}
 
 fn coding(system: &str, code: &str, display: &str) -> Value {
     json!({ "system": system, "code": code, "display": display })
@@ -69,10 +81,22 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
         AuditKind::LifecycleRefused | AuditKind::ReRecorded | AuditKind::ReRecordRefused => {
             (coding(DCM, "110100", "Application Activity"), Action::Update)
         }
+        AuditKind::GatewayAdded | AuditKind::ContractAdminAdded => {
+            (coding(DCM, "110136", "Security Roles Changed"), Action::Create)
+        }
+        AuditKind::GatewayRemoved | AuditKind::ContractAdminRemoved => {
+            (coding(DCM, "110136", "Security Roles Changed"), Action::Delete)
+        }
     };
     let (subtype, action_code) = interaction(action);
     let mut entities = Vec::new();
-    if let Some(subject) = event.subject {
+    if let Some(account) = event.account() {
+        entities.push(json!({
+            "what": { "identifier": { "system": ACCOUNT, "value": account.to_string() } },
+            "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+            "detail": [{ "type": "role", "valueString": role_name(event.kind) }],
+        }));
+    } else if let Some(subject) = event.subject {
         let mut entity = json!({
             "what": { "identifier": { "system": SYSTEM_ID, "value": subject.to_string() } },
             "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
@@ -115,7 +139,10 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
         "recorded": event.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "outcome": if event.approved { "0" } else { "4" },
         "agent": [{
-            "who": { "identifier": { "system": SYSTEM_ID, "value": event.actor.to_string() } },
+            "who": { "identifier": match event.sender() {
+                Some(sender) => json!({ "system": ACCOUNT, "value": sender.to_string() }),
+                None => json!({ "system": SYSTEM_ID, "value": event.actor.to_string() }),
+            } },
             "requestor": true,
         }],
         "source": {
@@ -214,5 +241,51 @@ mod tests {
             r["source"]["observer"]["identifier"]["value"],
             Address::repeat_byte(0x11).to_string()
         );
+    }
+
+    #[test]
+    fn a_gateway_added_names_the_two_chain_accounts() {
+        let (admin, gateway) = (Address::repeat_byte(0xad), Address::repeat_byte(0x6a));
+        let event = AuditEvent {
+            block_number: 9,
+            block_hash: B256::repeat_byte(1),
+            transaction_hash: B256::repeat_byte(2),
+            log_index: 0,
+            timestamp: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time"),
+            kind: AuditKind::GatewayAdded,
+            actor: admin.into_word(),
+            subject: Some(gateway.into_word()),
+            record: None,
+            action: None,
+            resource: None,
+            role: None,
+            approved: true,
+            entry_id: None,
+            version: None,
+            content_hash: None,
+            duplicate: false,
+            refusal: None,
+            original: None,
+            lost_at: None,
+        };
+        let deployment = Deployment {
+            chain_id: 31337,
+            address: Address::repeat_byte(0x11),
+            block: 1,
+            transaction: B256::ZERO,
+        };
+        let r = fhir(&event, &deployment);
+        assert_eq!(r["type"]["code"], "110136");
+        assert_eq!((&r["action"], &r["outcome"]), (&json!("C"), &json!("0")));
+        assert_eq!(
+            r["agent"][0]["who"]["identifier"],
+            json!({ "system": "urn:ethereum:account", "value": admin.to_string() })
+        );
+        assert_eq!(
+            r["entity"][0]["what"]["identifier"],
+            json!({ "system": "urn:ethereum:account", "value": gateway.to_string() })
+        );
+        assert_eq!(r["entity"][0]["detail"][0]["valueString"], "GATEWAY_ROLE");
+        assert_eq!(r["entity"].as_array().map(Vec::len), Some(2), "the account and the log");
     }
 }

@@ -39,6 +39,15 @@ pub enum Kind {
     ReRecorded,
     /// A second re-recording of one request, refused.
     ReRecordRefused,
+    /// A gateway added: `account` (an api server's key) may now record
+    /// access decisions and changes; `sender` added it (the contract's admin).
+    GatewayAdded,
+    /// A gateway removed: `account` may no longer record anything.
+    GatewayRemoved,
+    /// A contract admin added: `account` may now add and remove gateways.
+    ContractAdminAdded,
+    /// A contract admin removed (or renounced its role).
+    ContractAdminRemoved,
 }
 
 impl From<AuditKind> for Kind {
@@ -56,6 +65,10 @@ impl From<AuditKind> for Kind {
             AuditKind::LifecycleRefused => Self::LifecycleRefused,
             AuditKind::ReRecorded => Self::ReRecorded,
             AuditKind::ReRecordRefused => Self::ReRecordRefused,
+            AuditKind::GatewayAdded => Self::GatewayAdded,
+            AuditKind::GatewayRemoved => Self::GatewayRemoved,
+            AuditKind::ContractAdminAdded => Self::ContractAdminAdded,
+            AuditKind::ContractAdminRemoved => Self::ContractAdminRemoved,
         }
     }
 }
@@ -240,6 +253,16 @@ impl AuditEventObject {
     }
     async fn subject(&self) -> Result<Option<UserObject>, ApiError> {
         self.user(self.event.subject).await
+    }
+    /// GATEWAY_* and CONTRACT_ADMIN_*: the chain account (address) that
+    /// gained or lost the role. (`subjectSystemId` holds it as a left-padded word.)
+    async fn account(&self) -> Option<String> {
+        self.event.account().map(|a| a.to_string())
+    }
+    /// GATEWAY_* and CONTRACT_ADMIN_*: the chain account (address) that made
+    /// the change: the contract's admin, or the deployer in the deployment's block.
+    async fn sender(&self) -> Option<String> {
+        self.event.sender().map(|a| a.to_string())
     }
     async fn action(&self) -> Option<AccessAction> {
         self.event.action.map(Into::into)

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::event::{nonzero, AuditEvent, AuditKind, Original};
 use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
+use crate::chain::gateways::{gateway_role, ADMIN_ROLE};
 use crate::gate::{Action, Resource};
 
 /// The rows for a range's logs, in chain order. A re-recorded event carries
@@ -28,8 +29,10 @@ pub fn decode_all(mut logs: Vec<Log>) -> Vec<AuditEvent> {
     events
 }
 
-/// The row for `log`, or `None` for events the trail does not hold (the
-/// contract's AccessControl role events) or a log without its position.
+/// The row for `log`, or `None` for events the trail does not hold (a role
+/// the contract does not use, `RoleAdminChanged`) or a log without its
+/// position. AccessControl's role events carry no time of their own: theirs is
+/// the log's block timestamp, which `Chain::logs` fills in (`None` without it).
 pub fn decode(log: &Log) -> Option<AuditEvent> {
     let block_number = log.block_number?;
     let block_hash = log.block_hash?;
@@ -164,6 +167,26 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
             row.refusal = Some(e.reason);
             row.approved = false;
             e.timestamp
+        }
+        Ev::RoleGranted(e) => {
+            row.kind = match e.role {
+                r if r == gateway_role() => AuditKind::GatewayAdded,
+                r if r == ADMIN_ROLE => AuditKind::ContractAdminAdded,
+                _ => return None,
+            };
+            row.actor = e.sender.into_word();
+            row.subject = Some(e.account.into_word());
+            log.block_timestamp?
+        }
+        Ev::RoleRevoked(e) => {
+            row.kind = match e.role {
+                r if r == gateway_role() => AuditKind::GatewayRemoved,
+                r if r == ADMIN_ROLE => AuditKind::ContractAdminRemoved,
+                _ => return None,
+            };
+            row.actor = e.sender.into_word();
+            row.subject = Some(e.account.into_word());
+            log.block_timestamp?
         }
         _ => return None,
     };

@@ -174,7 +174,7 @@ impl Indexer {
         let to = head.min(position.block + RANGE);
         let to_hash = self.block_hash(to).await?.ok_or(IndexError::MissingBlock(to))?;
         let filter = Filter::new().address(self.contract).from_block(from).to_block(to);
-        let events = decode_all(self.chain.provider().get_logs(&filter).await?);
+        let events = decode_all(self.chain.logs(&filter).await?);
 
         let stored = store::insert_all(&mut tx, &events).await?;
         store::set_position(&mut tx, Position { block: to, hash: Some(to_hash) }).await?;
