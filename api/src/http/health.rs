@@ -44,7 +44,6 @@ pub struct ChainHealth {
     pub chain_id: u64,
     pub contract: String,
     pub deploy_block: u64,
-    pub gateway: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_number: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +81,6 @@ pub async fn check(state: &AppState) -> Health {
         chain_id: state.deployment.chain_id,
         contract: state.deployment.address.to_string(),
         deploy_block: state.deployment.block,
-        gateway: state.chain.gateway().to_string(),
         block_number,
         error: chain_error,
     };
