@@ -10,5 +10,6 @@ mod data;
 mod gate;
 mod http;
 mod journal;
+mod keys;
 mod ops;
 mod support;

@@ -87,3 +87,4 @@ operation!(AuditTrail, "tests/queries/audit.graphql");
 operation!(AuditFeed, "tests/queries/audit.graphql");
 operation!(VerifyRecord, "tests/queries/audit.graphql");
 operation!(AuditCheck, "tests/queries/audit.graphql");
+operation!(ChainRoleChanges, "tests/queries/audit.graphql");
