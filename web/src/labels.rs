@@ -1,4 +1,5 @@
-//! What the app calls the shared vocabulary's words on screen.
+//! What the app calls the shared vocabulary's words on screen, and the
+//! audit trail's event kinds that carry no action.
 
 use careledger_vocab::{RecordType, Role};
 
@@ -33,4 +34,17 @@ impl Label for RecordType {
             RecordType::ClinicalNote => "Clinical note",
         }
     }
+}
+
+/// What the audit screens call a kind of event that is not an access
+/// decision (those read "Read · Health record"), when it needs more than its
+/// code in words: the contract's role changes. `None` for the others.
+pub fn audit_kind(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "GATEWAY_ADDED" => "Gateway added",
+        "GATEWAY_REMOVED" => "Gateway removed",
+        "CONTRACT_ADMIN_ADDED" => "Contract admin added",
+        "CONTRACT_ADMIN_REMOVED" => "Contract admin removed",
+        _ => return None,
+    })
 }

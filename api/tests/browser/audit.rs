@@ -127,3 +127,28 @@ async fn the_auditors_page_shows_the_check_against_the_chain_and_its_repairs(poo
     b.screenshot("audit-check").await;
     b.close().await;
 }
+
+/// The trail shows who may write it: the deployment's admin and first
+/// gateway, as chain accounts, in plain words.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_auditor_sees_the_gateway_and_the_contract_admin_on_the_trail(pool: PgPool) {
+    let server = Server::start(pool).await;
+    server.user("auditor_dee", Role::Auditor).await;
+    let state = &server.app.state;
+    let short = |a: alloy::primitives::Address| {
+        let s = a.to_string();
+        format!("{}…{}", &s[..8], &s[s.len() - 6..])
+    };
+    let gateway = format!("{} · chain account", short(state.chain.gateway()));
+    let admin = format!("{} · chain account", short(crate::support::admin(&server.app.anvil)));
+
+    let b = Browser::open(&server.base).await;
+    b.login("auditor_dee", PASSWORD).await;
+    b.visit("/audit").await;
+    // The deployer (the gateway, which paid) granted both roles.
+    let added = [gateway.as_str(), "Gateway added", gateway.as_str(), "approved"];
+    assert_eq!(b.row_becomes("#trail", &added).await, added);
+    let admin_added = [gateway.as_str(), "Contract admin added", admin.as_str(), "approved"];
+    assert_eq!(b.row_becomes("#trail", &admin_added).await, admin_added);
+    b.close().await;
+}

@@ -280,6 +280,10 @@ pub struct Event {
     pub actor: Option<PersonRef>,
     pub subject_system_id: Option<String>,
     pub subject: Option<PersonRef>,
+    /// The contract's role changes: the chain account that gained or lost the role.
+    pub account: Option<String>,
+    /// The contract's role changes: the chain account that made the change.
+    pub sender: Option<String>,
     pub transaction_hash: String,
     pub block_number: String,
     pub log_index: i64,

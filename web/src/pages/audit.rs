@@ -10,7 +10,7 @@ use crate::api::ops::{
 use crate::api::ws::{self, FeedUpdate, Live};
 use crate::api::{self, ApiError, Event};
 use crate::hooks::use_query;
-use crate::labels::Label;
+use crate::labels::{audit_kind, Label};
 use crate::receipts::short_hash;
 use crate::session::use_api;
 use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
@@ -94,6 +94,15 @@ fn who(name: &Option<api::PersonRef>, sid: &Option<String>) -> Html {
     }
 }
 
+/// A chain account (an api server's gateway key, the contract's admin),
+/// shortened, with the whole address on hover.
+fn account(address: &str) -> Html {
+    html! {
+        <><code class="hash" title={address.to_owned()}>{ short_hash(address) }</code>
+        <span class="muted small">{ " · chain account" }</span></>
+    }
+}
+
 fn event_rows(events: &[Event], id: &str) -> Html {
     html! {
         <div class="table-wrap">
@@ -109,12 +118,18 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                                 if let Some(at) = &e.lost_at {
                                     <div class="small bad lost-mark">{ format!("lost from the chain {}", when(at)) }</div>
                                 }</td>
-                            <td>{ who(&e.actor, &e.actor_system_id) }</td>
+                            <td>{ match &e.sender {
+                                Some(a) => account(a),
+                                None => who(&e.actor, &e.actor_system_id),
+                            } }</td>
                             <td>{ match (&e.action, &e.resource) {
                                 (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
-                                _ => pretty(&e.kind),
+                                _ => audit_kind(&e.kind).map_or_else(|| pretty(&e.kind), str::to_owned),
                             } }</td>
-                            <td>{ who(&e.subject, &e.subject_system_id) }</td>
+                            <td>{ match &e.account {
+                                Some(a) => account(a),
+                                None => who(&e.subject, &e.subject_system_id),
+                            } }</td>
                             <td>{ if e.approved { html! { <span class="badge badge-ok">{ "approved" }</span> } } else { html! { <span class="badge badge-bad">{ "refused" }</span> } } }</td>
                             <td class="small"><code class="hash" title={e.transaction_hash.clone()}>{ short_hash(&e.transaction_hash) }</code>
                                 <span class="muted">{ format!(" · block {}", e.block_number) }</span></td>
