@@ -11,11 +11,13 @@ mkdir -p "$DATA_DIR"
 say() { printf 'careledger: %s\n' "$*"; }
 fail() { printf 'careledger: %s\n' "$*" >&2; exit 1; }
 
-# Anvil's and Ganache's well-known development account #0 (the mnemonic
-# "test test test test test test test test test test test junk"). A public
-# test key: used only for the local chain this script starts itself.
-ANVIL_DEV_KEY_0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+# The local chain's development accounts (the mnemonic "test test test test
+# test test test test test test test junk"; public). Account #0 only pays for
+# this installation's own keys on the local chain this script starts: the node
+# holds its key and signs, so no key of it is written here.
 DEV_MNEMONIC="test test test test test test test test test test test junk"
+DEV_ACCOUNT_0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+CARELEDGER=target/debug/careledger
 
 pids=()
 cleanup() {
@@ -46,6 +48,41 @@ or point DATABASE_URL at yours, e.g. DATABASE_URL=postgres://user:password@host:
   fi
   export DATABASE_URL
 fi
+
+# --- Chain keys ----------------------------------------------------------------
+# This installation's two keys, never the public development ones (the api
+# refuses those off a local development chain): the gateway, which signs all
+# the api sends, and the contract's admin, which adds and removes gateways.
+# Each comes from the environment (CHAIN_GATEWAY_KEY; CHAIN_ADMIN_ADDRESS or
+# CHAIN_ADMIN_KEY), else from $DATA_DIR/keys/, where the first start generates
+# it (mode 0600; .data/ is git-ignored). The api is given the admin's address
+# only, which the first start's deployment names; keep admin.key offline once
+# the contract is deployed (README, "Chain keys").
+KEYS="$DATA_DIR/keys"
+key_file() { # NAME: $KEYS/NAME.key, generated when missing
+  local file="$KEYS/$1.key"
+  if [[ ! -f "$file" ]]; then
+    mkdir -p "$KEYS" && chmod 700 "$KEYS"
+    "$CARELEDGER" key generate --output "$file" >/dev/null
+    say "generated the $2 key in $file" >&2
+  fi
+  printf '%s\n' "$file"
+}
+address_of() { printf '%s' "$1" | "$CARELEDGER" key address -; }
+if [[ -z "${CHAIN_GATEWAY_KEY:-}" ]]; then
+  CHAIN_GATEWAY_KEY=$(<"$(key_file gateway gateway)")
+fi
+GATEWAY_ADDRESS=$(address_of "$CHAIN_GATEWAY_KEY")
+if [[ -z "${CHAIN_ADMIN_ADDRESS:-}" ]]; then
+  if [[ -n "${CHAIN_ADMIN_KEY:-}" ]]; then
+    CHAIN_ADMIN_ADDRESS=$(address_of "$CHAIN_ADMIN_KEY")
+  else
+    CHAIN_ADMIN_ADDRESS=$("$CARELEDGER" key address "$(key_file admin "contract admin")")
+  fi
+fi
+# The admin signs `careledger gateway` changes, never anything the api does.
+unset CHAIN_ADMIN_KEY
+export CHAIN_GATEWAY_KEY CHAIN_ADMIN_ADDRESS
 
 # --- The chain ---------------------------------------------------------------
 # supervise NAME LOG CMD...: runs CMD in the background and starts it again
@@ -78,13 +115,13 @@ rpc_ready() { # with Node (a prerequisite), not curl, which a minimal Debian lac
 if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
   CHAIN_RPC_URL=http://127.0.0.1:8545
   if rpc_ready "$CHAIN_RPC_URL"; then
-    fail "something already answers on 127.0.0.1:8545. Stop it, or use it with CHAIN_RPC_URL=http://127.0.0.1:8545 and CHAIN_GATEWAY_KEY=..."
+    fail "something already answers on 127.0.0.1:8545. Stop it, or use it with CHAIN_RPC_URL=http://127.0.0.1:8545"
   fi
+  # Foundry's native binaries (Anvil, cast), not node_modules/.bin/anvil: the
+  # npm launcher neither forwards Ctrl-C (Anvil writes its state on it) nor exit codes.
+  source contracts/tools/foundry-env.sh
   case "${CHAIN:-anvil}" in
     anvil)
-      # The native binary, not node_modules/.bin/anvil: the npm launcher
-      # neither forwards Ctrl-C (Anvil writes its state on it) nor exit codes.
-      source contracts/tools/foundry-env.sh
       mkdir -p "$DATA_DIR/anvil"
       say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/; restarted if it exits)"
       supervise Anvil "$DATA_DIR/anvil/anvil.log" \
@@ -106,9 +143,19 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
     sleep 0.1
   done
   rpc_ready "$CHAIN_RPC_URL" || fail "the chain did not answer on $CHAIN_RPC_URL within 10 s"
-  export CHAIN_GATEWAY_KEY="${CHAIN_GATEWAY_KEY:-$ANVIL_DEV_KEY_0}"
+  # Gas for the gateway, and for the admin's `careledger gateway` changes:
+  # 100 ether each from development account #0 (unlocked on the local
+  # chain), once; the chain keeps the balances in its saved state.
+  # (`env -u CHAIN`: cast reads CHAIN as its own --chain option.)
+  for address in "$GATEWAY_ADDRESS" "$CHAIN_ADMIN_ADDRESS"; do
+    if [[ "$(env -u CHAIN "$CAST" balance "$address" --rpc-url "$CHAIN_RPC_URL")" == 0 ]]; then
+      env -u CHAIN "$CAST" send --unlocked --from "$DEV_ACCOUNT_0" --value 100ether "$address" \
+        --rpc-url "$CHAIN_RPC_URL" >/dev/null
+      say "funded $address on the local chain from development account #0"
+    fi
+  done
 else
-  [[ -n "${CHAIN_GATEWAY_KEY:-}" ]] || fail "CHAIN_RPC_URL is set, so CHAIN_GATEWAY_KEY (the gateway's signing key) must be too"
+  say "using the chain at $CHAIN_RPC_URL: its gateway $GATEWAY_ADDRESS must be able to pay for gas (or the chain charge none)"
 fi
 export CHAIN_RPC_URL CARELEDGER_DATA_DIR="$DATA_DIR"
 
