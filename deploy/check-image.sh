@@ -235,10 +235,13 @@ check_image() {
   pg_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   root_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   gateway_key=0x$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+  local admin_address
+  admin_address=0x$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
   local -a compose_env=(
     "DATABASE_URL=postgres://careledger:$pg_password@postgres:5432/careledger"
     "CHAIN_RPC_URL=http://chain:8545"
     "CHAIN_GATEWAY_KEY=$gateway_key"
+    "CHAIN_ADMIN_ADDRESS=$admin_address"
     "CARELEDGER_ROOT_PASSWORD=$root_password"
     "CARELEDGER_GATE=group"
     "TLS_CERT="

@@ -64,5 +64,6 @@ pub=$("$CAST" wallet public-key --raw-private-key "0x$(cat keys/validator-1.key)
 echo "Besu QBFT network generated (chain id $CHAIN_ID); validators: ${addresses[*]}"
 echo "Put this in .env so besu-2..4 find besu-1:"
 echo "BESU_BOOTNODE=enode://$pub@besu-1:30303"
-echo "Then: CHAIN_RPC_URL=http://besu-1:8545 and a fresh CHAIN_GATEWAY_KEY (cast wallet new) in .env;"
+echo "Then: CHAIN_RPC_URL=http://besu-1:8545, a fresh CHAIN_GATEWAY_KEY (careledger key generate) and"
+echo "CHAIN_ADMIN_ADDRESS (a multisig, or an offline key's address) in .env;"
 echo "gas is free on this network (zeroBaseFee, min-gas-price 0), so the key needs no funds."
