@@ -22,6 +22,8 @@ SCENARIOS="${SCENARIOS:-read write}"
 OUT=target/bench-compare
 PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
 KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # Anvil dev key #0 (public)
+ADMIN=0x70997970C51812dc3A010C7d01b50e0d17dc79C8    # Anvil dev account #1 (public): the contract's admin
+# (well-known keys are accepted only on a local development chain like this throwaway one)
 MNEMONIC="test test test test test test test test test test test junk"
 export CARELEDGER_ROOT_PASSWORD="bench root password $(date +%s)"
 mkdir -p "$OUT"
@@ -57,7 +59,7 @@ round() { # $1 = base|head, $2 = round number
     sleep 0.2
   done
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-  DATABASE_URL="$PG/$db?sslmode=disable" CHAIN_RPC_URL=http://127.0.0.1:9645 CHAIN_GATEWAY_KEY=$KEY \
+  DATABASE_URL="$PG/$db?sslmode=disable" CHAIN_RPC_URL=http://127.0.0.1:9645 CHAIN_GATEWAY_KEY=$KEY CHAIN_ADMIN_ADDRESS=$ADMIN \
     CARELEDGER_DATA_DIR="$dir/api" CARELEDGER_BIND=127.0.0.1:9643 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32 \
     "$bin" serve >"$dir/api.log" 2>&1 &
   pids+=($!)

@@ -20,6 +20,8 @@ PG="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
 # reads/s). Across a network use sslmode=verify-full (docs/SCALING.md).
 PG_OPTIONS="${BENCH_DATABASE_OPTIONS-sslmode=disable}"
 KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # Anvil dev key #0 (public)
+ADMIN=0x70997970C51812dc3A010C7d01b50e0d17dc79C8    # Anvil dev account #1 (public): the contract's admin
+# (well-known keys are accepted only on a local development chain like this throwaway one)
 MNEMONIC="test test test test test test test test test test test junk"
 export CARELEDGER_ROOT_PASSWORD="bench root password $(date +%s)"
 
@@ -47,7 +49,7 @@ run_chain() { # $1 = anvil|ganache
 run_api() { # $1 = chain name
   local db="careledger_bench_$1"
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-  export DATABASE_URL="$PG/$db${PG_OPTIONS:+?$PG_OPTIONS}" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY \
+  export DATABASE_URL="$PG/$db${PG_OPTIONS:+?$PG_OPTIONS}" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY CHAIN_ADMIN_ADDRESS=$ADMIN \
          CARELEDGER_DATA_DIR="$OUT/$1/api" CARELEDGER_BIND=127.0.0.1:9443 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32
   target/release/careledger serve >"$OUT/$1/api.log" 2>&1 &
   pids+=($!)

@@ -31,6 +31,8 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
     let vars = [
         ("CHAIN_RPC_URL", anvil.endpoint()),
         ("CHAIN_GATEWAY_KEY", DEV_KEY.to_owned()),
+        // The contract's admin: Anvil's development account #1 (public).
+        ("CHAIN_ADMIN_ADDRESS", anvil.addresses()[1].to_string()),
         ("CARELEDGER_DATA_DIR", data_dir.display().to_string()),
         ("CARELEDGER_ROOT_PASSWORD", ROOT_PASSWORD.to_owned()),
         ("CARELEDGER_BIND", "127.0.0.1:0".to_owned()),
