@@ -73,7 +73,7 @@ round() { # $1 = base|head, $2 = round number
       --scenario "$scenario" --concurrency 64 --duration "$DURATION" --json "$dir/$scenario.json" >"$dir/$scenario.txt" 2>&1 \
       || { echo "bench-compare: $which $scenario failed; see $dir/$scenario.txt" >&2; exit 1; }
     printf '%-5s round %s %-6s %8.0f /s\n' "$which" "$n" "$scenario" \
-      "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["throughput"])' "$dir/$scenario.json")"
+      "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["throughput"])' "$dir/$scenario.json")"
   done
   stop_all
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
@@ -89,8 +89,8 @@ out, rounds, base, head, scenarios = sys.argv[1], int(sys.argv[2]), sys.argv[3],
 print(f"| scenario | base {base[:10]} (median /s) | head {head[:10]} (median /s) | head / base | rounds (base; head) |")
 print("|---|---:|---:|---:|---|")
 for s in scenarios:
-    b = [json.load(open(f"{out}/base-{n}/{s}.json"))["throughput"] for n in range(1, rounds + 1)]
-    h = [json.load(open(f"{out}/head-{n}/{s}.json"))["throughput"] for n in range(1, rounds + 1)]
+    b = [json.load(open(f"{out}/base-{n}/{s}.json"))[0]["throughput"] for n in range(1, rounds + 1)]
+    h = [json.load(open(f"{out}/head-{n}/{s}.json"))[0]["throughput"] for n in range(1, rounds + 1)]
     mb, mh = statistics.median(b), statistics.median(h)
     fmt = lambda xs: ", ".join(f"{x:.0f}" for x in xs)
     print(f"| {s} | {mb:.0f} | {mh:.0f} | {mh / mb:.2f} | {fmt(b)}; {fmt(h)} |")
