@@ -337,7 +337,8 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
         ..BatchResult::default()
     };
     for log in receipt.inner.logs() {
-        let at = |approved: bool| AuditReceipt {
+        let at = |id: B256, approved: bool| AuditReceipt {
+            id,
             transaction_hash: receipt.transaction_hash,
             block_number,
             log_index: log.log_index.unwrap_or_default(),
@@ -351,15 +352,15 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
             if result.timestamp == 0 {
                 result.timestamp = e.timestamp;
             }
-            result.requests.insert(e.requestId, at(e.approved));
+            result.requests.insert(e.requestId, at(e.requestId, e.approved));
         } else if let Some(entry_id) = lifecycle_entry_id(log) {
-            result.entries.insert(entry_id, at(true));
+            result.entries.insert(entry_id, at(entry_id, true));
         } else if let Ok(event) = log.log_decode::<CareLedgerAccess::LifecycleRefused>() {
             // Handled before (a re-sent copy) or older than the subject's last
             // role change: the entry is done either way; the refusal is its event.
             let e = event.inner.data;
             tracing::warn!(entry = %e.entryId, reason = e.reason, "gate: the contract refused a lifecycle entry");
-            result.entries.insert(e.entryId, at(false));
+            result.entries.insert(e.entryId, at(e.entryId, false));
         }
     }
     Ok(result)
