@@ -89,7 +89,9 @@ export CHAIN_GATEWAY_KEY CHAIN_ADMIN_ADDRESS
 # whenever it exits, until this script stops (a local chain that died must not
 # leave the api facing no chain). The chain keeps its state on disk, so a
 # restarted chain resumes from it; whatever it mined after its last save is
-# re-recorded by the api's journal watcher (docs/RELIABILITY.md).
+# re-recorded by the api's journal watcher (docs/RELIABILITY.md). Anvil has a
+# supervisor of its own, scripts/anvil-supervisor.sh, which also survives a
+# state file torn by the kill.
 supervise() {
   local name="$1" log="$2"; shift 2
   (
@@ -124,9 +126,12 @@ if [[ -z "${CHAIN_RPC_URL:-}" ]]; then
     anvil)
       mkdir -p "$DATA_DIR/anvil"
       say "starting Anvil on 127.0.0.1:8545 (state in $DATA_DIR/anvil/; restarted if it exits)"
-      supervise Anvil "$DATA_DIR/anvil/anvil.log" \
+      # Saves the state every second (--state-interval 1) and keeps the last whole
+      # save: a kill -9 loses at most about a second of blocks (docs/RELIABILITY.md).
+      scripts/anvil-supervisor.sh "$DATA_DIR/anvil/state.json" -- \
         "$ANVIL" --host 127.0.0.1 --port 8545 --mnemonic "$DEV_MNEMONIC" "${ANVIL_CHAIN_FLAGS[@]}" \
-        --state "$DATA_DIR/anvil/state.json" --state-interval 1
+        >>"$DATA_DIR/anvil/anvil.log" 2>&1 &
+      pids+=($!)
       ;;
     ganache)
       mkdir -p "$DATA_DIR/ganache"

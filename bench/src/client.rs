@@ -39,8 +39,21 @@ impl Client {
         query: &str,
         variables: Value,
     ) -> (Outcome, Value) {
+        self.operation(token, query, None, variables).await
+    }
+
+    /// Like [`graphql`](Self::graphql), naming which operation of a document
+    /// that holds several to run (`operationName`).
+    pub async fn operation(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        operation_name: Option<&str>,
+        variables: Value,
+    ) -> (Outcome, Value) {
         let mut request = self.http.post(format!("{}/graphql", self.base)).json(&json!({
             "query": query,
+            "operationName": operation_name,
             "variables": variables,
         }));
         if let Some(t) = token {

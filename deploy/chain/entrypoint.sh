@@ -16,8 +16,11 @@ DEV_ACCOUNT_0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 rm -f "$READY"
 case "${CHAIN:-anvil}" in
   anvil)
-    set -- "$APP"/node_modules/@foundry-rs/anvil-linux-*/bin/anvil --host "$HOST" --port 8545 \
-      --mnemonic "$MNEMONIC" --prune-history --hardfork cancun --state "$DATA/anvil-state.json" --state-interval 1 ;;
+    # Restarted from its saved state if it exits, surviving a save torn by a
+    # kill (anvil-supervisor.sh, as make run uses it; docs/RELIABILITY.md).
+    set -- "$APP/anvil-supervisor.sh" "$DATA/anvil-state.json" -- \
+      "$APP"/node_modules/@foundry-rs/anvil-linux-*/bin/anvil --host "$HOST" --port 8545 \
+      --mnemonic "$MNEMONIC" --prune-history --hardfork cancun ;;
   ganache)
     set -- "$APP/node_modules/.bin/ganache" --server.host "$HOST" --server.port 8545 \
       --wallet.mnemonic "$MNEMONIC" --chain.chainId 1337 --database.dbPath "$DATA/ganache" --logging.quiet ;;

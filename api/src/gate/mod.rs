@@ -36,6 +36,8 @@ pub fn random_id() -> B256 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditReceipt {
+    /// The request id (`AccessRequested`) or lifecycle entry id the event carries.
+    pub id: B256,
     pub transaction_hash: B256,
     pub block_number: u64,
     pub log_index: u64,

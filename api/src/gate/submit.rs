@@ -45,6 +45,12 @@ const HEAD_POLL_MIN: Duration = Duration::from_millis(1);
 const HEAD_POLL_MAX: Duration = Duration::from_millis(10);
 /// A confirmation also asks at least this often, should the watcher fail.
 const RECEIPT_FALLBACK: Duration = Duration::from_millis(50);
+/// How often a transaction still without a receipt is looked for in the
+/// node, and how many looks in a row may find it unknown before its waiters
+/// get an error: a node that restarted from older state, or rolled back,
+/// has forgotten it and will never mine it (its nonce is given out again).
+const LOST_CHECK: Duration = Duration::from_secs(1);
+const LOST_AFTER_UNKNOWN: u32 = 2;
 
 /// What one mined batch produced.
 #[derive(Debug, Default)]
@@ -277,13 +283,18 @@ impl Submitter {
 
     /// Waits until the transaction is mined and reads its events, asking
     /// for the receipt at each new block. A transaction unseen for too long
-    /// is re-broadcast as the same bytes.
+    /// is re-broadcast as the same bytes; one the node no longer knows at all
+    /// (it restarted from older state, or rolled back) fails its waiters
+    /// within [`LOST_AFTER_UNKNOWN`] × [`LOST_CHECK`], and the nonce is taken
+    /// from the node again, so later transactions are not stuck behind it.
     pub async fn confirm(&self, sent: &Sent) -> Result<BatchResult, GateError> {
         let started = Instant::now();
         let _waiting = Waiting::new(&self.head);
         let mut blocks = self.head.number.subscribe();
         let mut rebroadcasts = 0;
         let mut deadline = started + MINE_TIMEOUT;
+        let mut next_look = started + LOST_CHECK;
+        let mut unknown = 0;
         loop {
             // A block seen from here on wakes the wait below, even one mined
             // while the receipt is being asked for.
@@ -292,6 +303,22 @@ impl Submitter {
                 Ok(Some(receipt)) => {
                     self.confirm_seconds.observe(started.elapsed().as_secs_f64());
                     return decode(&receipt);
+                }
+                Ok(None) if Instant::now() >= next_look => {
+                    next_look = Instant::now() + LOST_CHECK;
+                    match self.provider.get_transaction_by_hash(sent.hash).await {
+                        Ok(None) => unknown += 1,
+                        Ok(Some(_)) => unknown = 0,
+                        Err(_) => {}
+                    }
+                    if unknown >= LOST_AFTER_UNKNOWN {
+                        self.resync().await;
+                        return Err(GateError::Unavailable(format!(
+                            "the chain lost transaction {} before it was mined (it restarted or \
+                             rolled back); nothing in it was answered",
+                            sent.hash
+                        )));
+                    }
                 }
                 Ok(None) => {}
                 Err(e) if Instant::now() > deadline => return Err(unavailable(e)),
@@ -337,7 +364,8 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
         ..BatchResult::default()
     };
     for log in receipt.inner.logs() {
-        let at = |approved: bool| AuditReceipt {
+        let at = |id: B256, approved: bool| AuditReceipt {
+            id,
             transaction_hash: receipt.transaction_hash,
             block_number,
             log_index: log.log_index.unwrap_or_default(),
@@ -351,15 +379,15 @@ pub fn decode(receipt: &TransactionReceipt) -> Result<BatchResult, GateError> {
             if result.timestamp == 0 {
                 result.timestamp = e.timestamp;
             }
-            result.requests.insert(e.requestId, at(e.approved));
+            result.requests.insert(e.requestId, at(e.requestId, e.approved));
         } else if let Some(entry_id) = lifecycle_entry_id(log) {
-            result.entries.insert(entry_id, at(true));
+            result.entries.insert(entry_id, at(entry_id, true));
         } else if let Ok(event) = log.log_decode::<CareLedgerAccess::LifecycleRefused>() {
             // Handled before (a re-sent copy) or older than the subject's last
             // role change: the entry is done either way; the refusal is its event.
             let e = event.inner.data;
             tracing::warn!(entry = %e.entryId, reason = e.reason, "gate: the contract refused a lifecycle entry");
-            result.entries.insert(e.entryId, at(false));
+            result.entries.insert(e.entryId, at(e.entryId, false));
         }
     }
     Ok(result)

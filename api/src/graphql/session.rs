@@ -23,6 +23,9 @@ pub struct AuditNote {
     pub action: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<&'static str>,
+    /// The request id (`AccessRequested`) or lifecycle entry id in the event:
+    /// how a client finds its own events on chain, even once re-recorded.
+    pub id: String,
     pub transaction_hash: String,
     pub block_number: u64,
     pub log_index: u64,
@@ -35,6 +38,7 @@ impl AuditNote {
             event,
             action: None,
             resource: None,
+            id: receipt.id.to_string(),
             transaction_hash: receipt.transaction_hash.to_string(),
             block_number: receipt.block_number,
             log_index: receipt.log_index,

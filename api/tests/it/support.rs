@@ -241,6 +241,8 @@ pub struct Note {
     pub event: String,
     pub action: Option<AccessAction>,
     pub resource: Option<AccessResource>,
+    /// The request id (`AccessRequested`) or lifecycle entry id in the event.
+    pub id: B256,
     pub transaction_hash: B256,
     pub block_number: u64,
     pub log_index: u64,

@@ -70,10 +70,12 @@ async fn create_record_is_version_1_with_its_hash_anchored_on_chain(pool: PgPool
         .data;
     assert_eq!((access.actor, access.subject), (word(h.user(Role::Doctor)), word(patient)));
     assert_eq!((access.action, access.resource, access.approved), (0, 1, true));
+    assert_eq!(notes[0].id, access.requestId, "the note names the request id");
 
     let log = log_of(&h.app, &notes[1]).await;
     assert_eq!(log.topic0(), Some(&CareLedgerAccess::RecordVersionCreated::SIGNATURE_HASH));
     let e = log.log_decode::<CareLedgerAccess::RecordVersionCreated>().expect("decode").inner.data;
+    assert_eq!(notes[1].id, e.entryId, "the note names the entry id");
     assert_eq!(e.contentHash, B256::from_slice(&hash), "the on-chain hash is the stored one");
     assert_eq!(e.version, 1);
     assert_eq!(
