@@ -297,6 +297,24 @@ pub async fn the_index_holds_each_entry_once(db: &PgPool, responses: &[Response]
     assert_eq!(indexed, distinct.len() as i64, "each named request indexed exactly once");
 }
 
+/// Every row of the audit index (duplicate deliveries too) is an event the
+/// chain holds: the rows of blocks the chain lost are gone.
+pub async fn the_index_holds_only_what_the_chain_holds(db: &PgPool, chain: &OnChain) {
+    let rows: Vec<(Vec<u8>, i64, String)> =
+        sqlx::query_as("SELECT transaction_hash, log_index, kind FROM audit_events")
+            .fetch_all(db)
+            .await
+            .expect("audit_events");
+    let gone: Vec<String> = rows
+        .iter()
+        .filter(|(tx, index, _)| {
+            !chain.logs.contains(&At { tx: B256::from_slice(tx), log_index: *index as u64 })
+        })
+        .map(|(tx, index, kind)| format!("{kind} {}:{index}", B256::from_slice(tx)))
+        .collect();
+    assert!(gone.is_empty(), "index rows of events the chain does not hold: {}", some(&gone));
+}
+
 /// One row of the trail as the auditor's search returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TrailRow {

@@ -12,6 +12,8 @@ use crate::load::{Kind, Response};
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
     pub fault: &'static str,
+    /// How many times it was killed (the chain again when a kill lost too little).
+    pub kills: usize,
     pub clients: usize,
     /// Seconds of load before the kill, and again after the process was back.
     pub load_seconds_each_side: f64,

@@ -46,7 +46,7 @@ const DOWN: Duration = Duration::from_secs(3);
 /// process is back (a liveness check, not a speed target).
 const ANSWERED_WITHIN: Duration = Duration::from_secs(120);
 /// How long the journal watcher and the indexer get to catch up.
-const SETTLE_WITHIN: Duration = Duration::from_secs(180);
+const SETTLE_WITHIN: Duration = Duration::from_secs(60);
 
 /// Seconds of load on each side of the fault: 6, or `CHAOS_SECONDS` (the
 /// benchmark's longer round).
@@ -66,21 +66,45 @@ pub async fn run(fault: Fault) {
 
     let load = Load::start(&stack.client, &fixture, CLIENTS);
     tokio::time::sleep(load_each_side()).await;
-    if fault == Fault::Chain {
-        after_a_state_save(&stack).await;
-    }
-    let killed_at = load.elapsed();
-    let killed_wall = Utc::now();
+    // From when the killed process is gone.
+    let (killed_at, killed_wall);
+    let mut kills = 1;
+    let mut deep_loss = false;
     let chain_blocks_lost = match fault {
-        Fault::Chain => Some(kill_chain(&stack).await),
+        Fault::Chain => {
+            let provider =
+                ProviderBuilder::new().connect_http(stack.chain.url().parse().expect("url"));
+            let mut first = None;
+            let mut lost = 0;
+            // Killed again (up to three times) when Anvil saved between the
+            // empty blocks and the kill, so the chain loses the api's blocks
+            // and more than a shallow reorganisation would.
+            for kill in 1..=3 {
+                after_a_state_save(&stack).await;
+                let before = provider.get_block_number().await.expect("head before the kill");
+                tokio::task::block_in_place(|| stack.chain.kill9());
+                first.get_or_insert((load.elapsed(), Utc::now()));
+                let this_kill = before.saturating_sub(head_once_back(&provider).await);
+                lost += this_kill;
+                kills = kill;
+                if this_kill > EMPTY_BLOCKS_LOST {
+                    deep_loss = true;
+                    break;
+                }
+            }
+            (killed_at, killed_wall) = first.expect("killed");
+            Some(lost)
+        }
         Fault::Api => {
             stack.api.kill9();
+            (killed_at, killed_wall) = (load.elapsed(), Utc::now());
             tokio::time::sleep(DOWN).await;
             stack.api.restart();
             None
         }
         Fault::Postgres => {
             tokio::task::block_in_place(|| stack.pg.kill9());
+            (killed_at, killed_wall) = (load.elapsed(), Utc::now());
             tokio::time::sleep(DOWN).await;
             tokio::task::block_in_place(|| stack.pg.start());
             None
@@ -104,13 +128,15 @@ pub async fn run(fault: Fault) {
     )
     .await;
 
-    let figures = figures(fault, &stack, &responses, (killed_at, back_at), killed_wall, &chain)
+    let mut figures = figures(fault, &stack, &responses, (killed_at, back_at), killed_wall, &chain)
         .await
         .with(chain_blocks_lost, settle, &pending);
+    figures.kills = kills;
     figures.print();
     figures.write();
     figures.write_timeline(&responses);
 
+    assert!(stack.api.running(), "the api stopped during the round (its log follows)");
     assert!(answered, "reads and writes answered again within {ANSWERED_WITHIN:?} of recovery");
     the_load_ran_on_both_sides(&responses, killed_at, back_at);
     assert_eq!(pending, Pending::default(), "still pending {settle:?} after the load");
@@ -118,6 +144,7 @@ pub async fn run(fault: Fault) {
     checks::every_named_access_is_on_chain_once(&chain, &responses);
     checks::every_acknowledged_write_is_stored_and_anchored(&stack.db, &chain, &responses).await;
     checks::the_index_holds_each_entry_once(&stack.db, &responses).await;
+    checks::the_index_holds_only_what_the_chain_holds(&stack.db, &chain).await;
     checks::the_auditors_trail_lists_each_event_once(
         &stack.client,
         &auditor,
@@ -130,9 +157,9 @@ pub async fn run(fault: Fault) {
     if fault == Fault::Chain {
         assert!(stack.chain.restarts() >= 1, "the supervisor started Anvil again");
         assert!(
-            figures.transactions_re_recorded > 0 && figures.requests_re_recorded > 0,
-            "the kill came 0.6 s after a state dump, under load: the chain lost transactions \
-             and the journal recorded them again"
+            deep_loss && figures.transactions_re_recorded > 0 && figures.requests_re_recorded > 0,
+            "a kill came 0.6 s after a state save, under load: the chain lost the empty blocks \
+             and the api's transactions, and the journal recorded those again"
         );
     }
     integrity_checks_after_recovery(&stack).await;
@@ -140,8 +167,14 @@ pub async fn run(fault: Fault) {
     codes_are_clear(fault, &responses);
 }
 
-/// Waits for Anvil's next state save and lets it mine for 0.6 s more, so
-/// the kill loses blocks.
+/// Empty blocks mined between Anvil's last save and the kill, besides the
+/// api's: Anvil mining a few hundred blocks a second loses that many and more
+/// (docs/RELIABILITY.md), deeper than a reorganisation usually goes.
+const EMPTY_BLOCKS_LOST: u64 = 100;
+
+/// Waits for Anvil's next state save, mines [`EMPTY_BLOCKS_LOST`] empty
+/// blocks and lets the api work for 0.6 s more (the next save comes a second
+/// after the last), so the kill loses the api's blocks and those.
 async fn after_a_state_save(stack: &Stack) {
     let state = stack.scratch.0.join("anvil-state.json");
     let modified = || std::fs::metadata(&state).and_then(|m| m.modified()).ok();
@@ -151,19 +184,19 @@ async fn after_a_state_save(stack: &Stack) {
         assert!(Instant::now() < deadline, "Anvil writes its state every second");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let provider = ProviderBuilder::new().connect_http(stack.chain.url().parse().expect("url"));
+    let count = format!("0x{EMPTY_BLOCKS_LOST:x}");
+    let _: serde_json::Value =
+        provider.raw_request("anvil_mine".into(), (count,)).await.expect("anvil_mine");
     tokio::time::sleep(Duration::from_millis(600)).await;
 }
 
-/// Kills Anvil and waits for its supervisor to bring it back; returns how
-/// many blocks it came back without.
-async fn kill_chain(stack: &Stack) -> u64 {
-    let provider = ProviderBuilder::new().connect_http(stack.chain.url().parse().expect("url"));
-    let before = provider.get_block_number().await.expect("head before the kill");
-    stack.chain.kill9();
+/// The head once Anvil's supervisor has brought it back.
+async fn head_once_back(provider: &impl Provider) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Ok(head) = provider.get_block_number().await {
-            return before.saturating_sub(head);
+            return head;
         }
         assert!(Instant::now() < deadline, "Anvil was not started again within 120 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -255,6 +288,7 @@ async fn figures(
         + acked.iter().filter(|a| !chain.versions.contains_key(&checks::version_key(a))).count();
     Figures {
         fault: fault.name(),
+        kills: 1,
         clients: CLIENTS,
         load_seconds_each_side: load_each_side().as_secs_f64(),
         requests: responses.len(),
