@@ -353,6 +353,27 @@ impl Api {
         self.spawn();
     }
 
+    /// Runs `careledger ARGS` (a command line tool, not the server) with the
+    /// api's settings; returns its exit status and standard output.
+    pub fn cli(&self, args: &[&str]) -> (bool, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_careledger"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CARELEDGER_") || key.starts_with("CHAIN_") || key == "DATABASE_URL"
+            {
+                command.env_remove(key);
+            }
+        }
+        let out = command
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .output()
+            .expect("the command runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), format!("{stdout}{stderr}"))
+    }
+
     /// Whether it is still running (an api that stopped by itself is a failure).
     pub fn running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())

@@ -249,14 +249,157 @@ fn the_load_ran_on_both_sides(responses: &[Response], killed_at: Duration, back_
     }
 }
 
-/// **The place for the tamper cases** (issue 18): once `careledger audit
-/// check` and the chain-based `verifyRecord` land, call them here against the
-/// recovered system — content edited with a recomputed hash and a rewritten
-/// index row, an index row deleted, an index row flagged — and assert each is
-/// caught. When the indexer keeps the rows of lost blocks (flagged, not
-/// deleted), exclude those rows in `checks::the_index_holds_each_entry_once`
-/// and `checks::the_auditors_trail_lists_each_event_once` by their flag.
-async fn integrity_checks_after_recovery(_stack: &Stack) {}
+/// The recovered system verifies against the chain; then the tamper cases of
+/// issue 18 are caught: content edited with a recomputed hash and its index
+/// row rewritten to match, an index row deleted, a row flagged a duplicate.
+async fn integrity_checks_after_recovery(stack: &Stack) {
+    let (clean, out) = stack.api.cli(&["audit", "check"]);
+    assert!(clean, "after recovery the index is the chain's: {out}");
+    let (verified, out) = stack.api.cli(&["verify"]);
+    assert!(verified, "after recovery every record verifies against the chain: {out}");
+
+    let (record, version) = tamper::content_with_a_recomputed_hash(&stack.db).await;
+    let anchor = record_anchor_position(&stack.db, &record, version).await;
+    let deleted = tamper::delete_a_read(&stack.db).await;
+    let flagged = tamper::flag_an_anchor(&stack.db, &record).await;
+
+    let (verified, out) = stack.api.cli(&["verify"]);
+    assert!(!verified, "verify exits non-zero");
+    assert!(
+        out.contains(&format!("record {record} version {version}: MISMATCH")),
+        "the edited record is a MISMATCH against its anchor on chain: {out}"
+    );
+    let (clean, out) = stack.api.cli(&["audit", "check"]);
+    assert!(!clean, "audit check exits non-zero");
+    for (position, finding) in
+        [(anchor, "ALTERED"), (deleted, "MISSING"), (flagged, "DUPLICATE_FLAG")]
+    {
+        let line = format!("block {} log {}: {finding}", position.0, position.1);
+        assert!(out.contains(&line), "{line} in: {out}");
+    }
+    assert!(out.contains("1 missing, 1 altered, 0 extra, 1 duplicate flag"), "{out}");
+    let (_, repaired) = stack.api.cli(&["audit", "check", "--repair"]);
+    assert!(repaired.contains("(repaired)"), "{repaired}");
+    let (clean, out) = stack.api.cli(&["audit", "check"]);
+    assert!(clean, "repaired from the chain: {out}");
+}
+
+/// Where the anchor of `version` of `record` is indexed.
+async fn record_anchor_position(
+    db: &sqlx::PgPool,
+    record: &uuid::Uuid,
+    version: i32,
+) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT block_number, log_index FROM audit_events
+          WHERE kind = 'RECORD_VERSION_CREATED' AND record_id = $1 AND version = $2",
+    )
+    .bind(alloy::primitives::B256::from(careledger::records::RecordId(*record)).as_slice())
+    .bind(i64::from(version))
+    .fetch_one(db)
+    .await
+    .expect("the anchor's row")
+}
+
+/// What an insider with the database's password does.
+mod tamper {
+    use careledger::records::hash::{content_hash, ContentSalt, HashedFields};
+    use careledger::records::{CanonicalJson, RecordId, RecordType};
+    use careledger::users::UserId;
+    use sqlx::PgPool;
+
+    /// Rewrites a record's current content (the triggers that keep history
+    /// switched off), stores the hash recomputed exactly as
+    /// `records/hash.rs` documents, and writes that hash into the index
+    /// row of its anchor. Returns the record id and version.
+    pub async fn content_with_a_recomputed_hash(db: &PgPool) -> (uuid::Uuid, i32) {
+        type Row = (uuid::Uuid, i32, i64, i64, String, String, Vec<u8>);
+        let (id, version, patient, author, kind, title, salt): Row = sqlx::query_as(
+            "SELECT id, version, patient_id, author_id, record_type::text, title, content_salt
+               FROM health_records ORDER BY id LIMIT 1",
+        )
+        .fetch_one(db)
+        .await
+        .expect("a record");
+        let forged = r#"{"note":"edited behind the api"}"#;
+        let content = CanonicalJson::from_json_text(forged).expect("canonical");
+        let fields = HashedFields {
+            record_id: RecordId(id),
+            patient_id: UserId(patient),
+            author_id: UserId(author),
+            record_type: kind.parse::<RecordType>().expect("record type"),
+            title: &title,
+            version,
+            content: &content,
+        };
+        let hash = content_hash(&ContentSalt::from_slice(&salt).expect("salt"), &fields);
+        let mut tx = db.begin().await.expect("begin");
+        for table in ["health_records", "health_records_history"] {
+            sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
+                .execute(&mut *tx)
+                .await
+                .expect("disable");
+        }
+        let done = sqlx::query(
+            "UPDATE health_records SET content = $2::jsonb, content_hash = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(forged)
+        .bind(hash.as_bytes().as_slice())
+        .execute(&mut *tx)
+        .await
+        .expect("edit");
+        assert_eq!(done.rows_affected(), 1);
+        for table in ["health_records", "health_records_history"] {
+            sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER"))
+                .execute(&mut *tx)
+                .await
+                .expect("enable");
+        }
+        let done = sqlx::query(
+            "UPDATE audit_events SET content_hash = $2
+              WHERE kind = 'RECORD_VERSION_CREATED' AND record_id = $1 AND version = $3",
+        )
+        .bind(alloy::primitives::B256::from(RecordId(id)).as_slice())
+        .bind(hash.as_bytes().as_slice())
+        .bind(i64::from(version))
+        .execute(&mut *tx)
+        .await
+        .expect("rewrite the index");
+        assert_eq!(done.rows_affected(), 1, "one anchor row");
+        tx.commit().await.expect("commit");
+        (id, version)
+    }
+
+    /// Deletes the index row of the newest approved read; returns its position.
+    pub async fn delete_a_read(db: &PgPool) -> (i64, i64) {
+        sqlx::query_as(
+            "DELETE FROM audit_events WHERE (block_number, log_index) =
+               (SELECT block_number, log_index FROM audit_events
+                 WHERE kind = 'ACCESS_REQUESTED' AND approved AND action = 1 AND resource = 1
+                 ORDER BY block_number DESC, log_index DESC LIMIT 1)
+             RETURNING block_number, log_index",
+        )
+        .fetch_one(db)
+        .await
+        .expect("a read to delete")
+    }
+
+    /// Marks the newest anchor of another record a duplicate, so searches skip it.
+    pub async fn flag_an_anchor(db: &PgPool, not: &uuid::Uuid) -> (i64, i64) {
+        sqlx::query_as(
+            "UPDATE audit_events SET duplicate = true WHERE (block_number, log_index) =
+               (SELECT block_number, log_index FROM audit_events
+                 WHERE kind = 'RECORD_VERSION_CREATED' AND NOT duplicate AND record_id <> $1
+                 ORDER BY block_number DESC, log_index DESC LIMIT 1)
+             RETURNING block_number, log_index",
+        )
+        .bind(alloy::primitives::B256::from(RecordId(*not)).as_slice())
+        .fetch_one(db)
+        .await
+        .expect("an anchor to flag")
+    }
+}
 
 async fn figures(
     fault: Fault,

@@ -48,10 +48,16 @@ impl Stack {
             ("DATABASE_URL", pg.url("careledger")),
             ("CHAIN_RPC_URL", chain.url()),
             ("CHAIN_GATEWAY_KEY", DEV_KEY.to_owned()),
+            // Anvil's public development account #1: the contract's admin, never the gateway.
+            ("CHAIN_ADMIN_ADDRESS", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".to_owned()),
             ("CARELEDGER_DATA_DIR", scratch.0.join("api").display().to_string()),
             ("CARELEDGER_BIND", format!("127.0.0.1:{port}")),
             ("CARELEDGER_ROOT_PASSWORD", ROOT_PASSWORD.to_owned()),
             ("CARELEDGER_LOG", "info,sqlx=warn".to_owned()),
+            // The api's own check of the index runs at start, then hourly: the
+            // tamper cases after recovery are found by `careledger audit check`
+            // before the api could repair them itself.
+            ("CARELEDGER_AUDIT_CHECK_SECONDS", "3600".to_owned()),
         ]
         .map(|(k, v)| (k.to_owned(), v))
         .to_vec();
