@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::journal::{Journal, Mined};
-use super::submit::{BatchResult, Submitter};
+use super::submit::{BatchResult, Sent, Submitter};
 use super::{AccessRequest, AuditReceipt, GateError, GateStats, LifecycleEntry, Verdict};
 
 /// Most requests (plus entries) in one transaction, well inside a block's gas.
@@ -225,29 +225,52 @@ async fn send_batch(
             counters.in_flight.fetch_add(1, Ordering::Relaxed);
             let shared = shared.clone();
             Some(async move {
-                let (submitter, counters) = (&shared.submitter, &shared.counters);
-                let mut outcome = submitter.confirm(&sent).await;
-                if let (Ok(result), Some(journal)) = (&outcome, &shared.journal) {
-                    // Nothing is answered before its transaction is journaled.
-                    let mined = Mined::new(&sent, result, &request_ids, &entry_ids);
-                    if let Err(error) = journal.record(&mined).await {
-                        outcome = Err(error);
-                    }
-                }
-                counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-                match outcome {
-                    Ok(result) => {
-                        counters.requests.fetch_add(n_requests, Ordering::Relaxed);
-                        counters.entries.fetch_add(n_entries, Ordering::Relaxed);
-                        tracing::debug!(tx = %sent.hash, requests = n_requests, entries = n_entries, "gate: batch mined");
-                        batch.into_iter().for_each(|job| job.answer(&result));
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, tx = %sent.hash, "gate: batch failed");
-                        batch.into_iter().for_each(|job| job.fail(error.clone()));
-                    }
-                }
+                let outcome = shared.submitter.confirm(&sent).await;
+                shared.counters.in_flight.fetch_sub(1, Ordering::Relaxed);
+                // Mined: the next batch may go. Journaling and answering this
+                // one must not hold it up (a database round trip per batch
+                // would lengthen every group-commit cycle).
+                tokio::spawn(journal_and_answer(
+                    shared,
+                    sent,
+                    outcome,
+                    batch,
+                    request_ids,
+                    entry_ids,
+                ));
             })
+        }
+    }
+}
+
+/// Journals a mined batch, then answers its jobs: nothing is answered before
+/// its transaction is journaled.
+async fn journal_and_answer(
+    shared: Arc<Shared>,
+    sent: Sent,
+    mut outcome: Result<BatchResult, GateError>,
+    batch: Vec<Job>,
+    request_ids: Vec<B256>,
+    entry_ids: Vec<B256>,
+) {
+    let counters = &shared.counters;
+    let (n_requests, n_entries) = (request_ids.len() as u64, entry_ids.len() as u64);
+    if let (Ok(result), Some(journal)) = (&outcome, &shared.journal) {
+        let mined = Mined::new(&sent, result, &request_ids, &entry_ids);
+        if let Err(error) = journal.record(&mined).await {
+            outcome = Err(error);
+        }
+    }
+    match outcome {
+        Ok(result) => {
+            counters.requests.fetch_add(n_requests, Ordering::Relaxed);
+            counters.entries.fetch_add(n_entries, Ordering::Relaxed);
+            tracing::debug!(tx = %sent.hash, requests = n_requests, entries = n_entries, "gate: batch mined");
+            batch.into_iter().for_each(|job| job.answer(&result));
+        }
+        Err(error) => {
+            tracing::error!(%error, tx = %sent.hash, "gate: batch failed");
+            batch.into_iter().for_each(|job| job.fail(error.clone()));
         }
     }
 }
