@@ -158,7 +158,12 @@ impl Journal {
     /// Watches the chain for lost transactions until the process ends.
     pub fn watch(self, submitter: Arc<Submitter>) {
         tokio::spawn(async move {
-            let mut watcher = Watcher { journal: self, submitter, suspect: true };
+            let mut watcher = Watcher {
+                journal: self,
+                submitter,
+                suspect: true,
+                verified_until: DateTime::<Utc>::UNIX_EPOCH,
+            };
             loop {
                 match watcher.tick().await {
                     Ok(()) => watcher.suspect = false,
@@ -214,6 +219,8 @@ struct Watcher {
     submitter: Arc<Submitter>,
     /// Check every watched row (at start, and after an error).
     suspect: bool,
+    /// Rows journaled before this were seen intact by an earlier tick.
+    verified_until: DateTime<Utc>,
 }
 
 impl Watcher {
@@ -224,6 +231,7 @@ impl Watcher {
     }
 
     async fn tick(&mut self) -> Result<(), WatchError> {
+        let started = Utc::now();
         let head = self.submitter.provider().get_block_number().await?;
         // The chain holds everything journaled iff it holds the newest
         // journaled block unchanged (a block's hash covers its ancestors).
@@ -240,6 +248,11 @@ impl Watcher {
             }
             None => false,
         };
+        // A restarted node can mine past the newest journaled block before
+        // this tick, and the gate journal new transactions there: the newest
+        // row is then intact while older ones are gone. So every block
+        // journaled since the last tick is compared too.
+        let rolled_back = rolled_back || !self.recent_blocks_intact(head).await?;
         if rolled_back || self.suspect {
             if rolled_back {
                 self.journal.counts.rollbacks.fetch_add(1, Ordering::Relaxed);
@@ -250,11 +263,63 @@ impl Watcher {
             }
             // Nonces the node forgot are free again.
             self.submitter.resync().await;
+            // Every row not yet safe, wherever it sits (the lost and the
+            // newly mined interleave above the fork); then the safe ones
+            // above the fork, for a loss deeper than SAFE.
+            self.check_above_where_mined(-1).await?;
             let fork = self.fork_point(head).await?;
             self.check_above(fork).await?;
         }
+        self.verified_until = started;
         self.settle(head).await?;
         self.re_record_lost().await
+    }
+
+    /// Whether every block holding a transaction journaled since the last
+    /// tick (with a margin for rows written while it ran) is still on chain
+    /// with the hash it was mined with.
+    async fn recent_blocks_intact(&self, head: u64) -> Result<bool, WatchError> {
+        let since = self.verified_until - chrono::Duration::seconds(5);
+        let blocks = sqlx::query!(
+            "SELECT DISTINCT block_number, block_hash FROM chain_journal
+              WHERE state = 'MINED' AND journaled_at >= $1",
+            since,
+        )
+        .fetch_all(&self.journal.pool)
+        .await?;
+        for b in blocks {
+            let number = u64::try_from(b.block_number).unwrap_or_default();
+            if number > head || self.block_hash(number).await? != Some(word(&b.block_hash)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Checks every MINED row above `block`, oldest first.
+    async fn check_above_where_mined(&self, mut after: i64) -> Result<(), WatchError> {
+        loop {
+            let rows = sqlx::query_as!(
+                Row,
+                "SELECT transaction_hash, block_number, block_hash, mined_at, calldata, request_ids, verdicts
+                   FROM chain_journal
+                  WHERE block_number > $1 AND state = 'MINED'
+                  ORDER BY block_number LIMIT $2",
+                after,
+                CHUNK,
+            )
+            .fetch_all(&self.journal.pool)
+            .await?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            let next = last.block_number;
+            for row in &rows {
+                self.check(row).await?;
+            }
+            if rows.len() < CHUNK as usize || next == after {
+                return Ok(());
+            }
+            after = next;
+        }
     }
 
     /// The newest journaled block the chain still holds unchanged (0 when
