@@ -98,3 +98,22 @@ done
 
 python3 scripts/bench-report.py "$OUT" > docs/PERFORMANCE.md
 echo "bench: wrote docs/PERFORMANCE.md"
+
+# The chaos rounds, longer than make test's: kill -9 of the chain, the api and
+# PostgreSQL under a mixed load (api/tests/chaos), each on a stack of its own;
+# their figures go into docs/RELIABILITY.md. BENCH_CHAOS_SECONDS=0 skips them.
+CHAOS="${BENCH_CHAOS_SECONDS:-60}"
+if [[ "$CHAOS" != 0 ]]; then
+  echo "== chaos: kill -9 of the chain, the api and PostgreSQL, $CHAOS s of load on each side"
+  rm -rf "$OUT/chaos"
+  status=0
+  CHAOS_SECONDS="$CHAOS" CHAOS_REPORT="$OUT/chaos" \
+    cargo test --release -p careledger --test chaos -- --nocapture kill_9 >"$OUT/chaos.log" 2>&1 || status=$?
+  python3 scripts/reliability-report.py "$OUT/chaos" docs/RELIABILITY.md \
+    "make bench (CHAOS_SECONDS=$CHAOS cargo test --release -p careledger --test chaos -- kill_9)"
+  if [[ $status != 0 ]]; then
+    echo "bench: a chaos round FAILED (figures written anyway); see $OUT/chaos.log:" >&2
+    grep -A2 panicked "$OUT/chaos.log" | grep -v '^--$' >&2 || true
+    exit "$status"
+  fi
+fi

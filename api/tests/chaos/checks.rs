@@ -176,9 +176,48 @@ pub async fn settle(
         let chain = read_chain(chain_url, contract, from).await;
         let left = pending(db, &chain, responses).await;
         if left == Pending::default() || began.elapsed() > within {
+            if left.versions_not_on_chain > 0 {
+                explain_unanchored(db, &chain, responses).await;
+            }
             return (began.elapsed(), chain, left);
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// For a failure: what the outbox and the journal say of each acknowledged
+/// version the chain does not hold.
+async fn explain_unanchored(db: &PgPool, chain: &OnChain, responses: &[Response]) {
+    type OutboxRow = (Option<Vec<u8>>, Option<i64>, bool, bool, bool, Option<String>);
+    for acked in acked(responses) {
+        let (record, version) = version_key(acked);
+        if chain.versions.contains_key(&(record, version)) {
+            continue;
+        }
+        let row: Option<OutboxRow> = sqlx::query_as(
+            "SELECT o.sent_tx, o.sent_block, o.sent_at IS NOT NULL, o.claimed_until IS NOT NULL,
+                    o.safe_at IS NOT NULL, j.state
+               FROM chain_outbox o LEFT JOIN chain_journal j ON j.transaction_hash = o.sent_tx
+              WHERE o.record_id = $1 AND o.version = $2",
+        )
+        .bind(record.as_slice())
+        .bind(version as i64)
+        .fetch_optional(db)
+        .await
+        .expect("chain_outbox");
+        println!(
+            "chaos: not anchored: record {} version {version}: outbox (sent_tx, sent_block, sent, \
+             claimed, safe, journal state) = {:?}",
+            acked.record,
+            row.map(|(tx, block, sent, claimed, safe, state)| (
+                tx.map(|t| B256::from_slice(&t)),
+                block,
+                sent,
+                claimed,
+                safe,
+                state
+            ))
+        );
     }
 }
 

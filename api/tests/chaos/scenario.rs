@@ -478,12 +478,11 @@ async fn unanchored(
             .fetch_all(&stack.db)
             .await
             .expect("versions");
+    let answered: HashSet<(B256, u64)> = acked.iter().map(|a| checks::version_key(a)).collect();
     stored
         .into_iter()
-        .filter(|(id, version)| {
-            let key = (B256::from(careledger::records::RecordId(*id)), *version as u64);
-            !chain.versions.contains_key(&key)
-        })
+        .map(|(id, version)| (B256::from(careledger::records::RecordId(id)), version as u64))
+        .filter(|key| !answered.contains(key) && !chain.versions.contains_key(key))
         .count()
 }
 
