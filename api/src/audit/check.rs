@@ -178,7 +178,8 @@ pub async fn full(indexer: &Indexer, repair: bool) -> Result<Report, IndexError>
     let position = store::position(indexer.pool()).await?.map_or(0, |p| p.block);
     let report = check(indexer, indexer.first_block(), position, repair).await?;
     if report.to >= report.from {
-        set_status(indexer.pool(), report.to, true).await?;
+        // A pass the indexer interrupted (the chain lost blocks) is not a full one.
+        set_status(indexer.pool(), report.to, report.to >= position).await?;
     }
     Ok(report)
 }

@@ -158,12 +158,7 @@ impl Journal {
     /// Watches the chain for lost transactions until the process ends.
     pub fn watch(self, submitter: Arc<Submitter>) {
         tokio::spawn(async move {
-            let mut watcher = Watcher {
-                journal: self,
-                submitter,
-                suspect: true,
-                verified_until: DateTime::<Utc>::UNIX_EPOCH,
-            };
+            let mut watcher = Watcher { journal: self, submitter, suspect: true, last_seen: None };
             loop {
                 match watcher.tick().await {
                     Ok(()) => watcher.suspect = false,
@@ -219,8 +214,9 @@ struct Watcher {
     submitter: Arc<Submitter>,
     /// Check every watched row (at start, and after an error).
     suspect: bool,
-    /// Rows journaled before this were seen intact by an earlier tick.
-    verified_until: DateTime<Utc>,
+    /// At the last tick: the chain's head, and the newest journaled block
+    /// with the hash it had then.
+    last_seen: Option<(u64, u64, B256)>,
 }
 
 impl Watcher {
@@ -231,7 +227,6 @@ impl Watcher {
     }
 
     async fn tick(&mut self) -> Result<(), WatchError> {
-        let started = Utc::now();
         let head = self.submitter.provider().get_block_number().await?;
         // The chain holds everything journaled iff it holds the newest
         // journaled block unchanged (a block's hash covers its ancestors).
@@ -241,18 +236,27 @@ impl Watcher {
         )
         .fetch_optional(&self.journal.pool)
         .await?;
-        let rolled_back = match newest {
-            Some(row) => {
-                let number = u64::try_from(row.block_number).unwrap_or_default();
-                number > head || self.block_hash(number).await? != Some(word(&row.block_hash))
-            }
+        let newest_row = newest
+            .map(|r| (u64::try_from(r.block_number).unwrap_or_default(), word(&r.block_hash)));
+        let rolled_back = match newest_row {
+            Some((number, hash)) => number > head || self.block_hash(number).await? != Some(hash),
             None => false,
         };
         // A restarted node can mine past the newest journaled block before
         // this tick, and the gate journal new transactions there: the newest
-        // row is then intact while older ones are gone. So every block
-        // journaled since the last tick is compared too.
-        let rolled_back = rolled_back || !self.recent_blocks_intact(head).await?;
+        // row is then intact while older ones are gone. So the head must not
+        // have gone back, and the block that was newest at the last tick must
+        // still be there unchanged (a tick that found the chain away makes
+        // the next one check every row anyway).
+        let rolled_back = rolled_back
+            || match self.last_seen {
+                Some((last_head, number, hash)) => {
+                    head < last_head
+                        || number > head
+                        || self.block_hash(number).await? != Some(hash)
+                }
+                None => false,
+            };
         if rolled_back || self.suspect {
             if rolled_back {
                 self.journal.counts.rollbacks.fetch_add(1, Ordering::Relaxed);
@@ -270,30 +274,10 @@ impl Watcher {
             let fork = self.fork_point(head).await?;
             self.check_above(fork).await?;
         }
-        self.verified_until = started;
+        // After a loss the newest row may be one just marked LOST: start afresh.
+        self.last_seen = if rolled_back { None } else { newest_row.map(|(n, h)| (head, n, h)) };
         self.settle(head).await?;
         self.re_record_lost().await
-    }
-
-    /// Whether every block holding a transaction journaled since the last
-    /// tick (with a margin for rows written while it ran) is still on chain
-    /// with the hash it was mined with.
-    async fn recent_blocks_intact(&self, head: u64) -> Result<bool, WatchError> {
-        let since = self.verified_until - chrono::Duration::seconds(5);
-        let blocks = sqlx::query!(
-            "SELECT DISTINCT block_number, block_hash FROM chain_journal
-              WHERE state = 'MINED' AND journaled_at >= $1",
-            since,
-        )
-        .fetch_all(&self.journal.pool)
-        .await?;
-        for b in blocks {
-            let number = u64::try_from(b.block_number).unwrap_or_default();
-            if number > head || self.block_hash(number).await? != Some(word(&b.block_hash)) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
     }
 
     /// Checks every MINED row above `block`, oldest first.
