@@ -82,7 +82,10 @@ pub async fn insert_all(
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash,
                repeated OR (lifecycle AND EXISTS (SELECT 1 FROM audit_events a
-                                                   WHERE a.entry_id = r.entry_id AND a.kind = r.kind)),
+                                                   WHERE a.entry_id = r.entry_id AND a.kind = r.kind
+                                                     -- names the partial index's predicate, so
+                                                     -- the lookup uses it (migration 0020)
+                                                     AND a.kind <> 'ACCESS_REQUESTED')),
                refusal, original_tx, original_block, original_at
           FROM UNNEST($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], $5::timestamptz[], $6::text[],
                       $7::bytea[], $8::bytea[], $9::bytea[], $10::int2[], $11::int2[], $12::int2[],
