@@ -30,9 +30,6 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     /// @dev system id → account; unknown ids read as Role.NONE, sequence 0.
     mapping(bytes32 systemId => Account account) private _accounts;
 
-    /// @dev lifecycle entry ids handled (applied, or refused as stale): each is applied once.
-    mapping(bytes32 entryId => bool handled) private _handledEntries;
-
     /// @dev access request ids recorded again by `recommit`: each is re-recorded once.
     mapping(bytes32 requestId => bool done) private _reRecordedRequests;
 
@@ -126,11 +123,6 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     }
 
     /// @inheritdoc ICareLedgerAccess
-    function entryHandled(bytes32 entryId) external view override returns (bool) {
-        return _handledEntries[entryId];
-    }
-
-    /// @inheritdoc ICareLedgerAccess
     function permission(Role role, Resource resource, Action action) external view override returns (Scope) {
         return _scopeOf(_matrix, role, resource, action);
     }
@@ -208,7 +200,11 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
 
     /// @dev Applies one entry, or records why not; returns whether it was applied.
     ///      Malformed entries (zero ids, a missing role) revert the batch: they are api bugs,
-    ///      not facts to record. A replayed or stale entry is a fact: recorded, never reverted.
+    ///      not facts to record. A replayed or stale role-bearing entry is a fact: recorded,
+    ///      never reverted. Entries that change no state (USER_MODIFIED, RECORD_*) keep no
+    ///      mark: one storage slot per entry would grow the contract's storage with every
+    ///      write (contracts/README.md, "Each entry is applied once"); a second copy is
+    ///      emitted again and the index flags it as a duplicate.
     function _recordEntry(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
         Lifecycle kind = e.kind;
         if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
@@ -217,12 +213,6 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         if (record && e.recordId == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "recordId");
         bool setsRole = kind == Lifecycle.USER_ADDED || kind == Lifecycle.ROLE_CHANGED;
         if (setsRole && e.role == Role.NONE) revert CareLedgerInvalidLifecycleRole(index, e.entryId, kind, e.role);
-
-        if (_handledEntries[e.entryId]) {
-            emit LifecycleRefused(e.actor, e.subject, e.entryId, kind, Refusal.REPLAYED, e.sequence, ts);
-            return false;
-        }
-        _handledEntries[e.entryId] = true;
 
         if (setsRole || kind == Lifecycle.USER_DELETED) return _applyRoleEntry(e, ts);
         if (kind == Lifecycle.USER_MODIFIED) {
@@ -237,12 +227,16 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     }
 
     /// @dev USER_ADDED, ROLE_CHANGED, USER_DELETED: applied only when newer than the subject's
-    ///      last applied role-bearing entry, so a late copy never overwrites a newer role.
+    ///      last applied role-bearing entry, so a late copy never overwrites a newer role. The
+    ///      api numbers a subject's role-bearing entries one by one, so an entry carrying the
+    ///      last applied number is that entry again (REPLAYED); a lower one is STALE.
     function _applyRoleEntry(LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
         Account storage account = _accounts[e.subject];
         Lifecycle kind = e.kind;
-        if (e.sequence <= account.sequence) {
-            emit LifecycleRefused(e.actor, e.subject, e.entryId, kind, Refusal.STALE, e.sequence, ts);
+        uint64 last = account.sequence;
+        if (e.sequence <= last) {
+            Refusal why = e.sequence == last && last != 0 ? Refusal.REPLAYED : Refusal.STALE;
+            emit LifecycleRefused(e.actor, e.subject, e.entryId, kind, why, e.sequence, ts);
             return false;
         }
         Role previous = account.role;

@@ -63,9 +63,10 @@ interface ICareLedgerAccess {
     }
 
     /// @notice Why a gateway's submission was recorded as refused instead of applied.
-    /// REPLAYED: this entry id was handled already (a lifecycle entry is applied once; an
-    /// access request is re-recorded once). STALE: a role-bearing entry whose `sequence` is
-    /// not greater than the last one applied for its subject (it would overwrite a newer role).
+    /// REPLAYED: a role-bearing entry whose `sequence` equals the last one applied for its
+    /// subject (that entry again: it is applied once), or an access request re-recorded a
+    /// second time. STALE: a role-bearing entry whose `sequence` is lower than the last one
+    /// applied for its subject (it would overwrite a newer role).
     enum Refusal {
         REPLAYED,
         STALE
@@ -260,9 +261,10 @@ interface ICareLedgerAccess {
 
     /// @notice Record a batch of committed data changes, one event per entry.
     /// @dev GATEWAY_ROLE only; entries are trusted (the api authorised them). USER_ADDED and
-    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE. An entry id already
-    ///      handled, or a role-bearing entry whose sequence is not newer than the subject's,
-    ///      emits `LifecycleRefused` instead and changes nothing; the rest of the batch stands.
+    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE. A role-bearing entry
+    ///      whose sequence is not newer than the subject's emits `LifecycleRefused` instead and
+    ///      changes nothing; the rest of the batch stands. Entries that change no state are
+    ///      emitted each time they are sent (the index flags a second copy as a duplicate).
     /// @param entries the batch (non-empty)
     function recordLifecycle(LifecycleEntry[] calldata entries) external;
 
@@ -311,11 +313,6 @@ interface ICareLedgerAccess {
     /// @param systemId the user's system-wide identifier
     /// @return the sequence of the last applied USER_ADDED, ROLE_CHANGED or USER_DELETED
     function roleSequence(bytes32 systemId) external view returns (uint64);
-
-    /// @notice Whether a lifecycle entry id was handled (applied or refused as stale).
-    /// @param entryId the api's id for the entry
-    /// @return true once the entry was handled
-    function entryHandled(bytes32 entryId) external view returns (bool);
 
     /// @notice The scope of one matrix cell (NONE for role NONE).
     /// @param role     the role

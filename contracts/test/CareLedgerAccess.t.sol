@@ -367,22 +367,37 @@ contract CareLedgerAccessTest is LedgerFixture {
         vm.assertEq(ts, block.timestamp, string.concat(story, ": timestamp"));
     }
 
-    function test_lifecycle_replayedEntryIsRefused_andTheRestOfTheBatchStands() public {
-        ICareLedgerAccess.LifecycleEntry memory version =
-            _entry(ICareLedgerAccess.Lifecycle.RECORD_VERSION_CREATED, DOCTOR_ID, PATIENT_ID, RECORD_ID, NONE);
-        _recordOne(version);
-        vm.assertTrue(ledger.entryHandled(version.entryId), "handled");
+    function test_lifecycle_replayedRoleEntryIsRefused_andTheRestOfTheBatchStands() public {
+        ICareLedgerAccess.LifecycleEntry memory change =
+            _entry(ICareLedgerAccess.Lifecycle.ROLE_CHANGED, ADMIN_ID, NURSE_ID, 0, DOCTOR);
+        change.sequence = 2;
+        _recordOne(change);
+        vm.assertEq(uint256(ledger.roleOf(NURSE_ID)), uint256(DOCTOR), "applied");
 
         ICareLedgerAccess.LifecycleEntry[] memory batch = new ICareLedgerAccess.LifecycleEntry[](2);
-        batch[0] = version; // delivered again (at-least-once outbox)
+        batch[0] = change; // delivered again (at-least-once outbox)
         batch[1] = _entry(ICareLedgerAccess.Lifecycle.USER_MODIFIED, RECEPTIONIST_ID, PATIENT_ID, 0, NONE);
         vm.recordLogs();
         vm.prank(gateway);
         ledger.recordLifecycle(batch);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         vm.assertEq(logs.length, 2, "one event per entry");
-        _assertRefused(logs[0], version, ICareLedgerAccess.Refusal.REPLAYED, "replay");
+        _assertRefused(logs[0], change, ICareLedgerAccess.Refusal.REPLAYED, "replay");
         vm.assertEq(logs[1].topics[0], keccak256("UserModified(bytes32,bytes32,bytes32,bytes32,uint64)"), "next applies");
+        vm.assertEq(ledger.roleSequence(NURSE_ID), 2, "sequence unchanged");
+    }
+
+    function test_lifecycle_aStatelessEntrySentTwiceIsEmittedTwice_andChangesNothing() public {
+        // No per-entry mark (it would grow storage with every write): the copy is an event
+        // like the first, which the index flags as a duplicate by kind and entry id.
+        ICareLedgerAccess.LifecycleEntry memory version =
+            _entry(ICareLedgerAccess.Lifecycle.RECORD_VERSION_CREATED, DOCTOR_ID, PATIENT_ID, RECORD_ID, NONE);
+        Vm.Log memory first = _recordOne(version);
+        Vm.Log memory second = _recordOne(version);
+        vm.assertEq(second.topics[0], first.topics[0], "RecordVersionCreated again");
+        vm.assertEq(second.topics[3], RECORD_ID, "same record");
+        vm.assertEq(keccak256(second.data), keccak256(first.data), "same entry id, version, hash and time");
+        vm.assertEq(uint256(ledger.roleOf(PATIENT_ID)), uint256(PATIENT), "no role touched");
     }
 
     function test_lifecycle_staleRoleChangeNeverOverwritesANewerRole() public {
@@ -399,13 +414,15 @@ contract CareLedgerAccessTest is LedgerFixture {
         _assertRefused(log, older, ICareLedgerAccess.Refusal.STALE, "stale");
         vm.assertEq(uint256(ledger.roleOf(NURSE_ID)), uint256(DOCTOR), "the newer role stands");
         vm.assertEq(ledger.roleSequence(NURSE_ID), 3, "sequence of the newer change");
-        vm.assertTrue(ledger.entryHandled(older.entryId), "a stale entry is handled once");
+        _assertRefused(_recordOne(older), older, ICareLedgerAccess.Refusal.STALE, "stale, again");
 
-        // Equal sequence is stale too; a deletion is sequenced like a role change.
+        // The number last applied is taken: a second entry carrying it is refused as that
+        // entry replayed; a deletion is sequenced like a role change.
         ICareLedgerAccess.LifecycleEntry memory del =
             _entry(ICareLedgerAccess.Lifecycle.USER_DELETED, ADMIN_ID, NURSE_ID, 0, NONE);
         del.sequence = 3;
-        _assertRefused(_recordOne(del), del, ICareLedgerAccess.Refusal.STALE, "equal sequence");
+        _assertRefused(_recordOne(del), del, ICareLedgerAccess.Refusal.REPLAYED, "equal sequence");
+        vm.assertEq(uint256(ledger.roleOf(NURSE_ID)), uint256(DOCTOR), "still the newer role");
         del.entryId = keccak256("delete-4");
         del.sequence = 4;
         _recordOne(del);

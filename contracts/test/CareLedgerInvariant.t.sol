@@ -54,7 +54,6 @@ contract LedgerHandler is TestBase {
     uint256 public entryRefusals; // LifecycleRefused
     mapping(bytes32 => ICareLedgerAccess.Role) public modelRole;
     mapping(bytes32 => uint64) public modelSequence;
-    mapping(bytes32 => bool) public modelHandled;
     mapping(bytes32 => bool) public modelReRecorded;
     uint256 public modelMatrix;
 
@@ -356,18 +355,19 @@ contract LedgerHandler is TestBase {
             || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED || sig == LIFECYCLE_REFUSED;
     }
 
-    /// @dev One entry's event against the rules: a handled id is REPLAYED, a role-bearing entry
-    ///      not newer than its subject's sequence is STALE, anything else is applied. Returns
-    ///      whether the event says applied.
+    /// @dev One entry's event against the rules: a role-bearing entry carrying its subject's
+    ///      last applied sequence is REPLAYED, one with a lower sequence STALE; anything else
+    ///      (every entry that changes no state, however often sent) is applied. Returns whether
+    ///      the event says applied.
     function _absorbEntry(Vm.Log memory log, ICareLedgerAccess.LifecycleEntry memory e) internal returns (bool) {
         lifecycleEvents += 1;
         bytes32 sig = log.topics[0];
         ICareLedgerAccess.Lifecycle kind = e.kind;
         bool bearing = kind == ICareLedgerAccess.Lifecycle.USER_ADDED || kind == ICareLedgerAccess.Lifecycle.ROLE_CHANGED
             || kind == ICareLedgerAccess.Lifecycle.USER_DELETED;
-        bool replayed = modelHandled[e.entryId];
-        bool stale = !replayed && bearing && e.sequence <= modelSequence[e.subject];
-        modelHandled[e.entryId] = true;
+        uint64 last = modelSequence[e.subject];
+        bool replayed = bearing && e.sequence == last && last != 0;
+        bool stale = bearing && !replayed && e.sequence <= last;
         if (sig == LIFECYCLE_REFUSED) {
             entryRefusals += 1;
             (bytes32 id,, uint8 reason,,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64, uint64));
@@ -426,7 +426,7 @@ contract CareLedgerInvariantTest is InvariantBase {
         vm.assertEq(handler.wrongVerdicts(), 0, "verdicts match check() and the originals, one event each");
     }
 
-    /// @notice A replayed entry id is never applied again, a stale role-bearing entry never
+    /// @notice A replayed role-bearing entry is never applied again, a stale one never
     ///         overwrites a newer role, a request is re-recorded at most once, and each refusal
     ///         names its reason.
     function invariant_replaysAndStaleEntriesAreRefused() public view {

@@ -97,9 +97,9 @@ impl AuditKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Lifecycle entries carry an entry id that may be delivered twice
-    /// (by contracts before replays were refused). Refusals and re-recording
-    /// marks are never duplicates: each is its own evidence.
+    /// Lifecycle entries carry an entry id that may be delivered twice (the
+    /// contract refuses a copy only of a role-bearing entry). Refusals and
+    /// re-recording marks are never duplicates: each is its own evidence.
     pub fn is_lifecycle(self) -> bool {
         matches!(
             self,

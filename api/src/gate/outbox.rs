@@ -19,9 +19,10 @@
 //!
 //! Delivery is at least once: a crash after the chain mined an entry but
 //! before the row was marked (or a send slower than its claim) leaves it to
-//! be sent again. The contract applies each entry id once and records a copy
-//! as `LifecycleRefused` (REPLAYED); a role-bearing entry older than the last
-//! applied for its subject is refused as STALE. Either way the row is done.
+//! be sent again. A copy of a role-bearing entry is refused by the contract
+//! as `LifecycleRefused` (REPLAYED: its sequence was applied already), an
+//! older one as STALE; a copy of any other entry is emitted again and indexed
+//! as a duplicate. Either way the row is done.
 
 use std::sync::Arc;
 use std::time::Duration;

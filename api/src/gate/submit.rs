@@ -33,7 +33,7 @@ use crate::chain::Chain;
 /// contract's measured cost is well under these (see contracts/README.md).
 const GAS_BASE: u64 = 120_000;
 const GAS_PER_REQUEST: u64 = 30_000;
-const GAS_PER_ENTRY: u64 = 80_000;
+const GAS_PER_ENTRY: u64 = 50_000;
 const GAS_PER_RE_RECORDED: u64 = 60_000;
 /// How long a sent transaction may stay unmined before it is re-broadcast, and
 /// how many times, before its requests get an error.

@@ -31,8 +31,8 @@ pub enum Kind {
     RecordDeleted,
     PermissionChanged,
     PermissionChangeDenied,
-    /// A lifecycle entry the contract did not apply: already applied
-    /// (REPLAYED) or older than the subject's last role change (STALE).
+    /// A role-bearing lifecycle entry the contract did not apply: already
+    /// applied (REPLAYED) or older than the subject's last role change (STALE).
     LifecycleRefused,
     /// The event before it (same transaction) records again what the chain
     /// lost; `originalTransaction` and `originalAt` say where and when it was.

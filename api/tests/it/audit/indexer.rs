@@ -141,40 +141,44 @@ async fn a_reorganisation_keeps_the_rows_of_the_abandoned_blocks_as_lost(pool: P
     assert!(default.events.iter().all(|e| e.lost_at.is_none()));
 }
 
+/// transaction hash, kind, approved, duplicate, refusal
+type Copy = (Vec<u8>, String, bool, bool, Option<i16>);
+
+async fn copies_of(app: &TestApp, entry: B256) -> Vec<Copy> {
+    sqlx::query_as(
+        "SELECT transaction_hash, kind, approved, duplicate, refusal FROM audit_events
+          WHERE entry_id = $1 ORDER BY block_number",
+    )
+    .bind(entry.as_slice())
+    .fetch_all(&app.state.pool)
+    .await
+    .expect("copies")
+}
+
 #[sqlx::test(migrations = "../migrations")]
-async fn a_lifecycle_entry_delivered_twice_is_applied_once_and_the_copy_indexed_as_refused(
+async fn a_role_entry_delivered_twice_is_applied_once_and_the_copy_indexed_as_refused(
     pool: PgPool,
 ) {
     let app = support::app(pool).await;
     let entry = LifecycleEntry {
         entry_id: id(77),
-        kind: LifecycleKind::UserModified,
+        kind: LifecycleKind::UserAdded,
         actor: careledger::bootstrap::SYSTEM_ACTOR,
         subject: id(5),
         record: B256::ZERO,
         version: 0,
         content_hash: id(9),
-        role: 0,
-        sequence: 0,
+        role: 7, // PATIENT
+        sequence: 1,
     };
     let first = app.state.gate.record(vec![entry]).await.expect("first");
     let second = app.state.gate.record(vec![entry]).await.expect("again");
     assert_eq!((first[0].approved, second[0].approved), (true, false), "applied, then refused");
     caught_up(&app).await;
-    /// transaction hash, kind, approved, duplicate, refusal
-    type Copy = (Vec<u8>, String, bool, bool, Option<i16>);
-    let copies: Vec<Copy> = sqlx::query_as(
-        "SELECT transaction_hash, kind, approved, duplicate, refusal FROM audit_events
-          WHERE entry_id = $1 ORDER BY block_number",
-    )
-    .bind(id(77).as_slice())
-    .fetch_all(&app.state.pool)
-    .await
-    .expect("copies");
     assert_eq!(
-        copies,
+        copies_of(&app, id(77)).await,
         [
-            (first[0].transaction_hash.to_vec(), "USER_MODIFIED".to_owned(), true, false, None),
+            (first[0].transaction_hash.to_vec(), "USER_ADDED".to_owned(), true, false, None),
             (
                 second[0].transaction_hash.to_vec(),
                 "LIFECYCLE_REFUSED".to_owned(),
@@ -191,8 +195,44 @@ async fn a_lifecycle_entry_delivered_twice_is_applied_once_and_the_copy_indexed_
     let kinds: Vec<AuditKind> = page.events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
-        [AuditKind::LifecycleRefused, AuditKind::UserModified],
+        [AuditKind::LifecycleRefused, AuditKind::UserAdded],
         "the refusal is on the trail, newest first"
     );
     assert_eq!(page.events[0].refusal, Some(0), "REPLAYED");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_entry_that_changes_no_state_delivered_twice_is_indexed_once_and_a_duplicate(
+    pool: PgPool,
+) {
+    let app = support::app(pool).await;
+    let entry = LifecycleEntry {
+        entry_id: id(78),
+        kind: LifecycleKind::UserModified,
+        actor: careledger::bootstrap::SYSTEM_ACTOR,
+        subject: id(6),
+        record: B256::ZERO,
+        version: 0,
+        content_hash: id(9),
+        role: 0,
+        sequence: 0,
+    };
+    let first = app.state.gate.record(vec![entry]).await.expect("first");
+    let second = app.state.gate.record(vec![entry]).await.expect("again");
+    assert_eq!((first[0].approved, second[0].approved), (true, true), "emitted both times");
+    caught_up(&app).await;
+    assert_eq!(
+        copies_of(&app, id(78)).await,
+        [
+            (first[0].transaction_hash.to_vec(), "USER_MODIFIED".to_owned(), true, false, None),
+            (second[0].transaction_hash.to_vec(), "USER_MODIFIED".to_owned(), true, true, None),
+        ],
+        "the second copy is flagged a duplicate"
+    );
+    let filter = Filter { subject: Some(id(6)), ..Filter::default() };
+    let page = careledger::audit::search::search(&app.state.pool, &filter, 10, None)
+        .await
+        .expect("search");
+    assert_eq!(page.events.len(), 1, "the trail shows the change once");
+    assert_eq!(page.events[0].transaction_hash, first[0].transaction_hash);
 }
