@@ -107,7 +107,7 @@ if [[ "$CHAOS" != 0 ]]; then
   echo "== chaos: kill -9 of the chain, the api and PostgreSQL, $CHAOS s of load on each side"
   rm -rf "$OUT/chaos"
   status=0
-  CHAOS_SECONDS="$CHAOS" CHAOS_REPORT="$OUT/chaos" \
+  CHAOS_SECONDS="$CHAOS" CHAOS_REPORT="$PWD/$OUT/chaos" \
     cargo test --release -p careledger --test chaos -- --nocapture kill_9 >"$OUT/chaos.log" 2>&1 || status=$?
   python3 scripts/reliability-report.py "$OUT/chaos" docs/RELIABILITY.md \
     "make bench (CHAOS_SECONDS=$CHAOS cargo test --release -p careledger --test chaos -- kill_9)"

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! cargo test -p careledger --test chaos -- --nocapture        # figures printed
-//! CHAOS_SECONDS=60 CHAOS_REPORT=target/bench cargo test --release -p careledger --test chaos
+//! CHAOS_SECONDS=60 CHAOS_REPORT=$PWD/target/bench/chaos cargo test --release -p careledger --test chaos
 //! ```
 //! (`make bench` runs the second, longer form; docs/RELIABILITY.md has its figures.)
 
