@@ -128,6 +128,7 @@ pub async fn login(
     };
     let (token, claims) =
         token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())?;
+    list_issued(deps.pool, &claims, user.id.0).await?;
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
     let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
@@ -195,6 +196,23 @@ async fn record_failure(
         "INSERT INTO login_failures (username, address) VALUES ($1, $2)",
         username,
         address
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Lists an issued token until it expires (migration 0047: a password change
+/// revokes every listed token of the account but the changer's own), and
+/// drops listed tokens that have expired.
+async fn list_issued(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
+    let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
+    sqlx::query!(
+        "WITH expired AS (DELETE FROM issued_tokens WHERE expires_at < now() - interval '1 hour')
+         INSERT INTO issued_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3)",
+        claims.jti,
+        user_id,
+        expires
     )
     .execute(pool)
     .await?;

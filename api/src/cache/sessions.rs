@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use tokio::sync::broadcast;
 
 use super::{Bounded, Counts};
 use crate::auth::caller::Caller;
@@ -54,6 +55,9 @@ struct Remembered {
 pub struct Sessions {
     remembered: Mutex<Remembered>,
     listening: AtomicBool,
+    /// Every forgetting, told to whoever holds a session open (a WebSocket
+    /// connection): `Some(user)` for one user, `None` for everyone.
+    changes: broadcast::Sender<Option<UserId>>,
     pub counts: Counts,
 }
 
@@ -62,6 +66,7 @@ impl Default for Sessions {
         Self {
             remembered: Mutex::new(Remembered { tokens: Bounded::new(CAPACITY), generation: 0 }),
             listening: AtomicBool::new(false),
+            changes: broadcast::channel(1024).0,
             counts: Counts::default(),
         }
     }
@@ -129,6 +134,7 @@ impl Sessions {
             r.generation += 1;
             r.tokens.retain(|_, e| e.caller.user_id != user);
         }
+        let _ = self.changes.send(Some(user));
     }
 
     /// Forgets everything.
@@ -137,6 +143,13 @@ impl Sessions {
             r.generation += 1;
             r.tokens.clear();
         }
+        let _ = self.changes.send(None);
+    }
+
+    /// Tells of every later forgetting: a session held open must check its
+    /// token again when its user (`Some`) or everyone (`None`) is named.
+    pub fn changes(&self) -> broadcast::Receiver<Option<UserId>> {
+        self.changes.subscribe()
     }
 
     /// Tokens remembered now.

@@ -123,12 +123,14 @@ impl AuditSubscription {
     /// Every new event of the audit trail the caller may see, as soon as its
     /// block is indexed. Starting it is one access request (AUDIT_TRAIL
     /// SEARCH, or READ on themself for a patient), itself the first event a
-    /// matching feed shows.
+    /// matching feed shows. When the caller's session ends (logout, expiry,
+    /// password or role change, account deleted) the feed sends one
+    /// UNAUTHENTICATED error and completes.
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<AuditFilter>,
-    ) -> Result<impl Stream<Item = AuditEventObject>, ApiError> {
+    ) -> Result<impl Stream<Item = Result<AuditEventObject, async_graphql::Error>>, ApiError> {
         let state = context::state(ctx)?.clone();
         let session = context::session(ctx)?.clone();
         let mut filter = filter.unwrap_or_default().parse()?;
@@ -136,20 +138,25 @@ impl AuditSubscription {
         let feed = state.audit.subscribe();
         let reveal = authorize(&state, &session, &mut filter).await?;
         let users = user_loader(&state.pool);
-        Ok(stream::unfold((feed, filter), move |(mut feed, filter)| {
+        let ended = Box::pin(session.ended());
+        Ok(stream::unfold(Some((feed, filter, ended)), move |open| {
             let users = users.clone();
             async move {
+                let (mut feed, filter, mut ended) = open?;
                 loop {
-                    match feed.recv().await {
-                        Ok(event) if filter.matches(&event) => {
-                            let item = AuditEventObject { event, users, reveal };
-                            return Some((item, (feed, filter)));
-                        }
-                        Ok(_) => {}
-                        Err(RecvError::Lagged(skipped)) => {
-                            tracing::warn!(skipped, "audit feed: a slow subscriber skipped events");
-                        }
-                        Err(RecvError::Closed) => return None,
+                    tokio::select! {
+                        () = &mut ended => return Some((Err(Session::ended_error().into()), None)),
+                        received = feed.recv() => match received {
+                            Ok(event) if filter.matches(&event) => {
+                                let item = AuditEventObject { event, users, reveal };
+                                return Some((Ok(item), Some((feed, filter, ended))));
+                            }
+                            Ok(_) => {}
+                            Err(RecvError::Lagged(skipped)) => {
+                                tracing::warn!(skipped, "audit feed: a slow subscriber skipped events");
+                            }
+                            Err(RecvError::Closed) => return None,
+                        },
                     }
                 }
             }

@@ -140,7 +140,8 @@ async fn handle(
 /// `/graphql/ws`: subscriptions over graphql-transport-ws (or the older
 /// graphql-ws). The token comes in `connection_init`, as
 /// `{"authorization": "Bearer <token>"}` or `{"token": "<token>"}`; the
-/// connection's operations then run as that session.
+/// connection's operations then run as that session until it ends
+/// ([`Session::for_socket`]).
 async fn subscribe(
     State(state): State<AppState>,
     Extension(schema): Extension<CareLedgerSchema>,
@@ -155,7 +156,7 @@ async fn subscribe(
                 .on_connection_init(move |payload| async move {
                     let header = connection_authorization(&payload);
                     let session =
-                        Session::from_header(&state, header.as_deref(), Some(peer.ip())).await;
+                        Session::for_socket(&state, header.as_deref(), Some(peer.ip())).await;
                     let mut data = Data::default();
                     data.insert(Arc::new(session));
                     Ok(data)

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use serde::Serialize;
+use tokio::sync::{broadcast, watch};
 
 use super::error::ApiError;
 use crate::app::AppState;
@@ -56,13 +57,21 @@ enum AuthFailure {
     Unavailable(String),
 }
 
-/// Per-request data, attached to every GraphQL request.
+/// Per-request data, attached to every GraphQL request (and, over a
+/// WebSocket, to every operation of the connection).
 #[derive(Debug)]
 pub struct Session {
     auth: Result<Option<Caller>, AuthFailure>,
     pub address: Option<IpAddr>,
     audit: Mutex<Vec<AuditNote>>,
+    /// A connection's session: becomes true when it ended (see
+    /// [`Session::for_socket`]); `None` for one request over HTTP.
+    ended: Option<watch::Receiver<bool>>,
 }
+
+/// What a caller whose held-open session ended is told.
+const ENDED: &str = "the session ended (logged out, expired, password or role changed, or the \
+                     account deleted): log in again";
 
 impl Session {
     pub fn anonymous(address: Option<IpAddr>) -> Self {
@@ -74,7 +83,52 @@ impl Session {
     }
 
     fn with(auth: Result<Option<Caller>, AuthFailure>, address: Option<IpAddr>) -> Self {
-        Self { auth, address, audit: Mutex::new(Vec::new()) }
+        Self { auth, address, audit: Mutex::new(Vec::new()), ended: None }
+    }
+
+    /// The session of a WebSocket connection, which outlives any one check
+    /// of its token. It ends — every later operation answers UNAUTHENTICATED
+    /// and every running subscription ends with that error — when the token
+    /// expires, or when the database reports a change to its user (logout,
+    /// password change, role change, deletion: [`crate::cache::sessions`])
+    /// after which the token no longer checks or carries another role.
+    pub async fn for_socket(
+        state: &AppState,
+        authorization: Option<&str>,
+        address: Option<IpAddr>,
+    ) -> Self {
+        let mut session = Self::from_header(state, authorization, address).await;
+        let token = authorization.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+        if let (Ok(Some(caller)), Some(token)) = (&session.auth, token) {
+            let (ended, watched) = watch::channel(false);
+            session.ended = Some(watched);
+            tokio::spawn(watch_socket_session(
+                state.clone(),
+                token.to_owned(),
+                caller.clone(),
+                ended,
+            ));
+        }
+        session
+    }
+
+    /// Resolves once a connection's session has ended; never for a request
+    /// over HTTP.
+    pub fn ended(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let watched = self.ended.clone();
+        async move {
+            match watched {
+                Some(mut watched) => {
+                    let _ = watched.wait_for(|ended| *ended).await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    /// UNAUTHENTICATED, saying the held-open session ended.
+    pub fn ended_error() -> ApiError {
+        ApiError::Unauthenticated(ENDED.to_owned())
     }
 
     /// Builds the session from the `Authorization` header, if any. A token
@@ -108,6 +162,9 @@ impl Session {
     /// The caller, or UNAUTHENTICATED (or UNAVAILABLE when the token could
     /// not be checked).
     pub fn caller(&self) -> Result<&Caller, ApiError> {
+        if self.ended.as_ref().is_some_and(|ended| *ended.borrow()) {
+            return Err(Self::ended_error());
+        }
         match &self.auth {
             Ok(Some(caller)) => Ok(caller),
             Ok(None) => Err(ApiError::Unauthenticated("log in first: this needs a token".into())),
@@ -125,4 +182,41 @@ impl Session {
     pub fn audit(&self) -> Vec<AuditNote> {
         self.audit.lock().map(|a| a.clone()).unwrap_or_default()
     }
+}
+
+/// Watches a connection's session until it ends or the connection closes
+/// (every receiver dropped). A change named for its user (or for everyone,
+/// when the api's listener reconnected) makes it check the token against the
+/// database again, past the remembered checks.
+async fn watch_socket_session(
+    state: AppState,
+    token: String,
+    caller: Caller,
+    ended: watch::Sender<bool>,
+) {
+    let mut changes = state.sessions.changes();
+    let left = caller.claims.exp - chrono::Utc::now().timestamp();
+    let expiry = tokio::time::sleep(std::time::Duration::from_secs(left.max(0).unsigned_abs()));
+    tokio::pin!(expiry);
+    loop {
+        tokio::select! {
+            () = ended.closed() => return,
+            () = &mut expiry => break,
+            change = changes.recv() => match change {
+                Ok(Some(user)) if user != caller.user_id => {}
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    match caller::check(&state.pool, &state.token_keys, &token).await {
+                        Ok(now) if now.role == caller.role => {}
+                        // The database is away: the change cannot be read
+                        // now; the session stands until the next notice.
+                        Err(TokenRefused::Unchecked(_)) => {}
+                        Ok(_) | Err(TokenRefused::Refused) => break,
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        }
+    }
+    tracing::info!(user = %caller.user_id, "a held-open session ended");
+    let _ = ended.send(true);
 }

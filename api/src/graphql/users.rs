@@ -214,7 +214,9 @@ impl UsersMutation {
 
     /// Changes the signed-in user's own password: `current` must be right,
     /// `new` 12 to 128 characters. Self-service, so no USER_RECORD UPDATE is
-    /// asked; recorded on chain as `UserModified` by the user themself.
+    /// asked; recorded on chain as `UserModified` by the user themself. Every
+    /// other session of the user ends: their tokens are revoked and their
+    /// subscriptions closed; the token used here stays valid.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -229,10 +231,13 @@ impl UsersMutation {
             &state.pool,
             &state.outbox,
             caller.user_id,
+            caller.claims.jti,
             SecretString::from(current),
             SecretString::from(new),
         )
         .await?;
+        // The other sessions end here at once, on other instances at the notice.
+        state.sessions.forget_user(caller.user_id);
         note_events(session, &written.events);
         Ok(true)
     }

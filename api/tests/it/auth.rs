@@ -305,3 +305,69 @@ async fn while_the_database_is_away_a_session_gets_unavailable_not_unauthenticat
     let out = log_in(&app, "dr.away", PASSWORD).await;
     assert_eq!(out.code(), "UNAVAILABLE");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_password_change_ends_every_other_session_of_the_account(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("nurse.kay", PASSWORD, Role::Nurse).await;
+    let here = app.login("nurse.kay", PASSWORD).await;
+    let elsewhere = app.login("nurse.kay", PASSWORD).await;
+    app.add_user("nurse.lee", PASSWORD, Role::Nurse).await;
+    let bystander = app.login("nurse.lee", PASSWORD).await;
+    assert_eq!(username(&app, &elsewhere).await, "nurse.kay");
+
+    let vars = ops::change_password::Variables {
+        current: PASSWORD.to_owned(),
+        new: "a brand new password".to_owned(),
+    };
+    let changed = app.run::<ops::ChangePassword>(Some(&here), vars).await;
+    assert!(changed.ok().change_password);
+
+    assert_eq!(username(&app, &here).await, "nurse.kay", "the changer stays signed in");
+    assert_eq!(me(&app, &elsewhere).await.code(), "UNAUTHENTICATED", "every other token ends");
+    assert_eq!(username(&app, &bystander).await, "nurse.lee", "another account's stay");
+    assert_eq!(log_in(&app, "nurse.kay", PASSWORD).await.code(), "UNAUTHENTICATED");
+    let fresh = app.login("nurse.kay", "a brand new password").await;
+    assert_eq!(username(&app, &fresh).await, "nurse.kay");
+    let revoked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM revoked_tokens WHERE user_id = (SELECT id FROM users WHERE username = 'nurse.kay')",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .expect("count");
+    assert_eq!(revoked, 1, "exactly the other session's token");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_password_set_in_the_database_ends_every_session_of_the_account(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("dr.moss", PASSWORD, Role::Doctor).await;
+    let one = app.login("dr.moss", PASSWORD).await;
+    let two = app.login("dr.moss", PASSWORD).await;
+    assert_eq!(username(&app, &one).await, "dr.moss");
+    // An operator (or an intruder) replaces the hash directly, outside the api.
+    sqlx::query(
+        "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'root')
+          WHERE username = 'dr.moss'",
+    )
+    .execute(&app.state.pool)
+    .await
+    .expect("edit");
+    // Every instance hears of the change when it commits (a notice), not
+    // before: wait for it, as a request after the edit would.
+    for token in [&one, &two] {
+        let mut waited = 0;
+        while me(&app, token).await.code() != "UNAUTHENTICATED" {
+            assert!(waited < 100, "still signed in 5 s after the edit");
+            waited += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    // Anything else about the account leaves its sessions alone.
+    let three = app.login("dr.moss", ROOT_PASSWORD).await;
+    sqlx::query("UPDATE users SET department = 'Cardiology' WHERE username = 'dr.moss'")
+        .execute(&app.state.pool)
+        .await
+        .expect("edit");
+    assert_eq!(username(&app, &three).await, "dr.moss");
+}

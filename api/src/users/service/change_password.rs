@@ -12,12 +12,15 @@ use crate::users::{repo, PasswordHash, User, UserChanges, UserId};
 
 /// A signed-in user changes their own password: the current one must verify,
 /// the new one must follow the rules (12 to 128 characters). Recorded as
-/// `UserModified` with the user as both actor and subject.
+/// `UserModified` with the user as both actor and subject. Every other token
+/// of the user is revoked in the same transaction (migration 0047); `keep`,
+/// the token the change was made with, stays valid.
 #[tracing::instrument(skip(pool, outbox, current, new))]
 pub async fn change_password(
     pool: &PgPool,
     outbox: &Outbox,
     id: UserId,
+    keep: uuid::Uuid,
     current: SecretString,
     new: SecretString,
 ) -> Result<Written<User>, ServiceError> {
@@ -34,6 +37,9 @@ pub async fn change_password(
     let actor = user.system_id.map(B256::from).ok_or(ServiceError::NotRegistered("the user"))?;
     let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
     let mut tx = pool.begin().await?;
+    sqlx::query!("SELECT set_config('careledger.keep_token', $1, true)", keep.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
     let updated = repo::update(&mut tx, id, &changes).await?;
     let entry =
         enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &updated, None).await?;

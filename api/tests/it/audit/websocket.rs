@@ -115,3 +115,89 @@ async fn the_feed_runs_over_a_websocket_as_the_token_holder(pool: PgPool) {
     let refused = payload(&receive(&mut anonymous).await);
     assert_eq!(refused.code(), "UNAUTHENTICATED");
 }
+
+/// Subscription `id` ends: after any events still on their way (an auditor
+/// sees everyone's), its UNAUTHENTICATED error, then `complete`.
+async fn ends_unauthenticated(socket: &mut Socket, id: &str) {
+    let ended = loop {
+        let frame = receive(socket).await;
+        assert_eq!(
+            (frame["id"].as_str(), frame["type"].as_str()),
+            (Some(id), Some("next")),
+            "{frame}"
+        );
+        let reply: Reply<audit_feed::ResponseData> = Reply::from_json(frame["payload"].clone());
+        if !reply.errors.is_empty() {
+            break reply;
+        }
+    };
+    assert_eq!(ended.code(), "UNAUTHENTICATED", "{ended:?}");
+    assert!(ended.message().starts_with("the session ended"), "{ended:?}");
+    let complete = receive(socket).await;
+    assert_eq!((complete["id"].as_str(), complete["type"].as_str()), (Some(id), Some("complete")));
+}
+
+/// Subscribes as `token` and reads the feed's first frame (its own request).
+async fn feed_of(addr: SocketAddr, token: &str) -> Socket {
+    let mut socket = connect(addr, json!({ "authorization": format!("Bearer {token}") })).await;
+    send(&mut socket, subscribe("1")).await;
+    assert!(payload(&receive(&mut socket).await).errors.is_empty());
+    socket
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_feed_ends_at_logout_and_the_socket_answers_nothing_more(pool: PgPool) {
+    let app = support::app(pool).await;
+    app.add_user("aud.ws", "a sound password", Role::Auditor).await;
+    let token = app.login("aud.ws", "a sound password").await;
+    let other = app.login("aud.ws", "a sound password").await;
+    caught_up(&app).await;
+    let addr = serve(&app).await;
+    let mut socket = feed_of(addr, &token).await;
+    let mut other_socket = feed_of(addr, &other).await;
+
+    let out = app.run::<crate::ops::Logout>(Some(&token), crate::ops::logout::Variables).await;
+    assert!(out.errors.is_empty(), "{out:?}");
+    ends_unauthenticated(&mut socket, "1").await;
+    // A new operation over the same connection is refused too.
+    send(&mut socket, subscribe("2")).await;
+    assert_eq!(payload(&receive(&mut socket).await).code(), "UNAUTHENTICATED");
+
+    // The same user's other session goes on: its own read still reaches it.
+    app.run::<Me>(Some(&other), me::Variables).await;
+    loop {
+        let next = payload(&receive(&mut other_socket).await);
+        let event = &next.ok().audit_events;
+        if event.resource == Some(AccessResource::UserRecord) {
+            assert_eq!(event.action, Some(AccessAction::Read));
+            break;
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_feed_ends_when_the_account_is_deleted_or_its_role_changed(pool: PgPool) {
+    let app = support::app(pool).await;
+    let deleted = app.add_user("aud.gone", "a sound password", Role::Auditor).await;
+    let moved = app.add_user("aud.moved", "a sound password", Role::Auditor).await;
+    let deleted_token = app.login("aud.gone", "a sound password").await;
+    let moved_token = app.login("aud.moved", "a sound password").await;
+    let root = app.login("root", ROOT_PASSWORD).await;
+    caught_up(&app).await;
+    let addr = serve(&app).await;
+    let mut gone = feed_of(addr, &deleted_token).await;
+    let mut changed = feed_of(addr, &moved_token).await;
+
+    let vars = crate::ops::delete_user::Variables { id: deleted.id.to_string() };
+    let out = app.run::<crate::ops::DeleteUser>(Some(&root), vars).await;
+    assert!(out.errors.is_empty(), "{out:?}");
+    ends_unauthenticated(&mut gone, "1").await;
+
+    let vars = crate::ops::set_user_role::Variables {
+        id: moved.id.to_string(),
+        role: crate::ops::Role::Doctor,
+    };
+    let out = app.run::<crate::ops::SetUserRole>(Some(&root), vars).await;
+    assert!(out.errors.is_empty(), "{out:?}");
+    ends_unauthenticated(&mut changed, "1").await;
+}
