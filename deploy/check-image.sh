@@ -225,7 +225,7 @@ check_image() {
   mapfile -t image_env < <(pm image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
   local web_dir
   web_dir=$(printf '%s\n' "${image_env[@]}" | sed -n 's/^CARELEDGER_WEB_DIR=//p')
-  for f in index.html style.css careledger_web.js careledger_web_bg.wasm; do
+  for f in index.html style.css boot.js careledger_web.js careledger_web_bg.wasm; do
     [[ -s $mnt$web_dir/$f ]] || die "the web app is incomplete: no $web_dir/$f in the image"
   done
   echo "web app in $web_dir: $(cd "$mnt$web_dir" && echo *)"

@@ -13,6 +13,6 @@ if [[ ! -f "$out/careledger_web_bg.wasm" || "$wasm" -nt "$out/careledger_web_bg.
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int -o "$out/careledger_web_bg.wasm" "$out/careledger_web_bg.wasm"
   fi
 fi
-cp web/index.html web/style.css "$out/"
+cp web/index.html web/style.css web/boot.js "$out/"
 size=$(gzip -9 -c "$out/careledger_web_bg.wasm" | wc -c)
 echo "web: built $out/ (wasm $(( size / 1024 )) KiB gzipped)"

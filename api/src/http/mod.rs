@@ -1,6 +1,8 @@
-//! The HTTPS edge: routes, TLS, health, and the web app's static files.
+//! The HTTPS edge: routes, TLS, security headers, health, and the web app's
+//! static files.
 
 pub mod admission;
+pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod tls;
@@ -25,5 +27,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(metrics::time_requests))
+        .layer(axum::middleware::from_fn(headers::secure))
         .with_state(state)
 }

@@ -1,4 +1,5 @@
-//! The HTTP edge without a socket: `/healthz` and `/metrics`.
+//! The HTTP edge without a socket: `/healthz`, `/metrics` and the headers
+//! on every answer.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -74,4 +75,37 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     let (hits, misses) = (sessions.hits.load(Relaxed), sessions.misses.load(Relaxed));
     assert_eq!(hits + misses, 3, "one session check per request");
     assert!(body.contains(&format!("careledger_session_cache_hits_total {hits}\n")), "{body}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_answer_carries_the_security_headers(pool: PgPool) {
+    use careledger::http::headers::{CSP, GRAPHIQL_CSP};
+    let app = support::app(pool).await;
+    for (path, csp, no_store) in [
+        ("/", CSP, false),
+        ("/patients/some-route", CSP, false),
+        ("/healthz", CSP, true),
+        ("/metrics", CSP, true),
+        ("/graphql", GRAPHIQL_CSP, true),
+    ] {
+        let router = careledger::http::router(app.state.clone());
+        let response = router
+            .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let header = |name: &str| {
+            response.headers().get(name).map(|v| v.to_str().expect("ascii").to_owned())
+        };
+        assert_eq!(
+            header("strict-transport-security").as_deref(),
+            Some("max-age=31536000; includeSubDomains"),
+            "{path}"
+        );
+        assert_eq!(header("content-security-policy").as_deref(), Some(csp), "{path}");
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+        assert_eq!(header("cache-control").as_deref(), no_store.then_some("no-store"), "{path}");
+    }
+    assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));
+    assert!(GRAPHIQL_CSP.contains("frame-ancestors 'none'"));
 }
