@@ -90,14 +90,19 @@ pub async fn execute(
     let mut response = schema.execute(request).await;
     // Parse and validation errors (syntax, unknown fields, wrong variable
     // types, depth and complexity limits) come without a code or a path:
-    // give them one.
-    for error in response.errors.iter_mut().filter(|e| e.path.is_empty()) {
+    // BAD_REQUEST. An argument whose value fails to parse (an Int beyond 32
+    // bits, a malformed DateTime) comes with its field's path and no code,
+    // before the resolver runs: BAD_USER_INPUT. Every resolver error carries
+    // its own code (`ApiError`).
+    for error in response.errors.iter_mut() {
         let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
         if !has_code {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", careledger_vocab::ErrorCode::BadRequest.as_str());
+            let code = if error.path.is_empty() {
+                careledger_vocab::ErrorCode::BadRequest
+            } else {
+                careledger_vocab::ErrorCode::BadUserInput
+            };
+            error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
         }
     }
     let audit = session.audit();

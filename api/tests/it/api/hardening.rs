@@ -206,3 +206,37 @@ async fn at_capacity_a_request_is_answered_overloaded_and_nothing_is_done(pool: 
     assert_eq!(state.gate.stats().requests, asked + 1);
     assert_eq!((state.admission.in_progress(), state.admission.refused()), (0, 1));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn values_that_fail_to_parse_get_a_code_and_change_nothing(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let before = fingerprint(&h.app.state.pool).await;
+    let auditor = Some(h.token(Role::Auditor).to_owned());
+    let record = "00000000-0000-0000-0000-000000000000";
+    let mut codes = vec![];
+    for (query, vars) in [
+        ("{ auditEvents(first: 99999999999) { edges { cursor } } }", json!({})),
+        (
+            "query($n: Int) { auditEvents(first: $n) { edges { cursor } } }",
+            json!({"n": 99_999_999_999_i64}),
+        ),
+        (
+            "query($at: DateTime!) { recordAsOf(id: \"00000000-0000-0000-0000-000000000000\", at: $at) { version } }",
+            json!({"at": "yesterday at noon"}),
+        ),
+        (&*format!("{{ recordAsOf(id: \"{record}\", at: \"2026-13-45T99:00:00Z\") {{ version }} }}"), json!({})),
+        (
+            "query($f: AuditFilter) { auditEvents(filter: $f) { edges { cursor } } }",
+            json!({"f": {"since": "not a time"}}),
+        ),
+    ] {
+        let out = h.app.raw(auditor.as_deref(), query, vars).await;
+        assert!(audit(&out).is_empty(), "refused before any access was asked: {query}: {out}");
+        assert_eq!(out["data"], Value::Null, "{query}");
+        codes.push(code(&out).to_owned());
+    }
+    // Each fails while its field's arguments are read: the field's path, and
+    // before this, no code at all.
+    assert_eq!(codes, ["BAD_USER_INPUT"; 5]);
+    assert_eq!(fingerprint(&h.app.state.pool).await, before);
+}
