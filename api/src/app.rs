@@ -98,6 +98,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
     let reads = crate::records::reads::Reads::start(pool.clone());
     let sessions = Arc::new(crate::cache::sessions::Sessions::default());
     tokio::spawn(sessions.clone().listen(pool.clone()));
+    crate::auth::purge::start(pool.clone());
     // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
     tokio::spawn(crate::auth::login::dummy_hash());
     Ok(AppState {

@@ -203,13 +203,12 @@ async fn record_failure(
 }
 
 /// Lists an issued token until it expires (migration 0047: a password change
-/// revokes every listed token of the account but the changer's own), and
-/// drops listed tokens that have expired.
+/// revokes every listed token of the account but the changer's own; the
+/// expired are purged, `auth::purge`).
 async fn list_issued(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
     sqlx::query!(
-        "WITH expired AS (DELETE FROM issued_tokens WHERE expires_at < now() - interval '1 hour')
-         INSERT INTO issued_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3)",
+        "INSERT INTO issued_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3)",
         claims.jti,
         user_id,
         expires

@@ -1,9 +1,10 @@
 //! Who you are: password hashing, signing keys, access tokens, the caller a
-//! token stands for, and login.
+//! token stands for, login, and the purge of what expired.
 
 pub mod access;
 pub mod caller;
 pub mod keys;
 pub mod login;
 pub mod password;
+pub mod purge;
 pub mod token;

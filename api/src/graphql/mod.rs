@@ -156,6 +156,10 @@ async fn subscribe(
 ) -> axum::response::Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // A subscribe message is a small document: the same bound as a
+        // request body over HTTP; a larger one closes the connection.
+        .max_message_size(crate::http::MAX_BODY_BYTES)
+        .max_frame_size(crate::http::MAX_BODY_BYTES)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {

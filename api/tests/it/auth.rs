@@ -371,3 +371,42 @@ async fn a_password_set_in_the_database_ends_every_session_of_the_account(pool: 
         .expect("edit");
     assert_eq!(username(&app, &three).await, "dr.moss");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_purge_removes_only_what_expired(pool: PgPool) {
+    let app = support::app(pool).await;
+    let live = app.login("root", ROOT_PASSWORD).await;
+    let pool = &app.state.pool;
+    let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.expect(sql) };
+    exec("INSERT INTO issued_tokens (token_id, user_id, expires_at)
+          SELECT gen_random_uuid(), id, now() - interval '1 minute' FROM users WHERE username = 'root'")
+    .await;
+    exec("INSERT INTO revoked_tokens (token_id, user_id, expires_at)
+          SELECT gen_random_uuid(), id, now() - interval '1 minute' FROM users WHERE username = 'root'")
+    .await;
+    exec("INSERT INTO revoked_tokens (token_id, user_id, expires_at)
+          SELECT gen_random_uuid(), id, now() + interval '10 minutes' FROM users WHERE username = 'root'")
+    .await;
+    exec(
+        "INSERT INTO login_failures (username, address, failed_at) VALUES
+          ('root', '10.0.0.1', now() - interval '16 minutes'),
+          ('root', '10.0.0.1', now() - interval '14 minutes')",
+    )
+    .await;
+
+    let purged = careledger::auth::purge::purge(pool).await.expect("purge");
+    assert_eq!(
+        purged,
+        careledger::auth::purge::Purged { revoked_tokens: 1, issued_tokens: 1, login_failures: 1 }
+    );
+    let left: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM revoked_tokens), (SELECT count(*) FROM issued_tokens),
+                (SELECT count(*) FROM login_failures)",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("counts");
+    assert_eq!(left, (1, 1, 1), "the unexpired revocation, the live login, the recent failure");
+    assert_eq!(username(&app, &live).await, "root");
+    assert_eq!(careledger::auth::purge::purge(pool).await.expect("again"), Default::default());
+}

@@ -201,3 +201,24 @@ async fn a_feed_ends_when_the_account_is_deleted_or_its_role_changed(pool: PgPoo
     assert!(out.errors.is_empty(), "{out:?}");
     ends_unauthenticated(&mut changed, "1").await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_message_larger_than_a_request_body_closes_the_connection(pool: PgPool) {
+    let app = support::app(pool).await;
+    let token = app.login("root", ROOT_PASSWORD).await;
+    let addr = serve(&app).await;
+    let mut socket = connect(addr, json!({ "authorization": format!("Bearer {token}") })).await;
+    let padding = " ".repeat(careledger::http::MAX_BODY_BYTES);
+    let query = format!("subscription {{ auditEvents {{ kind }} }}{padding}");
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }))
+        .await;
+    let next = tokio::time::timeout(Duration::from_secs(30), socket.next()).await.expect("in time");
+    match next {
+        // Closed with the code for a message too big, or cut off.
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 1009, "message too big: {frame:?}");
+        }
+        Some(Ok(Message::Close(None)) | Err(_)) | None => {}
+        Some(Ok(other)) => panic!("answered instead of closing: {other:?}"),
+    }
+}
