@@ -97,6 +97,8 @@ impl Session {
         authorization: Option<&str>,
         address: Option<IpAddr>,
     ) -> Self {
+        // Listen before checking: a change committed after the check is heard.
+        let changes = state.sessions.changes();
         let mut session = Self::from_header(state, authorization, address).await;
         let token = authorization.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
         if let (Ok(Some(caller)), Some(token)) = (&session.auth, token) {
@@ -104,6 +106,7 @@ impl Session {
             session.ended = Some(watched);
             tokio::spawn(watch_socket_session(
                 state.clone(),
+                changes,
                 token.to_owned(),
                 caller.clone(),
                 ended,
@@ -190,11 +193,11 @@ impl Session {
 /// database again, past the remembered checks.
 async fn watch_socket_session(
     state: AppState,
+    mut changes: broadcast::Receiver<Option<crate::users::UserId>>,
     token: String,
     caller: Caller,
     ended: watch::Sender<bool>,
 ) {
-    let mut changes = state.sessions.changes();
     let left = caller.claims.exp - chrono::Utc::now().timestamp();
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(left.max(0).unsigned_abs()));
     tokio::pin!(expiry);
