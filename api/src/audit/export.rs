@@ -184,39 +184,58 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_denied_record_read_is_a_rest_read_with_outcome_4_and_identifiers_only() {
-        let record: crate::records::RecordId =
-            "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
-        let event = AuditEvent {
+    /// An event at block 7, log 3 of transaction 0x0202…, on 2 January 2026.
+    fn event(kind: AuditKind, actor: B256, subject: Option<B256>) -> AuditEvent {
+        AuditEvent {
             block_number: 7,
             block_hash: B256::repeat_byte(1),
             transaction_hash: B256::repeat_byte(2),
             log_index: 3,
             timestamp: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time"),
-            kind: AuditKind::AccessRequested,
-            actor: B256::repeat_byte(0xaa),
-            subject: Some(B256::repeat_byte(0xbb)),
-            record: Some(B256::from(record)),
-            action: Some(Action::Read),
-            resource: Some(Resource::HealthRecord),
+            kind,
+            actor,
+            subject,
+            record: None,
+            action: None,
+            resource: None,
             role: None,
-            approved: false,
-            entry_id: Some(B256::repeat_byte(4)),
+            approved: true,
+            entry_id: None,
             version: None,
             content_hash: None,
             duplicate: false,
             refusal: None,
             original: None,
             lost_at: None,
-        };
-        let deployment = Deployment {
+        }
+    }
+
+    fn deployment() -> Deployment {
+        Deployment {
             chain_id: 31337,
             address: Address::repeat_byte(0x11),
             block: 1,
             transaction: B256::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_denied_record_read_is_a_rest_read_with_outcome_4_and_identifiers_only() {
+        let record: crate::records::RecordId =
+            "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().expect("uuid");
+        let event = AuditEvent {
+            record: Some(B256::from(record)),
+            action: Some(Action::Read),
+            resource: Some(Resource::HealthRecord),
+            approved: false,
+            entry_id: Some(B256::repeat_byte(4)),
+            ..event(
+                AuditKind::AccessRequested,
+                B256::repeat_byte(0xaa),
+                Some(B256::repeat_byte(0xbb)),
+            )
         };
-        let r = fhir(&event, &deployment);
+        let r = fhir(&event, &deployment());
         assert_eq!(r["resourceType"], "AuditEvent");
         assert_eq!(r["type"]["code"], "rest");
         assert_eq!(r["subtype"][0]["code"], "read");
@@ -248,32 +267,10 @@ mod tests {
         let (admin, gateway) = (Address::repeat_byte(0xad), Address::repeat_byte(0x6a));
         let event = AuditEvent {
             block_number: 9,
-            block_hash: B256::repeat_byte(1),
-            transaction_hash: B256::repeat_byte(2),
             log_index: 0,
-            timestamp: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time"),
-            kind: AuditKind::GatewayAdded,
-            actor: admin.into_word(),
-            subject: Some(gateway.into_word()),
-            record: None,
-            action: None,
-            resource: None,
-            role: None,
-            approved: true,
-            entry_id: None,
-            version: None,
-            content_hash: None,
-            duplicate: false,
-            refusal: None,
-            original: None,
-            lost_at: None,
+            ..event(AuditKind::GatewayAdded, admin.into_word(), Some(gateway.into_word()))
         };
-        let deployment = Deployment {
-            chain_id: 31337,
-            address: Address::repeat_byte(0x11),
-            block: 1,
-            transaction: B256::ZERO,
-        };
+        let deployment = deployment();
         let r = fhir(&event, &deployment);
         assert_eq!(r["type"]["code"], "110136");
         assert_eq!((&r["action"], &r["outcome"]), (&json!("C"), &json!("0")));
