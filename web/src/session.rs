@@ -16,7 +16,10 @@ pub const IDLE_LIMIT_MS: f64 = 15.0 * 60.0 * 1000.0;
 pub struct Session {
     pub token: String,
     pub user: Person,
+    /// When `token` expires (RFC 3339); renewed while the user is active.
     pub expires_at: String,
+    /// When the session ends whatever renewals happen (12 hours after login).
+    pub session_ends_at: String,
 }
 
 impl Session {
@@ -35,6 +38,11 @@ pub struct Auth {
 
 pub enum AuthAction {
     SignIn(Session),
+    /// The session's next token (`renewSession`).
+    Renew {
+        token: String,
+        expires_at: String,
+    },
     SignOut(Option<String>),
     AddReceipts(Vec<Receipt>),
     ClearReceipts,
@@ -48,6 +56,12 @@ impl Reducible for Auth {
             AuthAction::SignIn(s) => {
                 next.session = Some(s);
                 next.notice = None;
+            }
+            AuthAction::Renew { token, expires_at } => {
+                if let Some(session) = next.session.as_mut() {
+                    session.token = token;
+                    session.expires_at = expires_at;
+                }
             }
             AuthAction::SignOut(notice) => {
                 next.session = None;
@@ -113,6 +127,20 @@ impl Api {
         if let Some(a) = &self.auth {
             a.dispatch(AuthAction::SignIn(session));
         }
+    }
+
+    /// Asks for the session's next token and keeps it. A refusal signs out
+    /// through [`Api::run`]; a failed attempt is tried again by the caller.
+    pub async fn renew(&self) -> bool {
+        let Ok(data) = self.run::<api::ops::RenewSession>(api::ops::renew_session::Variables).await
+        else {
+            return false;
+        };
+        if let Some(a) = &self.auth {
+            let renewed = data.renew_session;
+            a.dispatch(AuthAction::Renew { token: renewed.token, expires_at: renewed.expires_at });
+        }
+        true
     }
 
     /// Revokes the token on the server and forgets it here.

@@ -9,27 +9,26 @@ use std::time::Duration;
 use secrecy::SecretString;
 use sqlx::PgPool;
 
+use super::caller::Caller;
 use super::keys::TokenKeys;
 use super::password::{self, PasswordHashString};
+use super::throttle;
 use super::token::{self, Claims, TokenError};
 use crate::bootstrap::SYSTEM_ACTOR;
 use crate::gate::outbox::Outbox;
 use crate::lifecycle::ServiceError;
 use crate::users::{self, SystemId, User, Username};
 
-/// Failed attempts allowed per account within [`WINDOW`].
-pub const ACCOUNT_LIMIT: i64 = 10;
-/// Failed attempts allowed per client address within [`WINDOW`].
-pub const ADDRESS_LIMIT: i64 = 50;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Wrong password or no such (active) account: the two are not told apart.
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("too many failed attempts; try again in {} minute(s)", retry_after.as_secs().div_ceil(60))]
+    #[error("too many failed attempts from here; try again in {}", wait_text(*retry_after))]
     TooManyAttempts { retry_after: Duration },
+    /// A renewal past the session's absolute limit.
+    #[error("the session reached its 12-hour limit; sign in again")]
+    SessionOver,
     /// Something failed inside; the cause is kept for the log.
     #[error("login failed")]
     Internal(#[source] anyhow::Error),
@@ -55,7 +54,21 @@ impl From<ServiceError> for LoginError {
 
 impl From<TokenError> for LoginError {
     fn from(e: TokenError) -> Self {
-        Self::Internal(e.into())
+        match e {
+            TokenError::SessionOver => Self::SessionOver,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// A wait in words, as the web app words it: seconds under a minute and a
+/// half, whole minutes (rounded up) from there.
+pub fn wait_text(wait: Duration) -> String {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    match seconds {
+        1 => "1 second".to_owned(),
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
     }
 }
 
@@ -103,11 +116,16 @@ pub async fn login(
     address: Option<IpAddr>,
 ) -> Result<LoggedIn, LoginError> {
     let typed = username_raw.trim().to_lowercase();
-    let address_text = address.map(|a| a.to_string());
-    if let Some(retry_after) = locked_out(deps.pool, &typed, address_text.as_deref()).await? {
-        tracing::warn!("login refused: attempt limit reached");
-        return Err(LoginError::TooManyAttempts { retry_after });
-    }
+    let attempt = match throttle::attempt(deps.pool, &typed, address).await? {
+        Ok(attempt) => attempt,
+        Err(retry_after) => {
+            tracing::warn!(
+                wait = retry_after.as_secs(),
+                "login refused: attempts from here are slowed"
+            );
+            return Err(LoginError::TooManyAttempts { retry_after });
+        }
+    };
     let user = match Username::parse(&typed) {
         Ok(name) => users::repo::get_by_username(deps.pool, &name).await?,
         Err(_) => None,
@@ -118,10 +136,11 @@ pub async fn login(
     };
     let matches = password::verify(password, stored).await;
     let Some(user) = user.filter(|u| matches && !u.is_deleted()) else {
-        record_failure(deps.pool, &typed, address_text.as_deref()).await?;
+        // The attempt stays counted as a failure.
         tracing::warn!("login failed");
         return Err(LoginError::BadCredentials);
     };
+    attempt.succeeded(deps.pool).await?;
     let system_id = match user.system_id {
         Some(id) => id,
         None => assign_identifier(deps, &user).await?,
@@ -143,92 +162,56 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
     Ok(system_id)
 }
 
-/// How long until the account or address may try again, if it is locked out.
-async fn locked_out(
-    pool: &PgPool,
-    username: &str,
-    address: Option<&str>,
-) -> Result<Option<Duration>, LoginError> {
-    let window = WINDOW.as_secs_f64();
-    let row = sqlx::query!(
-        r#"SELECT
-             (SELECT count(*) FROM login_failures
-               WHERE username = $1 AND failed_at > now() - make_interval(secs => $3)) AS "by_account!",
-             (SELECT min(failed_at) FROM (SELECT failed_at FROM login_failures
-               WHERE username = $1 AND failed_at > now() - make_interval(secs => $3)
-               ORDER BY failed_at DESC LIMIT $4) recent) AS "account_oldest",
-             (SELECT count(*) FROM login_failures
-               WHERE $2::text IS NOT NULL AND address = $2 AND failed_at > now() - make_interval(secs => $3)) AS "by_address!",
-             (SELECT min(failed_at) FROM (SELECT failed_at FROM login_failures
-               WHERE $2::text IS NOT NULL AND address = $2 AND failed_at > now() - make_interval(secs => $3)
-               ORDER BY failed_at DESC LIMIT $5) recent) AS "address_oldest",
-             now() AS "now!""#,
-        username,
-        address,
-        window,
-        ACCOUNT_LIMIT,
-        ADDRESS_LIMIT,
-    )
-    .fetch_one(pool)
-    .await?;
-    let wait = |oldest: Option<chrono::DateTime<chrono::Utc>>| {
-        oldest.map(|t| {
-            let until = t + chrono::Duration::from_std(WINDOW).unwrap_or_default();
-            (until - row.now).to_std().unwrap_or(Duration::from_secs(1))
-        })
-    };
-    let mut retry = None;
-    if row.by_account >= ACCOUNT_LIMIT {
-        retry = wait(row.account_oldest);
-    }
-    if row.by_address >= ADDRESS_LIMIT {
-        retry = retry.max(wait(row.address_oldest));
-    }
-    Ok(retry)
-}
-
-async fn record_failure(
-    pool: &PgPool,
-    username: &str,
-    address: Option<&str>,
-) -> Result<(), LoginError> {
-    sqlx::query!(
-        "INSERT INTO login_failures (username, address) VALUES ($1, $2)",
-        username,
-        address
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Lists an issued token until it expires (migration 0047: a password change
-/// revokes every listed token of the account but the changer's own; the
-/// expired are purged, `auth::purge`).
+/// Lists an issued token with its session until it expires (migrations 0047
+/// and 0048: a password change revokes every listed token of the account but
+/// the changer's own, a logout every token of its session; the expired are
+/// purged, `auth::purge`).
 async fn list_issued(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
     sqlx::query!(
-        "INSERT INTO issued_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3)",
+        "INSERT INTO issued_tokens (token_id, user_id, expires_at, session_id) VALUES ($1, $2, $3, $4)",
         claims.jti,
         user_id,
-        expires
+        expires,
+        claims.session()
     )
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// Revokes a token until it would have expired.
+/// Renews the caller's session: the next token, listed, with the account's
+/// role now. The current token stays valid until its own expiry (requests
+/// already sent with it still succeed); a logout ends both.
+pub async fn renew(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    caller: &Caller,
+) -> Result<(String, Claims), LoginError> {
+    let (token, next) = token::renew(keys, &caller.claims, caller.role.as_str())?;
+    list_issued(pool, &next, caller.user_id.0).await?;
+    tracing::info!(user = %caller.user_id, "session renewed");
+    Ok((token, next))
+}
+
+/// Ends the session the token belongs to: revokes it and every other listed
+/// token of the same session until they would have expired.
 pub async fn logout(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
     sqlx::query!(
-        "INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        "INSERT INTO revoked_tokens (token_id, user_id, expires_at)
+         SELECT $1, $2, $3
+          UNION ALL
+         SELECT token_id, user_id, expires_at FROM issued_tokens
+          WHERE session_id = $4 AND user_id = $2 AND expires_at > now()
+         ON CONFLICT DO NOTHING",
         claims.jti,
         user_id,
-        expires
+        expires,
+        claims.session()
     )
     .execute(pool)
     .await?;
-    tracing::info!(user = user_id, "logged out; token revoked");
+    tracing::info!(user = user_id, "logged out; the session's tokens revoked");
     Ok(())
 }

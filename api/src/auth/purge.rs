@@ -1,12 +1,13 @@
 //! Keeps the authentication tables to what still matters: a revoked or
 //! listed token past its expiry is refused by its signature check anyway,
-//! and a failed login older than the counting window counts for nothing.
+//! and a throttling key whose failures are forgotten and whose wait is over
+//! counts for nothing.
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::login::WINDOW;
+use super::throttle::FORGET_AFTER;
 
 /// How often the api purges.
 pub const EVERY: Duration = Duration::from_secs(10 * 60);
@@ -16,11 +17,11 @@ pub const EVERY: Duration = Duration::from_secs(10 * 60);
 pub struct Purged {
     pub revoked_tokens: u64,
     pub issued_tokens: u64,
-    pub login_failures: u64,
+    pub login_throttle: u64,
 }
 
-/// Removes expired revocations and listed tokens and failed logins older
-/// than the window, in one transaction.
+/// Removes expired revocations and listed tokens, and throttling keys that
+/// have forgotten their failures, in one transaction.
 pub async fn purge(pool: &PgPool) -> Result<Purged, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let revoked_tokens = sqlx::query!("DELETE FROM revoked_tokens WHERE expires_at < now()")
@@ -31,15 +32,16 @@ pub async fn purge(pool: &PgPool) -> Result<Purged, sqlx::Error> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    let login_failures = sqlx::query!(
-        "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => $1)",
-        WINDOW.as_secs_f64()
+    let login_throttle = sqlx::query!(
+        "DELETE FROM login_throttle
+          WHERE last_failed_at < now() - make_interval(secs => $1) AND next_at < now()",
+        FORGET_AFTER.as_secs_f64()
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
     tx.commit().await?;
-    Ok(Purged { revoked_tokens, issued_tokens, login_failures })
+    Ok(Purged { revoked_tokens, issued_tokens, login_throttle })
 }
 
 /// Purges every [`EVERY`] until the process ends.

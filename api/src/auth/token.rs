@@ -1,6 +1,9 @@
 //! Access tokens: JWTs signed with Ed25519, valid for 15 minutes, carrying
-//! the user id, the system-wide identifier, the role and a token id (for
-//! revocation at logout). Only `EdDSA` is accepted: `alg: none`, HMAC
+//! the user id, the system-wide identifier, the role, a token id (for
+//! revocation at logout) and the session it belongs to. A session is the
+//! chain of tokens one login starts: while its holder is active, a token is
+//! renewed for another 15 minutes ([`renew`]), up to [`MAX_SESSION`] after
+//! the login; then the holder signs in again. Only `EdDSA` is accepted: `alg: none`, HMAC
 //! algorithms (key confusion) and other keys fail verification.
 
 use std::time::Duration;
@@ -13,6 +16,8 @@ use super::keys::TokenKeys;
 
 /// How long a token is valid.
 pub const LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How long a session may be renewed after its login.
+pub const MAX_SESSION: Duration = Duration::from_secs(12 * 60 * 60);
 const ISSUER: &str = "careledger";
 
 /// What a token says about its holder.
@@ -29,6 +34,29 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
+    /// The session: the first token's id, kept by every renewal.
+    #[serde(default)]
+    pub ses: Uuid,
+    /// When the session's login happened (seconds since the epoch).
+    #[serde(default)]
+    pub auth_time: i64,
+}
+
+impl Claims {
+    /// The session's id; a token from before sessions were named is its own.
+    pub fn session(&self) -> Uuid {
+        if self.ses.is_nil() {
+            self.jti
+        } else {
+            self.ses
+        }
+    }
+
+    /// When the session must end, whatever renewals happen.
+    pub fn session_ends(&self) -> i64 {
+        let login = if self.auth_time > 0 { self.auth_time } else { self.iat };
+        login + MAX_SESSION.as_secs() as i64
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,9 +65,12 @@ pub enum TokenError {
     Invalid,
     #[error("signing the token failed")]
     Signing,
+    #[error("the session reached its 12-hour limit; sign in again")]
+    SessionOver,
 }
 
-/// Issues a token for the user; returns it with its claims.
+/// Issues the first token of a new session for the user; returns it with
+/// its claims.
 pub fn issue(
     keys: &TokenKeys,
     user_id: i64,
@@ -47,15 +78,47 @@ pub fn issue(
     role: &str,
 ) -> Result<(String, Claims), TokenError> {
     let now = chrono::Utc::now().timestamp();
+    let jti = Uuid::new_v4();
     let claims = Claims {
         sub: user_id.to_string(),
         sid: system_id_hex.to_owned(),
         role: role.to_owned(),
-        jti: Uuid::new_v4(),
+        jti,
         iat: now,
         exp: now + LIFETIME.as_secs() as i64,
         iss: ISSUER.to_owned(),
+        ses: jti,
+        auth_time: now,
     };
+    sign(keys, claims)
+}
+
+/// Issues the next token of `current`'s session, with `role` (the account's
+/// role now): valid for another [`LIFETIME`], but never past the session's
+/// end; a session at its end is refused.
+pub fn renew(
+    keys: &TokenKeys,
+    current: &Claims,
+    role: &str,
+) -> Result<(String, Claims), TokenError> {
+    let now = chrono::Utc::now().timestamp();
+    let ends = current.session_ends();
+    if ends <= now {
+        return Err(TokenError::SessionOver);
+    }
+    let claims = Claims {
+        role: role.to_owned(),
+        jti: Uuid::new_v4(),
+        iat: now,
+        exp: (now + LIFETIME.as_secs() as i64).min(ends),
+        ses: current.session(),
+        auth_time: ends - MAX_SESSION.as_secs() as i64,
+        ..current.clone()
+    };
+    sign(keys, claims)
+}
+
+fn sign(keys: &TokenKeys, claims: Claims) -> Result<(String, Claims), TokenError> {
     let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &keys.encoding)
         .map_err(|_| TokenError::Signing)?;
     Ok((token, claims))
@@ -114,10 +177,44 @@ mod tests {
             iat: now - 1000,
             exp: now - 1,
             iss: ISSUER.into(),
+            ses: Uuid::nil(),
+            auth_time: 0,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &k.encoding)
             .expect("encode");
         assert_eq!(verify(&k, &token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_renewal_keeps_the_session_and_stops_at_its_end() {
+        let k = keys();
+        let (_, first) = issue(&k, 7, "ab", "NURSE").expect("issue");
+        assert_eq!((first.ses, first.auth_time), (first.jti, first.iat));
+        let (token, next) = renew(&k, &first, "DOCTOR").expect("renew");
+        assert_eq!(verify(&k, &token), Ok(next.clone()));
+        assert_ne!(next.jti, first.jti);
+        assert_eq!((next.ses, next.auth_time, next.sub.as_str()), (first.jti, first.iat, "7"));
+        assert_eq!(next.role, "DOCTOR", "a renewal carries the role of now");
+        assert_eq!(next.exp - next.iat, 900);
+
+        // Eleven hours and 55 minutes after the login: 5 minutes are left.
+        let now = chrono::Utc::now().timestamp();
+        let late = Claims { auth_time: now - 12 * 3600 + 300, ..first.clone() };
+        let (_, last) = renew(&k, &late, "NURSE").expect("renew");
+        assert_eq!(last.exp, now - 12 * 3600 + 300 + 12 * 3600);
+        assert!(last.exp - last.iat <= 300);
+        let over = Claims { auth_time: now - 12 * 3600, ..first };
+        assert_eq!(renew(&k, &over, "NURSE"), Err(TokenError::SessionOver));
+    }
+
+    #[test]
+    fn a_token_from_before_sessions_is_its_own_session() {
+        let k = keys();
+        let (_, mut claims) = issue(&k, 7, "ab", "NURSE").expect("issue");
+        claims.ses = Uuid::nil();
+        claims.auth_time = 0;
+        assert_eq!(claims.session(), claims.jti);
+        assert_eq!(claims.session_ends(), claims.iat + 12 * 3600);
     }
 
     #[test]

@@ -219,6 +219,8 @@ mod tests {
             iat: NOW - 10,
             exp,
             iss: "careledger".into(),
+            ses: uuid::Uuid::nil(),
+            auth_time: 0,
         };
         Caller { user_id: UserId(user), system_id: SystemId::random(), role: Role::Doctor, claims }
     }

@@ -72,6 +72,10 @@ pub struct Config {
     /// (a full pass at least hourly); `None` turns the check off
     /// (`CARELEDGER_AUDIT_CHECK_SECONDS`, 0 = off).
     pub audit_check_every: Option<std::time::Duration>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`CARELEDGER_TRUSTED_PROXIES`: addresses or CIDR ranges, comma
+    /// separated; none by default, so the header is ignored).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -94,6 +98,7 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_MAX_IN_PROGRESS",
     "CARELEDGER_AUDIT_CHECK_SECONDS",
     "CARELEDGER_LOG",
+    "CARELEDGER_TRUSTED_PROXIES",
 ];
 
 impl Config {
@@ -237,6 +242,8 @@ impl Config {
             })?;
         let audit_check_every =
             (audit_check_every > 0).then(|| std::time::Duration::from_secs(audit_check_every));
+        let trusted_proxies = parse_networks(&parse("CARELEDGER_TRUSTED_PROXIES", "")?)
+            .map_err(|e| invalid("CARELEDGER_TRUSTED_PROXIES", e))?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -253,8 +260,28 @@ impl Config {
             db_pool_size,
             max_in_progress,
             audit_check_every,
+            trusted_proxies,
         })
     }
+}
+
+/// A comma-separated list of addresses (`10.0.0.2`, `::1`) and CIDR ranges
+/// (`10.89.0.0/24`).
+fn parse_networks(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    format!(
+                        "`{item}` is neither an IP address nor a CIDR range such as 10.89.0.0/24"
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -356,12 +383,26 @@ mod tests {
             ("CHAIN_RPC_URL", "ws://x"),
             ("DATABASE_URL", "mysql://x"),
             ("TLS_CERT", "/tmp/cert.pem"),
+            ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.1, caddy"),
+            ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.0/33"),
         ] {
             let err = Config::from_vars(vars(&[(name, value)])).expect_err("refused");
             let shown = err.to_string();
             let expected = if name == "TLS_CERT" { "TLS_KEY: " } else { name };
             assert!(shown.starts_with(expected), "{name}={value}: {shown}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges() {
+        let c = Config::from_vars(vars(&[(
+            "CARELEDGER_TRUSTED_PROXIES",
+            " 10.89.0.2, 10.1.2.3/16,::1 ,",
+        )]))
+        .expect("valid");
+        let shown: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.89.0.2/32", "10.1.0.0/16", "::1/128"]);
+        assert!(Config::from_vars(vars(&[])).expect("defaults").trusted_proxies.is_empty());
     }
 
     #[test]

@@ -13,11 +13,18 @@ use crate::gate::{Action, Resource};
 /// A signed-in session: send `token` as `Authorization: Bearer <token>`.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
-    /// Valid for 15 minutes.
+    /// Valid for 15 minutes; `renewSession` gives the next one.
     pub token: String,
     pub user: UserObject,
     /// When the token expires (UTC).
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// When the session ends whatever renewals happen: 12 hours after the
+    /// login (UTC).
+    pub session_ends_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -43,8 +50,12 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Logs in. After 10 failed attempts for an account (or 50 from one
-    /// address) within 15 minutes, answers TOO_MANY_ATTEMPTS with the wait.
+    /// Logs in. Guesses are slowed per client: after 5 failures at one
+    /// account from one address (or 30 across accounts from one address),
+    /// each further failure doubles the wait before that address may try
+    /// again (2 s, 4 s, … up to 15 minutes); in the meantime it answers
+    /// TOO_MANY_ATTEMPTS with `retryAfterSeconds`. Other addresses are not
+    /// slowed, so nobody can lock another person out.
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -61,12 +72,35 @@ impl AuthMutation {
             login::login(deps, &username, SecretString::from(password), session.address).await?;
         Ok(AuthPayload {
             token: done.token,
-            expires_at: chrono::DateTime::from_timestamp(done.claims.exp, 0).unwrap_or_default(),
+            expires_at: at(done.claims.exp),
+            session_ends_at: at(done.claims.session_ends()),
             user: done.user.into(),
         })
     }
 
-    /// Revokes the token this request carries.
+    /// The next token of the caller's session, valid for another 15 minutes
+    /// (never past the session's end, 12 hours after the login; at the end
+    /// it answers UNAUTHENTICATED). The web app renews while its user is
+    /// active. The token this request carries stays valid until its own
+    /// expiry; `logout` with either ends both.
+    async fn renew_session(&self, ctx: &Context<'_>) -> Result<AuthPayload, ApiError> {
+        let state = context::state(ctx)?;
+        let session = context::session(ctx)?;
+        let caller = session.caller()?;
+        let user = crate::users::repo::get(&state.pool, caller.user_id)
+            .await?
+            .ok_or(ApiError::NotFound("user"))?;
+        let (token, claims) = login::renew(&state.pool, &state.token_keys, caller).await?;
+        Ok(AuthPayload {
+            token,
+            expires_at: at(claims.exp),
+            session_ends_at: at(claims.session_ends()),
+            user: user.into(),
+        })
+    }
+
+    /// Ends the session this request's token belongs to: revokes it and
+    /// every renewal of it.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;

@@ -137,7 +137,8 @@ async fn handle(
     };
     let authorization =
         headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let session = Session::from_header(&state, authorization, Some(peer.ip())).await;
+    let address = crate::http::client::address(peer.ip(), &headers, &state.config.trusted_proxies);
+    let session = Session::from_header(&state, authorization, Some(address)).await;
     GraphQLResponse::from(execute(&schema, request.into_inner(), Arc::new(session)).await)
         .into_response()
 }
@@ -151,9 +152,11 @@ async fn subscribe(
     State(state): State<AppState>,
     Extension(schema): Extension<CareLedgerSchema>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> axum::response::Response {
+    let address = crate::http::client::address(peer.ip(), &headers, &state.config.trusted_proxies);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         // A subscribe message is a small document: the same bound as a
@@ -165,7 +168,7 @@ async fn subscribe(
                 .on_connection_init(move |payload| async move {
                     let header = connection_authorization(&payload);
                     let session =
-                        Session::for_socket(&state, header.as_deref(), Some(peer.ip())).await;
+                        Session::for_socket(&state, header.as_deref(), Some(address)).await;
                     let mut data = Data::default();
                     data.insert(Arc::new(session));
                     Ok(data)

@@ -32,10 +32,12 @@ impl From<ServiceError> for ApiError {
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
-            LoginError::BadCredentials => ApiError::Unauthenticated(e.to_string()),
+            LoginError::BadCredentials | LoginError::SessionOver => {
+                ApiError::Unauthenticated(e.to_string())
+            }
             LoginError::TooManyAttempts { retry_after } => ApiError::TooManyAttempts {
                 message: e.to_string(),
-                retry_after_seconds: retry_after.as_secs().max(1),
+                retry_after_seconds: (retry_after.as_secs_f64().ceil() as u64).max(1),
             },
             LoginError::Internal(cause)
                 if cause

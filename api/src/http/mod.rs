@@ -2,6 +2,7 @@
 //! static files.
 
 pub mod admission;
+pub mod client;
 pub mod headers;
 pub mod health;
 pub mod metrics;

@@ -9,7 +9,7 @@ use careledger::chain::bindings::CareLedgerAccess;
 use careledger::users::Role;
 use sqlx::PgPool;
 
-use crate::ops::{self, login, logout, me, Login, Logout, Me};
+use crate::ops::{self, login, logout, me, renew_session, Login, Logout, Me, RenewSession};
 use crate::support::{self, Reply, TestApp, ROOT_PASSWORD};
 
 const PASSWORD: &str = "a sound password";
@@ -40,35 +40,60 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
     assert_eq!(wrong.data, None);
 }
 
+async fn renew(app: &TestApp, token: &str) -> Reply<renew_session::ResponseData> {
+    app.run::<RenewSession>(Some(token), renew_session::Variables).await
+}
+
 #[sqlx::test(migrations = "../migrations")]
-async fn ten_failures_lock_the_account_even_for_the_right_password(pool: PgPool) {
+async fn a_session_is_renewed_within_its_twelve_hours_and_a_logout_ends_every_renewal(
+    pool: PgPool,
+) {
     let app = support::app(pool).await;
-    app.add_user("nurse.joy", PASSWORD, Role::Nurse).await;
-    for attempt in 1..=10 {
-        let out = log_in(&app, "nurse.joy", &format!("wrong guess {attempt}")).await;
-        assert_eq!(out.code(), "UNAUTHENTICATED", "attempt {attempt}");
+    app.add_user("dr.kildare", PASSWORD, Role::Doctor).await;
+    let first = app.login("dr.kildare", PASSWORD).await;
+    let keys = &app.state.token_keys;
+    let claims = |t: &str| careledger::auth::token::verify(keys, t).expect("claims");
+    let login = claims(&first);
+
+    let out = renew(&app, &first).await;
+    let renewed = &out.ok().renew_session;
+    let second = renewed.token.clone();
+    let next = claims(&second);
+    assert_eq!((next.ses, next.auth_time, next.exp - next.iat), (login.jti, login.iat, 900));
+    assert_ne!(next.jti, login.jti);
+    let text = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .expect("time")
+            .to_rfc3339()
+    };
+    assert_eq!(renewed.expires_at, text(next.exp));
+    assert_eq!(renewed.session_ends_at, text(login.iat + 12 * 3600));
+    // The older token still works until its own expiry: requests already
+    // sent with it are not failed by the renewal.
+    assert_eq!(username(&app, &first).await, "dr.kildare");
+    assert_eq!(username(&app, &second).await, "dr.kildare");
+    let third = renew(&app, &second).await.ok().renew_session.token.clone();
+    assert_eq!(claims(&third).ses, login.jti);
+
+    // Logging out with the newest token ends the whole session.
+    assert!(app.run::<Logout>(Some(&third), logout::Variables).await.ok().logout);
+    for token in [&first, &second, &third] {
+        assert_eq!(me(&app, token).await.code(), "UNAUTHENTICATED");
+        assert_eq!(renew(&app, token).await.code(), "UNAUTHENTICATED");
     }
-    let locked = log_in(&app, "nurse.joy", PASSWORD).await;
-    assert_eq!(locked.code(), "TOO_MANY_ATTEMPTS");
-    // The wait runs to 15 minutes after the oldest of the ten failures.
-    let wait = locked.extension("retryAfterSeconds").as_i64().expect("wait");
-    let since_first: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM now() - min(failed_at))::float8 FROM login_failures WHERE username = 'nurse.joy'",
-    )
-    .fetch_one(&app.state.pool)
-    .await
-    .expect("first failure");
-    let expected = 900 - since_first.ceil() as i64;
-    assert!((expected - 1..=expected + 1).contains(&wait), "wait {wait}, expected {expected}");
-    assert_eq!(
-        locked.message(),
-        format!("too many failed attempts; try again in {} minute(s)", (wait as u64).div_ceil(60))
-    );
-    // An account that does not exist locks the same way: nothing is revealed.
-    for attempt in 1..=10 {
-        log_in(&app, "ghost", &format!("guess {attempt}")).await;
-    }
-    assert_eq!(log_in(&app, "ghost", "x").await.code(), "TOO_MANY_ATTEMPTS");
+
+    // Five seconds before the session's end, a renewal runs to the end and
+    // no further.
+    let other = app.login("dr.kildare", PASSWORD).await;
+    let now = chrono::Utc::now().timestamp();
+    let late = careledger::auth::token::Claims { auth_time: now - 12 * 3600 + 5, ..claims(&other) };
+    let (late_token, _) = careledger::auth::token::renew(keys, &late, "DOCTOR").expect("renew");
+    let last = renew(&app, &late_token).await;
+    let last = &last.ok().renew_session;
+    assert_eq!(last.expires_at, last.session_ends_at);
+    assert_eq!(last.session_ends_at, text(now + 5));
+    // The other login is a session of its own, untouched by the logout.
+    assert_eq!(username(&app, &other).await, "dr.kildare");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -378,8 +403,11 @@ async fn the_purge_removes_only_what_expired(pool: PgPool) {
     let live = app.login("root", ROOT_PASSWORD).await;
     let pool = &app.state.pool;
     let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.expect(sql) };
-    exec("INSERT INTO issued_tokens (token_id, user_id, expires_at)
-          SELECT gen_random_uuid(), id, now() - interval '1 minute' FROM users WHERE username = 'root'")
+    exec(
+        "INSERT INTO issued_tokens (token_id, user_id, expires_at, session_id)
+          SELECT gen_random_uuid(), id, now() - interval '1 minute', gen_random_uuid()
+            FROM users WHERE username = 'root'",
+    )
     .await;
     exec("INSERT INTO revoked_tokens (token_id, user_id, expires_at)
           SELECT gen_random_uuid(), id, now() - interval '1 minute' FROM users WHERE username = 'root'")
@@ -388,25 +416,30 @@ async fn the_purge_removes_only_what_expired(pool: PgPool) {
           SELECT gen_random_uuid(), id, now() + interval '10 minutes' FROM users WHERE username = 'root'")
     .await;
     exec(
-        "INSERT INTO login_failures (username, address, failed_at) VALUES
-          ('root', '10.0.0.1', now() - interval '16 minutes'),
-          ('root', '10.0.0.1', now() - interval '14 minutes')",
+        "INSERT INTO login_throttle (key, failures, last_failed_at, next_at) VALUES
+          ('pair:10.0.0.1|root', 9, now() - interval '61 minutes', now() - interval '50 minutes'),
+          ('addr:10.0.0.1', 40, now() - interval '61 minutes', now() + interval '1 minute'),
+          ('pair:10.0.0.2|root', 9, now() - interval '59 minutes', now() - interval '50 minutes')",
     )
     .await;
 
     let purged = careledger::auth::purge::purge(pool).await.expect("purge");
     assert_eq!(
         purged,
-        careledger::auth::purge::Purged { revoked_tokens: 1, issued_tokens: 1, login_failures: 1 }
+        careledger::auth::purge::Purged { revoked_tokens: 1, issued_tokens: 1, login_throttle: 1 }
     );
     let left: (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM revoked_tokens), (SELECT count(*) FROM issued_tokens),
-                (SELECT count(*) FROM login_failures)",
+                (SELECT count(*) FROM login_throttle)",
     )
     .fetch_one(pool)
     .await
     .expect("counts");
-    assert_eq!(left, (1, 1, 1), "the unexpired revocation, the live login, the recent failure");
+    assert_eq!(
+        left,
+        (1, 1, 2),
+        "the unexpired revocation, the live login, a key still waiting and a key not yet forgiven"
+    );
     assert_eq!(username(&app, &live).await, "root");
     assert_eq!(careledger::auth::purge::purge(pool).await.expect("again"), Default::default());
 }

@@ -13,3 +13,4 @@ mod journal;
 mod keys;
 mod ops;
 mod support;
+mod throttle;

@@ -67,6 +67,7 @@ macro_rules! operation {
 operation!(Login, "tests/queries/auth.graphql");
 operation!(Logout, "tests/queries/auth.graphql");
 operation!(Me, "tests/queries/auth.graphql");
+operation!(RenewSession, "tests/queries/auth.graphql");
 operation!(SearchUsers, "tests/queries/users.graphql");
 operation!(UserById, "tests/queries/users.graphql");
 operation!(CreateUser, "tests/queries/users.graphql");

@@ -112,6 +112,11 @@ impl Drop for TempDir {
 pub const ROOT_PASSWORD: &str = "root password for tests";
 
 pub async fn app(pool: PgPool) -> TestApp {
+    app_with(pool, &[]).await
+}
+
+/// [`app`] with further configuration variables.
+pub async fn app_with(pool: PgPool, extra: &[(&str, &str)]) -> TestApp {
     careledger::serve::install_crypto();
     let anvil = anvil();
     let data_dir = TempDir::new();
@@ -127,6 +132,7 @@ pub async fn app(pool: PgPool) -> TestApp {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
+    .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
     .collect();
     let config = careledger::config::Config::from_vars(vars).expect("config");
     let state = careledger::app::assemble(pool, config).await.expect("app");

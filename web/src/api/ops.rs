@@ -65,6 +65,7 @@ macro_rules! operation {
 operation!(Login, "graphql/auth.graphql");
 operation!(Logout, "graphql/auth.graphql");
 operation!(Me, "graphql/auth.graphql");
+operation!(RenewSession, "graphql/auth.graphql");
 operation!(SystemStatusQuery, "graphql/auth.graphql");
 operation!(ChangePassword, "graphql/users.graphql");
 operation!(SearchUsers, "graphql/users.graphql");

@@ -165,9 +165,13 @@ fn live_feed() -> Html {
         action: (*action).clone(),
         verdict: (*verdict).clone(),
     };
+    // A renewed token reconnects the feed (the socket's session ends with
+    // the token it was opened with); new filters also start a new list.
+    let token = api.token();
+    let shown_filters = use_mut_ref(|| None::<Filters>);
     {
         let (events, state, live) = (events.clone(), state.clone(), live.clone());
-        use_effect_with(filters, move |f| {
+        use_effect_with((filters, token), move |(f, token)| {
             state.set("connecting".into());
             let vars = audit_feed::Variables {
                 filter: Some(audit_feed::AuditFilter {
@@ -186,8 +190,11 @@ fn live_feed() -> Html {
             };
             // Items arrive one at a time; keep the list in a shared buffer so
             // each callback sees the latest one.
-            let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Event>::new()));
-            events.set(vec![]);
+            let same_filters = shown_filters.borrow().as_ref() == Some(f);
+            *shown_filters.borrow_mut() = Some(f.clone());
+            let kept = if same_filters { (*events).clone() } else { vec![] };
+            let buffer = std::rc::Rc::new(std::cell::RefCell::new(kept.clone()));
+            events.set(kept);
             let on_update =
                 Callback::from(move |u: FeedUpdate<audit_feed::ResponseData>| match u {
                     FeedUpdate::Connected => state.set("live".into()),
@@ -202,7 +209,7 @@ fn live_feed() -> Html {
                     FeedUpdate::Closed(reason) => state.set(reason),
                 });
             *live.borrow_mut() =
-                api.token().map(|t| ws::subscribe::<AuditFeed>(t, vars, on_update));
+                token.clone().map(|t| ws::subscribe::<AuditFeed>(t, vars, on_update));
             move || {
                 live.borrow_mut().take();
             }

@@ -77,6 +77,7 @@ pub fn login_page() -> Html {
                                 token: login.token,
                                 user,
                                 expires_at: login.expires_at,
+                                session_ends_at: login.session_ends_at,
                             });
                         }
                     }
@@ -88,7 +89,7 @@ pub fn login_page() -> Html {
     let message = form.error.as_ref().map(|e| match e.code {
         ErrorCode::Unauthenticated => "Wrong username or password.".to_owned(),
         ErrorCode::TooManyAttempts => format!(
-            "This account is locked after too many failed attempts. Try again in {}.",
+            "Too many failed attempts from this device. Try again in {}.",
             api::wait_text(e.retry_after_seconds.unwrap_or(900))
         ),
         _ => e.explain(),
