@@ -1,5 +1,5 @@
 # CareLedger api + web app in one image: the `careledger` binary serving the
-# built Yew app. Multi-stage; dependency layers cached; offline sqlx builds;
+# built Yew app and GraphiQL. Multi-stage; dependency layers cached; offline sqlx builds;
 # a small non-root runtime image. Base images are build arguments.
 ARG RUST_IMAGE=rust:1.95-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
@@ -26,6 +26,16 @@ RUN mkdir -p api/src api/tests/it api/password/src bench/src vocab/src web/src \
  && cargo build --release -p careledger \
  && cargo build --profile wasm-release -p careledger-web --target wasm32-unknown-unknown \
  && rm -rf api/src api/password/src bench/src vocab/src web/src
+# GraphiQL is bundled from npm packages (scripts/build-web.sh): Debian's
+# Node.js and npm, and only what package.json lists as `dependencies`
+# (GraphiQL, React, graphql, graphql-ws, esbuild), as package-lock.json pins
+# them; the chain and contract tooling (devDependencies) is left out. npm
+# trusts the system's certificate authorities, as apt and cargo do.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt npm ci --omit=dev --no-audit --no-fund
 # The sources.
 COPY . .
 RUN touch api/src/main.rs api/src/lib.rs api/password/src/lib.rs vocab/src/lib.rs web/src/main.rs \

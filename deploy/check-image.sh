@@ -15,7 +15,7 @@
 #   - the build base (for rust:1.95-bookworm) is that base plus a C toolchain
 #     from apt and a copy of this host's rustup toolchain, because Rust's
 #     toolchain server is not one of the hosts this machine may use (only
-#     package registries: Debian's mirror, crates.io, ...).
+#     package registries: Debian's mirror, crates.io, npm's, ...).
 # Everything podman stores goes under $CARELEDGER_IMAGE_WORK, never the repo.
 #
 # Environment: CARELEDGER_IMAGE_WORK (default /var/tmp/careledger-image),
@@ -225,10 +225,12 @@ check_image() {
   mapfile -t image_env < <(pm image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
   local web_dir
   web_dir=$(printf '%s\n' "${image_env[@]}" | sed -n 's/^CARELEDGER_WEB_DIR=//p')
-  for f in index.html style.css boot.js careledger_web.js careledger_web_bg.wasm; do
+  for f in index.html style.css boot.js careledger_web.js careledger_web_bg.wasm \
+           graphiql/index.html graphiql/graphiql.js graphiql/graphiql.css; do
     [[ -s $mnt$web_dir/$f ]] || die "the web app is incomplete: no $web_dir/$f in the image"
   done
-  echo "web app in $web_dir: $(cd "$mnt$web_dir" && echo *)"
+  ls "$mnt$web_dir"/graphiql/fonts/*.woff2 >/dev/null 2>&1 || die "GraphiQL's fonts are not in $web_dir/graphiql/fonts"
+  echo "web app in $web_dir: $(cd "$mnt$web_dir" && echo *) (graphiql: $(cd "$mnt$web_dir/graphiql" && echo *))"
 
   # Throwaway secrets, made afresh on every run: none may show in the output.
   local pg_password root_password gateway_key

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Yew app to static files in web/dist/ with no download: cargo for
 # wasm32, the wasm-bindgen CLI pinned to Cargo.lock, and wasm-opt if present.
+# Then GraphiQL into web/dist/graphiql/ from the npm packages `npm ci`
+# installed (package-lock.json; `make web` runs it first): web/graphiql/build.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=web/dist
@@ -16,3 +18,8 @@ fi
 cp web/index.html web/style.css web/boot.js "$out/"
 size=$(gzip -9 -c "$out/careledger_web_bg.wasm" | wc -c)
 echo "web: built $out/ (wasm $(( size / 1024 )) KiB gzipped)"
+if [[ ! -d node_modules/graphiql || ! -d node_modules/esbuild ]]; then
+  echo "build-web: GraphiQL's npm packages are not installed: run \`make deps\` (npm ci)" >&2
+  exit 1
+fi
+node web/graphiql/build.mjs

@@ -1,5 +1,7 @@
 //! The GraphQL schema and its HTTP endpoints: `/graphql` (POST to query, GET
-//! for GraphiQL) and `/graphql/ws` (subscriptions, graphql-transport-ws).
+//! for GraphiQL, our own build served from the web app's directory:
+//! [`crate::http::web::graphiql`]) and `/graphql/ws` (subscriptions,
+//! graphql-transport-ws).
 
 mod audit;
 mod audit_check;
@@ -23,14 +25,13 @@ mod users;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{Data, MergedObject, MergedSubscription, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Router};
 
@@ -118,9 +119,10 @@ pub async fn execute(
 
 /// The GraphQL routes, with the schema attached.
 pub fn routes(state: AppState) -> Router<AppState> {
+    let graphiql = crate::http::web::graphiql(&state.web_dir);
     let schema = schema(state);
     Router::new()
-        .route("/graphql", get(graphiql).post(handle))
+        .route("/graphql", graphiql.post(handle))
         .route("/graphql/ws", get(subscribe))
         .layer(Extension(schema))
 }
@@ -185,14 +187,4 @@ fn connection_authorization(payload: &serde_json::Value) -> Option<String> {
         .or_else(|| field("Authorization"))
         .map(str::to_owned)
         .or_else(|| field("token").map(|t| format!("Bearer {t}")))
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("CareLedger GraphiQL")
-            .finish(),
-    )
 }

@@ -14,7 +14,7 @@ use crate::support::{self, TempDir, TestApp};
 
 /// Longest wait for the page to reach an expected state (a readiness bound,
 /// not an assertion on timing).
-const PATIENCE: Duration = Duration::from_secs(30);
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -95,15 +95,23 @@ pub struct Browser {
 
 impl Browser {
     pub async fn open(base: &str) -> Self {
-        Self::launch(base, None).await
+        Self::launch(base, None, false).await
     }
 
     /// A phone-sized browser (360 × 740 CSS pixels, touch).
     pub async fn phone(base: &str) -> Self {
-        Self::launch(base, Some(serde_json::json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1.0, "touch": true } }))).await
+        Self::launch(base, Some(serde_json::json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 1.0, "touch": true } })), false).await
     }
 
-    async fn launch(base: &str, mobile: Option<serde_json::Value>) -> Self {
+    /// A browser cut off from the internet: every host name but 127.0.0.1
+    /// fails to resolve, so a load from anywhere else fails. It keeps its
+    /// network and console logs ([`Browser::requests`], [`Browser::console`])
+    /// to show what it tried.
+    pub async fn offline(base: &str) -> Self {
+        Self::launch(base, None, true).await
+    }
+
+    async fn launch(base: &str, mobile: Option<serde_json::Value>, offline: bool) -> Self {
         let chromium = tool("CHROMIUM_BIN", "/usr/bin/chromium", "Chromium");
         let chromedriver = tool("CHROMEDRIVER_BIN", "/usr/bin/chromedriver", "chromedriver");
         let port =
@@ -132,6 +140,19 @@ impl Browser {
                 ]
             }),
         );
+        if offline {
+            caps.get_mut("goog:chromeOptions")
+                .and_then(|o| o.get_mut("args"))
+                .and_then(|a| a.as_array_mut())
+                .expect("args")
+                .push(serde_json::json!(
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+                ));
+            caps.insert(
+                "goog:loggingPrefs".into(),
+                serde_json::json!({ "performance": "ALL", "browser": "ALL" }),
+            );
+        }
         if let Some(m) = mobile {
             caps.get_mut("goog:chromeOptions")
                 .and_then(|o| o.as_object_mut())
@@ -363,5 +384,71 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         first
+    }
+}
+
+/// chromedriver's log of one kind (`performance`, `browser`) since the last
+/// call; not one of fantoccini's commands.
+#[derive(Debug)]
+struct ReadLog(&'static str);
+
+/// `url::ParseError`, named through reqwest's `Url` (the same crate).
+type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ReadLog {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, UrlError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(serde_json::json!({ "type": self.0 }).to_string()))
+    }
+}
+
+impl Browser {
+    async fn log(&self, kind: &'static str) -> Vec<serde_json::Value> {
+        let entries = self.client.issue_cmd(ReadLog(kind)).await.expect("read the browser's log");
+        entries.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every URL asked for since the last call (documents, scripts, styles,
+    /// fonts, fetches, WebSockets), whether or not it loaded; the browser's
+    /// own `chrome://` pages (its start page) are not the network and are
+    /// left out. Needs a browser from [`Browser::offline`].
+    pub async fn requests(&self) -> Vec<String> {
+        let mut urls = vec![];
+        for entry in self.log("performance").await {
+            let text = entry["message"].as_str().unwrap_or_default();
+            let event: serde_json::Value = serde_json::from_str(text).expect("a DevTools event");
+            let params = &event["message"]["params"];
+            let url = match event["message"]["method"].as_str() {
+                Some("Network.requestWillBeSent") => params["request"]["url"].as_str(),
+                Some("Network.webSocketCreated") => params["url"].as_str(),
+                _ => None,
+            };
+            urls.extend(url.filter(|u| !u.starts_with("chrome://")).map(str::to_owned));
+        }
+        urls
+    }
+
+    /// The console's messages since the last call, as `LEVEL text` (a
+    /// refusal by the Content-Security-Policy is one, at SEVERE). Needs a
+    /// browser from [`Browser::offline`].
+    pub async fn console(&self) -> Vec<String> {
+        let entries = self.log("browser").await;
+        entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["level"].as_str().unwrap_or_default(),
+                    e["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
     }
 }

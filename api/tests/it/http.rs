@@ -79,14 +79,16 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_answer_carries_the_security_headers(pool: PgPool) {
-    use careledger::http::headers::{CSP, GRAPHIQL_CSP};
+    use careledger::http::headers::CSP;
     let app = support::app(pool).await;
+    // GraphiQL's page and files get the app's one policy too.
     for (path, csp, no_store) in [
         ("/", CSP, false),
         ("/patients/some-route", CSP, false),
         ("/healthz", CSP, true),
         ("/metrics", CSP, true),
-        ("/graphql", GRAPHIQL_CSP, true),
+        ("/graphql", CSP, true),
+        ("/graphiql/graphiql.js", CSP, false),
     ] {
         let router = careledger::http::router(app.state.clone());
         let response = router
@@ -107,5 +109,50 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
         assert_eq!(header("cache-control").as_deref(), no_store.then_some("no-store"), "{path}");
     }
     assert!(CSP.contains("frame-ancestors 'none'") && !CSP.contains("unsafe-inline"));
-    assert!(GRAPHIQL_CSP.contains("frame-ancestors 'none'"));
+    assert!(!CSP.contains("https:") && !CSP.contains("'unsafe-eval'"), "{CSP}");
+}
+
+/// `GET /graphql` answers with GraphiQL's page as `scripts/build-web.sh`
+/// built it into the web directory (its files under `/graphiql/`), and says
+/// what to run when it was never built. The page itself, working in a
+/// browser, is the browser test `graphiql`.
+#[sqlx::test(migrations = "../migrations")]
+async fn get_graphql_serves_the_graphiql_we_built(pool: PgPool) {
+    let app = support::app(pool).await;
+    let dir = support::TempDir::new();
+    let mut state = app.state.clone();
+    state.web_dir = dir.0.clone();
+    let fetch = |path: &'static str| {
+        let router = careledger::http::router(state.clone());
+        async move {
+            let response = router
+                .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+                .await
+                .expect("response");
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().expect("ascii").to_owned());
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+            (status, kind, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+        }
+    };
+
+    let (status, _, body) = fetch("/graphql").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, "GraphiQL is not built. Run `make web`.\n");
+
+    let page = "<!doctype html><title>GraphiQL</title><script defer src=\"/graphiql/graphiql.js\"></script>";
+    std::fs::create_dir_all(dir.0.join("graphiql")).expect("mkdir");
+    std::fs::write(dir.0.join("graphiql/index.html"), page).expect("page");
+    std::fs::write(dir.0.join("graphiql/graphiql.js"), "window.graphiql = 1;").expect("script");
+    std::fs::write(dir.0.join("index.html"), "the web app").expect("app");
+    let (status, kind, body) = fetch("/graphql").await;
+    assert_eq!((status, kind.as_deref(), body.as_str()), (StatusCode::OK, Some("text/html"), page));
+    let (status, kind, body) = fetch("/graphiql/graphiql.js").await;
+    assert_eq!(
+        (status, kind.as_deref(), body.as_str()),
+        (StatusCode::OK, Some("text/javascript"), "window.graphiql = 1;")
+    );
 }
