@@ -6,6 +6,7 @@ pub mod client;
 pub mod headers;
 pub mod health;
 pub mod metrics;
+pub mod oversized;
 pub mod tls;
 pub mod web;
 
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::graphql::routes(state.clone()))
         .fallback_service(web::service(&web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(oversized::refuse))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(metrics::time_requests))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -11,6 +11,7 @@ mod gate;
 mod http;
 mod journal;
 mod keys;
+mod limits;
 mod ops;
 mod support;
 mod throttle;
