@@ -50,7 +50,7 @@ run_api() { # $1 = chain name
   local db="careledger_bench_$1"
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
   export DATABASE_URL="$PG/$db${PG_OPTIONS:+?$PG_OPTIONS}" CHAIN_RPC_URL=http://127.0.0.1:9545 CHAIN_GATEWAY_KEY=$KEY CHAIN_ADMIN_ADDRESS=$ADMIN \
-         CARELEDGER_DATA_DIR="$OUT/$1/api" CARELEDGER_BIND=127.0.0.1:9443 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32
+         CARELEDGER_DATA_DIR="$OUT/$1/api" CARELEDGER_BIND=127.0.0.1:9443 CARELEDGER_METRICS_BIND=127.0.0.1:9464 CARELEDGER_LOG=warn CARELEDGER_DB_POOL=32
   target/release/careledger serve >"$OUT/$1/api.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do
@@ -91,7 +91,7 @@ for chain in ${BENCH_CHAINS:-anvil ganache}; do
     RUN_DURATION="$SOAK" bench "$chain" soak --scenario read --rate 1000 --concurrency 256
     kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
   fi
-  grep -E '^careledger_db_pool|^careledger_gate_transactions_total' <(curl -sk https://127.0.0.1:9443/metrics) || true
+  grep -E '^careledger_db_pool|^careledger_gate_transactions_total' <(curl -s http://127.0.0.1:9464/metrics) || true
   ps -o rss= -p "${pids[-1]}" | awk '{printf "api resident memory: %.0f MB\n", $1/1024}' | tee "$OUT/$chain-rss.txt"
   stop_all
 done

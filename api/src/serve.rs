@@ -32,9 +32,16 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     let audit = state.audit.clone();
+    let metrics = match config.metrics_bind {
+        Some(bind) => crate::http::metrics::spawn(bind, state.clone()).await,
+        None => None,
+    };
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let url = public_url(config.bind);
     println!("CareLedger is running at {url} (GraphiQL at {url}graphql, health at {url}healthz)");
+    if let Some(metrics) = metrics {
+        println!("  metrics: http://{metrics}/metrics (CARELEDGER_METRICS_BIND)");
+    }
     if files.self_signed {
         println!(
             "  TLS: self-signed certificate {} (your browser will ask you to accept it)",
@@ -58,6 +65,9 @@ pub async fn spawn(state: AppState) -> anyhow::Result<(SocketAddr, axum_server::
     let config = state.config.clone();
     let (_, tls_config) = tls_setup(&config).await?;
     let handle = axum_server::Handle::new();
+    if let Some(bind) = config.metrics_bind {
+        crate::http::metrics::spawn(bind, state.clone()).await;
+    }
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum_server::bind_rustls(config.bind, tls_config).handle(handle.clone());
     tokio::spawn(async move {

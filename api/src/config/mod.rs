@@ -76,6 +76,9 @@ pub struct Config {
     /// (`CARELEDGER_TRUSTED_PROXIES`: addresses or CIDR ranges, comma
     /// separated; none by default, so the header is ignored).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where `/metrics` is served, plain HTTP (`CARELEDGER_METRICS_BIND`,
+    /// default `127.0.0.1:9464`; `off` for nowhere). Never the public port.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -99,6 +102,7 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_AUDIT_CHECK_SECONDS",
     "CARELEDGER_LOG",
     "CARELEDGER_TRUSTED_PROXIES",
+    "CARELEDGER_METRICS_BIND",
 ];
 
 impl Config {
@@ -244,6 +248,15 @@ impl Config {
             (audit_check_every > 0).then(|| std::time::Duration::from_secs(audit_check_every));
         let trusted_proxies = parse_networks(&parse("CARELEDGER_TRUSTED_PROXIES", "")?)
             .map_err(|e| invalid("CARELEDGER_TRUSTED_PROXIES", e))?;
+        let metrics_bind = match parse("CARELEDGER_METRICS_BIND", "127.0.0.1:9464")?.as_str() {
+            "off" => None,
+            text => Some(text.parse().map_err(|e| {
+                invalid(
+                    "CARELEDGER_METRICS_BIND",
+                    format!("expected HOST:PORT, e.g. 127.0.0.1:9464, or `off` ({e})"),
+                )
+            })?),
+        };
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -261,6 +274,7 @@ impl Config {
             max_in_progress,
             audit_check_every,
             trusted_proxies,
+            metrics_bind,
         })
     }
 }
@@ -300,6 +314,9 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from(".data"));
         assert_eq!(c.gate, GateMode::Group);
         assert_eq!(c.db_pool_size, 16);
+        assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().expect("addr")));
+        let off = Config::from_vars(vars(&[("CARELEDGER_METRICS_BIND", "off")])).expect("off");
+        assert_eq!(off.metrics_bind, None);
         assert_eq!(c.max_in_progress, 512);
         assert!(c.gateway_key.is_none());
         assert!(c.admin_key.is_none() && c.admin_address.is_none());
@@ -385,6 +402,7 @@ mod tests {
             ("TLS_CERT", "/tmp/cert.pem"),
             ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.1, caddy"),
             ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("CARELEDGER_METRICS_BIND", "9464"),
         ] {
             let err = Config::from_vars(vars(&[(name, value)])).expect_err("refused");
             let shown = err.to_string();

@@ -1,6 +1,11 @@
 //! `/metrics`: Prometheus text format — request latencies, gate batch
 //! sizes, transactions in flight, lifecycle outbox backlog, database pool use,
 //! batched record reads.
+//!
+//! Served on a listener of its own (`CARELEDGER_METRICS_BIND`, loopback by
+//! default, plain HTTP), never on the public HTTPS port: how busy the api is
+//! and how its cache behaves is for the operator's scraper, not for anyone
+//! who can reach the web app.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -26,6 +31,31 @@ pub async fn time_requests(request: Request, next: Next) -> Response {
     let seconds = started.elapsed().as_secs_f64();
     if graphql { &GRAPHQL_LATENCY } else { &OTHER_LATENCY }.observe(seconds);
     response
+}
+
+/// The metrics listener's routes.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(metrics)).with_state(state)
+}
+
+/// Serves [`router`] on `bind` in the background. A listener that cannot be
+/// opened (the port taken, say by another instance on this machine) is
+/// logged and the api serves on without it.
+pub async fn spawn(bind: std::net::SocketAddr, state: AppState) -> Option<std::net::SocketAddr> {
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%bind, %error, "CARELEDGER_METRICS_BIND: cannot serve metrics; continuing without them");
+            return None;
+        }
+    };
+    let local = listener.local_addr().ok();
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router(state)).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    local
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -20,10 +20,13 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Builds the api's routes. Tests drive this without a socket.
 pub fn router(state: AppState) -> Router {
+    // `/metrics` is served on its own listener (`metrics::spawn`); here it
+    // is not found, rather than the web app's page.
+    let not_found = || async { axum::http::StatusCode::NOT_FOUND };
     let web_dir = state.web_dir.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(not_found))
         .merge(crate::graphql::routes(state.clone()))
         .fallback_service(web::service(&web_dir))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))

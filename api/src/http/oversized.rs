@@ -14,12 +14,12 @@
 
 use std::time::Duration;
 
+use async_graphql::futures_util::StreamExt as _;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use async_graphql::futures_util::StreamExt as _;
 
 use super::MAX_BODY_BYTES;
 

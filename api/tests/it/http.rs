@@ -1,5 +1,5 @@
-//! The HTTP edge without a socket: `/healthz`, `/metrics` and the headers
-//! on every answer.
+//! The HTTP edge: `/healthz`, `/metrics` (on its own listener) and the
+//! headers on every answer.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -52,7 +52,14 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     for _ in 0..3 {
         app.run::<Me>(Some(&token), me::Variables).await;
     }
-    let (status, body) = get(&app, "/metrics").await;
+    // Not on the public port (not even the web app's page) …
+    assert_eq!(get(&app, "/metrics").await, (StatusCode::NOT_FOUND, String::new()));
+    // … but on the metrics listener.
+    let bind = "127.0.0.1:0".parse().expect("addr");
+    let addr = careledger::http::metrics::spawn(bind, app.state.clone()).await.expect("listener");
+    let response = reqwest::get(format!("http://{addr}/metrics")).await.expect("metrics");
+    let status = response.status();
+    let body = response.text().await.expect("body");
     assert_eq!(status, StatusCode::OK);
     let requests = before.requests + 3;
     assert!(body.contains(&format!("careledger_gate_requests_total {requests}\n")), "{body}");

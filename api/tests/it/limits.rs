@@ -24,7 +24,8 @@ async fn an_oversized_body_is_answered_413_over_http2_as_over_http1(pool: PgPool
             .await
             .unwrap_or_else(|e| panic!("{name}: no answer: {e:?}"));
         let version = response.version();
-        let expected = if name == "HTTP/2" { reqwest::Version::HTTP_2 } else { reqwest::Version::HTTP_11 };
+        let expected =
+            if name == "HTTP/2" { reqwest::Version::HTTP_2 } else { reqwest::Version::HTTP_11 };
         assert_eq!(version, expected);
 
         assert_eq!(response.status(), 413, "{name} ({version:?})");
