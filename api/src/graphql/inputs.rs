@@ -76,6 +76,9 @@ pub fn free_text(field: &'static str, raw: &str) -> Result<Option<String>, ApiEr
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ApiError::bad_input(field, "must not contain control characters"));
     }
+    if crate::users::name::deceptive_char(text).is_some() {
+        return Err(ApiError::bad_input(field, crate::users::name::DECEPTIVE));
+    }
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 

@@ -8,7 +8,7 @@
 
 mod id;
 mod model;
-mod name;
+pub mod name;
 mod password;
 pub mod repo;
 mod role;

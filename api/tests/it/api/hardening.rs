@@ -126,6 +126,50 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn names_and_addresses_that_would_pose_as_others_are_refused(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let before = fingerprint(&h.app.state.pool).await;
+    let input = |full_name: &str, address: &str| create_user::CreateUserInput {
+        username: "ann.smith".to_owned(),
+        password: "long enough pass".to_owned(),
+        full_name: full_name.to_owned(),
+        address: Some(address.to_owned()),
+        designation: None,
+        department: Some("Cardiology".to_owned()),
+        role: ops::Role::Nurse,
+    };
+    let reason = "must not contain invisible or direction-changing characters \
+                  (zero-width spaces, right-to-left overrides and the like)";
+    for (full_name, address, field) in [
+        // Shown as "Ann Smith" in a list, but another person.
+        ("Ann\u{200B} Smith", "4 Mill Road", "fullName"),
+        // Shown as "Dr Ann Smith" (the override reverses what follows).
+        ("Dr \u{202E}htimS nnA", "4 Mill Road", "fullName"),
+        ("Ann Smith", "4 Mill\u{2066} Road", "address"),
+    ] {
+        let out = h
+            .run::<CreateUser>(
+                Role::Admin,
+                create_user::Variables { input: input(full_name, address) },
+            )
+            .await;
+        assert_eq!(out.code(), "BAD_USER_INPUT", "{full_name:?}");
+        assert_eq!(out.extension("field"), field, "{full_name:?}");
+        assert_eq!(out.message(), format!("{field}: {reason}"), "{full_name:?}");
+    }
+    assert_eq!(fingerprint(&h.app.state.pool).await, before);
+    // A Persian name keeps the non-joiner its spelling needs.
+    let persian = "\u{0645}\u{062D}\u{0645}\u{062F}\u{200C}\u{0631}\u{0636}\u{0627} Ahmadi";
+    let out = h
+        .run::<CreateUser>(
+            Role::Admin,
+            create_user::Variables { input: input(persian, "4 Mill Road") },
+        )
+        .await;
+    assert_eq!(out.ok().create_user.full_name, persian);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn anonymous_introspection_is_rate_limited_per_address(pool: PgPool) {
     let h = Hospital::new(pool).await;
     // Raw: introspection is what is being limited.
