@@ -10,6 +10,7 @@ mod auth;
 mod context;
 pub mod documents;
 pub mod error;
+pub mod fields;
 pub mod guard;
 mod inputs;
 pub mod introspection;
@@ -77,6 +78,7 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscriptio
         // Outermost first: the introspection limit sees every document,
         // remembered or not.
         .extension(introspection::IntrospectionLimit::default())
+        .extension(fields::TopLevelFieldLimit)
         .extension(documents::ParsedDocuments::default())
 }
 

@@ -126,6 +126,32 @@ async fn deep_malformed_and_invalid_requests_get_clear_errors_and_change_nothing
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn one_request_cannot_flood_a_patients_trail_with_aliased_reads(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let patient = h.user(Role::Patient).id.to_string();
+    let reads = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!("r{i}: patientRecords(patientId: \"{patient}\") {{ id }} "))
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let before = h.app.state.gate.stats().requests;
+    let out = h.app.raw(Some(h.token(Role::Doctor)), &reads(11), json!({})).await;
+    assert_eq!(code(&out), "BAD_REQUEST", "{out}");
+    assert_eq!(
+        out["errors"][0]["message"],
+        "one request may ask for at most 10 top-level fields (each is an access decision \
+         recorded on chain); this one asks for 11: send several requests"
+    );
+    assert_eq!(out["data"], Value::Null);
+    assert_eq!(h.app.state.gate.stats().requests, before, "nothing was asked of the contract");
+    // Ten are one request's worth: ten decisions, ten events.
+    let out = h.app.raw(Some(h.token(Role::Doctor)), &reads(10), json!({})).await;
+    assert_eq!(audit(&out).len(), 10, "{out}");
+    assert_eq!(h.app.state.gate.stats().requests, before + 10);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn names_and_addresses_that_would_pose_as_others_are_refused(pool: PgPool) {
     let h = Hospital::new(pool).await;
     let before = fingerprint(&h.app.state.pool).await;
