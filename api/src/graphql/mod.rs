@@ -15,6 +15,7 @@ pub mod guard;
 mod inputs;
 pub mod introspection;
 pub mod loaders;
+pub mod operations;
 mod record_objects;
 mod records;
 mod service_error;
@@ -79,6 +80,7 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscriptio
         // remembered or not.
         .extension(introspection::IntrospectionLimit::default())
         .extension(fields::TopLevelFieldLimit)
+        .extension(operations::SocketOperationLimit)
         .extension(documents::ParsedDocuments::default())
 }
 

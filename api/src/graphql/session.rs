@@ -67,6 +67,19 @@ pub struct Session {
     /// A connection's session: becomes true when it ended (see
     /// [`Session::for_socket`]); `None` for one request over HTTP.
     ended: Option<watch::Receiver<bool>>,
+    /// Operations running on this session's connection
+    /// ([`Session::begin_operation`]).
+    operations: std::sync::atomic::AtomicUsize,
+}
+
+/// A place taken by one operation on a connection, given back when dropped.
+#[derive(Debug)]
+pub struct OperationPlace(std::sync::Arc<Session>);
+
+impl Drop for OperationPlace {
+    fn drop(&mut self) {
+        self.0.operations.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// What a caller whose held-open session ended is told.
@@ -83,7 +96,23 @@ impl Session {
     }
 
     fn with(auth: Result<Option<Caller>, AuthFailure>, address: Option<IpAddr>) -> Self {
-        Self { auth, address, audit: Mutex::new(Vec::new()), ended: None }
+        Self {
+            auth,
+            address,
+            audit: Mutex::new(Vec::new()),
+            ended: None,
+            operations: Default::default(),
+        }
+    }
+
+    /// Takes a place for one more operation on this session's connection, or
+    /// `None` when `most` are already running.
+    pub fn begin_operation(self: &std::sync::Arc<Self>, most: usize) -> Option<OperationPlace> {
+        use std::sync::atomic::Ordering;
+        self.operations
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < most).then_some(n + 1))
+            .ok()
+            .map(|_| OperationPlace(self.clone()))
     }
 
     /// The session of a WebSocket connection, which outlives any one check

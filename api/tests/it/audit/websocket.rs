@@ -222,3 +222,42 @@ async fn a_message_larger_than_a_request_body_closes_the_connection(pool: PgPool
         Some(Ok(other)) => panic!("answered instead of closing: {other:?}"),
     }
 }
+
+/// The next frame about subscription `id`, skipping the others' events
+/// (which must carry no error).
+async fn frame_of(socket: &mut Socket, id: &str) -> Value {
+    loop {
+        let frame = receive(socket).await;
+        if frame["id"] == id {
+            return frame;
+        }
+        assert!(frame["payload"]["errors"].is_null(), "{frame}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_connection_runs_at_most_sixteen_operations_at_once(pool: PgPool) {
+    let app = support::app(pool).await;
+    let root = app.login("root", ROOT_PASSWORD).await;
+    let addr = serve(&app).await;
+    let mut socket = connect(addr, json!({ "authorization": format!("Bearer {root}") })).await;
+    for i in 0..16 {
+        send(&mut socket, subscribe(&format!("f{i}"))).await;
+    }
+    send(&mut socket, subscribe("over")).await;
+    let refused = frame_of(&mut socket, "over").await;
+    let reply = payload(&refused);
+    assert_eq!(reply.code(), "BAD_REQUEST", "{refused}");
+    assert_eq!(
+        reply.message(),
+        "this connection already runs 16 operations at once: stop one (or open another \
+         connection) first"
+    );
+    assert_eq!(frame_of(&mut socket, "over").await["type"], "complete");
+
+    // Stopping one makes room for another.
+    send(&mut socket, json!({ "id": "f0", "type": "complete" })).await;
+    send(&mut socket, subscribe("again")).await;
+    let first = frame_of(&mut socket, "again").await;
+    assert!(payload(&first).errors.is_empty(), "{first}");
+}
