@@ -38,6 +38,7 @@ pub struct AppState {
     pub subjects: Arc<crate::cache::subjects::Subjects>,
     /// The bound on GraphQL requests in progress.
     pub admission: Arc<crate::http::admission::Admission>,
+    pub quotas: Arc<crate::http::quota::Quotas>,
     pub web_dir: PathBuf,
     pub config: Arc<Config>,
 }
@@ -115,6 +116,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
         sessions,
         subjects: Arc::default(),
         admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),
+        quotas: Arc::new(crate::http::quota::Quotas::new(config.user_rate)),
         web_dir: config.web_dir.clone(),
         config: Arc::new(config),
     })

@@ -60,8 +60,10 @@ struct Args {
     /// Patients created for the run (each with one record).
     #[arg(long, default_value_t = 64)]
     patients: usize,
-    /// Doctors created for the run.
-    #[arg(long, default_value_t = 16)]
+    /// Doctors created for the run. Each signed-in user has a request quota
+    /// (`CARELEDGER_USER_RATE`, 200 a second by default): the load is spread
+    /// over enough accounts that no one of them passes it.
+    #[arg(long, default_value_t = 64)]
     doctors: usize,
 }
 

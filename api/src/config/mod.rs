@@ -79,6 +79,9 @@ pub struct Config {
     /// Where `/metrics` is served, plain HTTP (`CARELEDGER_METRICS_BIND`,
     /// default `127.0.0.1:9464`; `off` for nowhere). Never the public port.
     pub metrics_bind: Option<SocketAddr>,
+    /// GraphQL requests a second each signed-in user may send on average,
+    /// in bursts of twice that (`CARELEDGER_USER_RATE`, default 200; `off`).
+    pub user_rate: Option<u32>,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -103,6 +106,7 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_LOG",
     "CARELEDGER_TRUSTED_PROXIES",
     "CARELEDGER_METRICS_BIND",
+    "CARELEDGER_USER_RATE",
 ];
 
 impl Config {
@@ -257,6 +261,20 @@ impl Config {
                 )
             })?),
         };
+        let user_rate = match parse("CARELEDGER_USER_RATE", "200")?.as_str() {
+            "off" => None,
+            text => {
+                Some(text.parse::<u32>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(
+                    || {
+                        invalid(
+                        "CARELEDGER_USER_RATE",
+                        "must be a whole number of requests a second from 1 to 1000000, or `off`"
+                            .into(),
+                    )
+                    },
+                )?)
+            }
+        };
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -275,6 +293,7 @@ impl Config {
             audit_check_every,
             trusted_proxies,
             metrics_bind,
+            user_rate,
         })
     }
 }
@@ -317,6 +336,7 @@ mod tests {
         assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().expect("addr")));
         let off = Config::from_vars(vars(&[("CARELEDGER_METRICS_BIND", "off")])).expect("off");
         assert_eq!(off.metrics_bind, None);
+        assert_eq!(c.user_rate, Some(200));
         assert_eq!(c.max_in_progress, 512);
         assert!(c.gateway_key.is_none());
         assert!(c.admin_key.is_none() && c.admin_address.is_none());
@@ -403,6 +423,8 @@ mod tests {
             ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.1, caddy"),
             ("CARELEDGER_TRUSTED_PROXIES", "10.0.0.0/33"),
             ("CARELEDGER_METRICS_BIND", "9464"),
+            ("CARELEDGER_USER_RATE", "0"),
+            ("CARELEDGER_USER_RATE", "fast"),
         ] {
             let err = Config::from_vars(vars(&[(name, value)])).expect_err("refused");
             let shown = err.to_string();

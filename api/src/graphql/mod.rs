@@ -145,6 +145,11 @@ async fn handle(
         headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let address = crate::http::client::address(peer.ip(), &headers, &state.config.trusted_proxies);
     let session = Session::from_header(&state, authorization, Some(address)).await;
+    if let Ok(caller) = session.caller() {
+        if let Err(wait) = state.quotas.take(caller.user_id.0) {
+            return crate::http::quota::refused(wait);
+        }
+    }
     GraphQLResponse::from(execute(&schema, request.into_inner(), Arc::new(session)).await)
         .into_response()
 }

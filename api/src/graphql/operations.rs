@@ -6,7 +6,9 @@
 //! feed, a place among the feed's subscribers. Past
 //! [`MAX_SOCKET_OPERATIONS`] running at once, a new one is answered with one
 //! `BAD_REQUEST` error and ends; the others keep running. (Requests over
-//! HTTP are bounded by `http::admission` instead.)
+//! HTTP are bounded by `http::admission` instead.) Each operation also takes
+//! one request from its user's quota (`http::quota`), as a request over HTTP
+//! does: past it, one `RATE_LIMITED` error.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use async_graphql::futures_util::stream::{self, BoxStream, StreamExt as _};
 use async_graphql::{Response, ServerError};
 
 use super::session::Session;
+use crate::app::AppState;
 
 /// The most operations one connection runs at once.
 pub const MAX_SOCKET_OPERATIONS: usize = 16;
@@ -41,6 +44,21 @@ impl Extension for SocketOperationLimit {
         let Some(session) = ctx.data_opt::<Arc<Session>>() else {
             return next.run(ctx, stream);
         };
+        let quota = match (ctx.data_opt::<AppState>(), session.caller()) {
+            (Some(state), Ok(caller)) => state.quotas.take(caller.user_id.0),
+            _ => Ok(()),
+        };
+        if let Err(wait) = quota {
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            let mut error = ServerError::new(
+                "too many requests from this account; nothing was done, please slow down",
+                None,
+            );
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", careledger_vocab::ErrorCode::RateLimited.as_str());
+            extensions.set("retryAfterSeconds", seconds);
+            return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
+        }
         match session.begin_operation(MAX_SOCKET_OPERATIONS) {
             Some(place) => next
                 .run(ctx, stream)

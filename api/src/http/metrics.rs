@@ -94,6 +94,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "GraphQL requests answered OVERLOADED, at capacity.",
         admission.refused() as f64,
     );
+    scalar(
+        &mut out,
+        "careledger_http_rate_limited_total",
+        "counter",
+        "Requests answered RATE_LIMITED, past their user's quota (CARELEDGER_USER_RATE).",
+        state.quotas.refused() as f64,
+    );
     let stats = state.gate.stats();
     if let Some(batches) = state.gate.batch_sizes() {
         batches.render(

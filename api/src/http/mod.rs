@@ -7,6 +7,7 @@ pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod oversized;
+pub mod quota;
 pub mod tls;
 pub mod web;
 
