@@ -8,6 +8,7 @@ mod auth;
 mod context;
 pub mod documents;
 pub mod error;
+mod factor;
 pub mod guard;
 mod inputs;
 pub mod introspection;
@@ -42,6 +43,7 @@ use session::Session;
 pub struct Query(
     system::SystemQuery,
     auth::AuthQuery,
+    factor::FactorQuery,
     users::UsersQuery,
     records::RecordsQuery,
     audit::AuditQuery,
@@ -50,7 +52,12 @@ pub struct Query(
 
 /// Every mutation, merged from the domain modules.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, users::UsersMutation, records::RecordsMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    factor::FactorMutation,
+    users::UsersMutation,
+    records::RecordsMutation,
+);
 
 /// Every subscription, merged from the domain modules.
 #[derive(MergedSubscription, Default)]

@@ -67,6 +67,15 @@ macro_rules! operation {
 operation!(Login, "tests/queries/auth.graphql");
 operation!(Logout, "tests/queries/auth.graphql");
 operation!(Me, "tests/queries/auth.graphql");
+operation!(LoginStep, "tests/queries/factor.graphql");
+operation!(VerifyFactor, "tests/queries/factor.graphql");
+operation!(BeginTotpEnrolment, "tests/queries/factor.graphql");
+operation!(ConfirmTotpEnrolment, "tests/queries/factor.graphql");
+operation!(StepUp, "tests/queries/factor.graphql");
+operation!(ResetSecondFactor, "tests/queries/factor.graphql");
+operation!(SetFactorPolicy, "tests/queries/factor.graphql");
+operation!(RenewRecoveryCodes, "tests/queries/factor.graphql");
+operation!(MySecondFactor, "tests/queries/factor.graphql");
 operation!(SearchUsers, "tests/queries/users.graphql");
 operation!(UserById, "tests/queries/users.graphql");
 operation!(CreateUser, "tests/queries/users.graphql");
