@@ -52,7 +52,7 @@ pub async fn begin(
     }
     let secret = zeroize::Zeroizing::new(totp::new_secret());
     let shown = totp::provisioning(&secret, user.username.as_str())?;
-    let sealed = key.seal(id, &secret);
+    let sealed = key.seal(id, &secret)?;
     sqlx::query!(
         r#"INSERT INTO totp_factors (user_id, secret_sealed, nonce) VALUES ($1, $2, $3)
            ON CONFLICT (user_id) DO UPDATE

@@ -42,9 +42,10 @@ pub enum FactorKeyError {
     Invalid { path: PathBuf },
 }
 
-/// A sealed secret that does not open: another key, another user, or altered.
+/// A sealed secret that does not open (another key, another user, or
+/// altered), or a secret that could not be sealed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("a stored second-factor secret could not be opened with this api's factor key")]
+#[error("a second-factor secret could not be sealed or opened with this api's factor key")]
 pub struct Unsealable;
 
 impl FactorKey {
@@ -78,13 +79,13 @@ impl FactorKey {
     }
 
     /// Seals `user`'s secret with a fresh random nonce.
-    pub fn seal(&self, user: UserId, secret: &[u8]) -> Sealed {
+    pub fn seal(&self, user: UserId, secret: &[u8]) -> Result<Sealed, Unsealable> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = user.0.to_be_bytes();
         // Encryption only fails for plaintexts beyond 256 GiB.
         let ciphertext =
-            self.0.encrypt(&nonce, Payload { msg: secret, aad: &aad }).unwrap_or_default();
-        Sealed { ciphertext, nonce: nonce.to_vec() }
+            self.0.encrypt(&nonce, Payload { msg: secret, aad: &aad }).map_err(|_| Unsealable)?;
+        Ok(Sealed { ciphertext, nonce: nonce.to_vec() })
     }
 
     /// Opens a secret sealed for `user`.
@@ -105,7 +106,7 @@ mod tests {
     #[test]
     fn opens_only_for_its_user_and_key() {
         let key = FactorKey::ephemeral();
-        let sealed = key.seal(UserId(7), b"twenty bytes secret!");
+        let sealed = key.seal(UserId(7), b"twenty bytes secret!").expect("seal");
         assert_ne!(sealed.ciphertext[..20], b"twenty bytes secret!"[..]);
         assert_eq!(
             key.open(UserId(7), &sealed).map(|s| s.to_vec()),
@@ -122,7 +123,7 @@ mod tests {
     fn a_generated_key_is_reloaded() {
         let dir = std::env::temp_dir().join(format!("careledger-factor-{}", uuid::Uuid::new_v4()));
         let first = FactorKey::load_or_generate(&dir).expect("generate");
-        let sealed = first.seal(UserId(1), b"a secret of twenty b");
+        let sealed = first.seal(UserId(1), b"a secret of twenty b").expect("seal");
         let again = FactorKey::load_or_generate(&dir).expect("reload");
         assert_eq!(
             again.open(UserId(1), &sealed).map(|s| s.to_vec()),
