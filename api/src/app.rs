@@ -32,6 +32,8 @@ pub struct AppState {
     /// A patient's records and records by id, read in batches under load.
     pub reads: crate::records::reads::Reads,
     pub token_keys: TokenKeys,
+    /// The key TOTP secrets are sealed with at rest.
+    pub factor_key: crate::auth::factor::FactorKey,
     /// Session checks remembered until the database says they changed.
     pub sessions: Arc<crate::cache::sessions::Sessions>,
     /// Whom requests are about (identifiers that never change), remembered.
@@ -92,6 +94,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
     let root = crate::bootstrap::ensure_root(&pool, &outbox, config.root_password.as_ref()).await?;
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
+    let factor_key = crate::auth::factor::FactorKey::load_or_generate(&config.data_dir)?;
     let audit = crate::audit::Audit::start(
         crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment),
         config.audit_check_every,
@@ -100,6 +103,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
     let sessions = Arc::new(crate::cache::sessions::Sessions::default());
     tokio::spawn(sessions.clone().listen(pool.clone()));
     crate::auth::purge::start(pool.clone());
+    crate::auth::factor::purge::start(pool.clone());
     // Compute the dummy hash now, so the first unknown-user login costs no more than any other.
     tokio::spawn(crate::auth::login::dummy_hash());
     Ok(AppState {
@@ -113,6 +117,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
         outbox,
         reads,
         token_keys,
+        factor_key,
         sessions,
         subjects: Arc::default(),
         admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),

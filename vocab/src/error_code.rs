@@ -19,6 +19,9 @@ pub enum ErrorCode {
     BadUserInput,
     /// Too many failed sign-ins (`extensions.retryAfterSeconds`).
     TooManyAttempts,
+    /// A second factor is needed first: proved in the last 5 minutes
+    /// (`stepUp`), or enrolled at all.
+    FactorRequired,
     /// Too many anonymous introspection requests (`extensions.retryAfterSeconds`).
     RateLimited,
     /// Answered at the door, at capacity: nothing was done (HTTP 503, `Retry-After`).
@@ -34,13 +37,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::BadUserInput,
         ErrorCode::TooManyAttempts,
+        ErrorCode::FactorRequired,
         ErrorCode::RateLimited,
         ErrorCode::Overloaded,
         ErrorCode::Unavailable,
@@ -58,6 +62,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            ErrorCode::FactorRequired => "FACTOR_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Overloaded => "OVERLOADED",
             ErrorCode::Unavailable => "UNAVAILABLE",

@@ -7,6 +7,7 @@
 
 mod api;
 mod diff;
+mod factor;
 mod hooks;
 mod idle;
 mod labels;

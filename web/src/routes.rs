@@ -37,6 +37,8 @@ pub enum Route {
     MyRecords,
     #[at("/my-access")]
     MyAccess,
+    #[at("/security")]
+    Security,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -58,6 +60,7 @@ pub fn render(route: Route) -> Html {
         Route::Audit => html! { <pages::audit::AuditPage /> },
         Route::MyRecords => html! { <pages::patients::MyRecordsPage /> },
         Route::MyAccess => html! { <pages::audit::MyAccessPage /> },
+        Route::Security => html! { <pages::security::SecurityPage /> },
         Route::NotFound => html! {
             <section class="card"><h1>{ "Page not found" }</h1><p>{ "There is nothing at this address." }</p></section>
         },
@@ -88,6 +91,7 @@ pub fn sections(role: Role) -> Vec<(Route, &'static str)> {
     if can::audit(role) {
         out.push((Route::Audit, "Audit"));
     }
+    out.push((Route::Security, "Security"));
     out
 }
 

@@ -24,6 +24,9 @@ pub fn error_box(props: &ErrorProps) -> Html {
             if matches!(props.error.code, ErrorCode::Internal | ErrorCode::Unavailable) {
                 <div class="small">{ format!("Details: {}", props.error.message) }</div>
             }
+            if props.error.code == ErrorCode::FactorRequired {
+                <crate::factor::StepUpForm />
+            }
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! Login: check the password, enforce the attempt limits, make sure the
 //! account has its system-wide identifier (registering it on chain if it had
-//! none), and issue a token.
+//! none), and issue a token — or, for an account with a second factor,
+//! open the second step (`auth::factor::login_step`).
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -72,6 +73,13 @@ pub fn wait_text(wait: Duration) -> String {
     }
 }
 
+/// Where a correct password leads: a token, or the second step.
+#[derive(Debug)]
+pub enum LoginStep {
+    SignedIn(Box<LoggedIn>),
+    Factor(super::factor::challenge::Challenge),
+}
+
 /// A successful login.
 #[derive(Debug)]
 pub struct LoggedIn {
@@ -114,7 +122,7 @@ pub async fn login(
     username_raw: &str,
     password: SecretString,
     address: Option<IpAddr>,
-) -> Result<LoggedIn, LoginError> {
+) -> Result<LoginStep, LoginError> {
     let typed = username_raw.trim().to_lowercase();
     let attempt = match throttle::attempt(deps.pool, &typed, address).await? {
         Ok(attempt) => attempt,
@@ -145,11 +153,24 @@ pub async fn login(
         Some(id) => id,
         None => assign_identifier(deps, &user).await?,
     };
+    let user = User { system_id: Some(system_id), ..user };
+    // An account with a second factor, or one the policy requires to have
+    // one, gets a challenge for the second step instead of a token.
+    if let Some(challenge) = super::factor::login_step::after_password(deps.pool, &user).await? {
+        tracing::info!(user = %user.id, purpose = ?challenge.purpose, "password accepted; second factor asked");
+        return Ok(LoginStep::Factor(challenge));
+    }
+    Ok(LoginStep::SignedIn(Box::new(issue(deps, user).await?)))
+}
+
+/// Issues and lists a token for `user`, whose identifier is assigned.
+pub async fn issue(deps: LoginDeps<'_>, user: User) -> Result<LoggedIn, LoginError> {
+    let system_id =
+        user.system_id.ok_or_else(|| LoginError::Internal(anyhow::anyhow!("no system id")))?;
     let (token, claims) =
         token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())?;
     list_issued(deps.pool, &claims, user.id.0).await?;
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
-    let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
 }
 

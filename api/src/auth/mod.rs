@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod caller;
+pub mod factor;
 pub mod keys;
 pub mod login;
 pub mod password;

@@ -5,9 +5,10 @@ use secrecy::SecretString;
 
 use super::context;
 use super::error::ApiError;
+use super::factor::FactorChallenge;
 use super::guard::{Access, Target};
 use super::user_object::UserObject;
-use crate::auth::login::{self, LoginDeps};
+use crate::auth::login::{self, LoggedIn, LoginDeps, LoginStep};
 use crate::gate::{Action, Resource};
 
 /// A signed-in session: send `token` as `Authorization: Bearer <token>`.
@@ -25,6 +26,32 @@ pub struct AuthPayload {
 
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+impl From<LoggedIn> for AuthPayload {
+    fn from(done: LoggedIn) -> Self {
+        Self {
+            token: done.token,
+            expires_at: at(done.claims.exp),
+            session_ends_at: at(done.claims.session_ends()),
+            user: done.user.into(),
+        }
+    }
+}
+
+/// What a correct password gets: a session, or — for an account with a
+/// second factor, or one the policy requires to enrol — the second step.
+#[derive(SimpleObject)]
+pub struct LoginResult {
+    /// Send as `Authorization: Bearer <token>`; null while a second step is due.
+    pub token: Option<String>,
+    pub user: Option<UserObject>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the session ends whatever renewals happen (12 hours after the
+    /// login); null while a second step is due.
+    pub session_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Set instead of the token when a second factor is asked.
+    pub factor_challenge: Option<FactorChallenge>,
 }
 
 #[derive(Default)]
@@ -55,26 +82,42 @@ impl AuthMutation {
     /// each further failure doubles the wait before that address may try
     /// again (2 s, 4 s, … up to 15 minutes); in the meantime it answers
     /// TOO_MANY_ATTEMPTS with `retryAfterSeconds`. Other addresses are not
-    /// slowed, so nobody can lock another person out.
+    /// slowed, so nobody can lock another person out. An account with a
+    /// second factor gets `factorChallenge` instead of a token: complete the
+    /// login with `verifyFactor` (or, when the policy requires a factor the
+    /// account lacks, by enrolling one).
     async fn login(
         &self,
         ctx: &Context<'_>,
         username: String,
         #[graphql(secret)] password: String,
-    ) -> Result<AuthPayload, ApiError> {
+    ) -> Result<LoginResult, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
         if password.chars().count() > crate::auth::password::MAX_LEN || username.len() > 256 {
             return Err(ApiError::Unauthenticated("wrong username or password".into()));
         }
         let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
-        let done =
+        let step =
             login::login(deps, &username, SecretString::from(password), session.address).await?;
-        Ok(AuthPayload {
-            token: done.token,
-            expires_at: at(done.claims.exp),
-            session_ends_at: at(done.claims.session_ends()),
-            user: done.user.into(),
+        Ok(match step {
+            LoginStep::SignedIn(done) => {
+                let done = AuthPayload::from(*done);
+                LoginResult {
+                    token: Some(done.token),
+                    user: Some(done.user),
+                    expires_at: Some(done.expires_at),
+                    session_ends_at: Some(done.session_ends_at),
+                    factor_challenge: None,
+                }
+            }
+            LoginStep::Factor(challenge) => LoginResult {
+                token: None,
+                user: None,
+                expires_at: None,
+                session_ends_at: None,
+                factor_challenge: Some(challenge.into()),
+            },
         })
     }
 

@@ -38,6 +38,8 @@ pub enum ApiError {
         retry_after_seconds: u64,
     },
     Unavailable(String),
+    /// A fresh second factor (or an enrolled one) is needed first.
+    FactorRequired(String),
     /// Something failed inside: the cause is logged with its whole chain
     /// when the error reaches the client, who sees only INTERNAL.
     Internal(anyhow::Error),
@@ -47,7 +49,7 @@ impl ApiError {
     /// The message the client sees.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::Unavailable(m) => m.clone(),
+            Self::Unauthenticated(m) | Self::Unavailable(m) | Self::FactorRequired(m) => m.clone(),
             Self::Forbidden { action, resource } => {
                 format!("not permitted: {action} on {resource}")
             }
@@ -69,6 +71,7 @@ impl ApiError {
             Self::BadInput { .. } => ErrorCode::BadUserInput,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::FactorRequired(_) => ErrorCode::FactorRequired,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

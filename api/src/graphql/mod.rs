@@ -10,6 +10,7 @@ mod auth;
 mod context;
 pub mod documents;
 pub mod error;
+mod factor;
 pub mod fields;
 pub mod guard;
 mod inputs;
@@ -45,6 +46,7 @@ use session::Session;
 pub struct Query(
     system::SystemQuery,
     auth::AuthQuery,
+    factor::FactorQuery,
     users::UsersQuery,
     records::RecordsQuery,
     audit::AuditQuery,
@@ -53,7 +55,12 @@ pub struct Query(
 
 /// Every mutation, merged from the domain modules.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, users::UsersMutation, records::RecordsMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    factor::FactorMutation,
+    users::UsersMutation,
+    records::RecordsMutation,
+);
 
 /// Every subscription, merged from the domain modules.
 #[derive(MergedSubscription, Default)]

@@ -1,6 +1,7 @@
 //! Domain-service errors as the client sees them.
 
 use super::error::ApiError;
+use crate::auth::factor::FactorError;
 use crate::auth::login::LoginError;
 use crate::auth::password::PasswordError;
 use crate::gate::outbox::OutboxError;
@@ -47,6 +48,37 @@ impl From<LoginError> for ApiError {
                 ApiError::database_away(format!("{cause:#}"))
             }
             LoginError::Internal(cause) => ApiError::Internal(cause.context("login failed")),
+        }
+    }
+}
+
+impl From<FactorError> for ApiError {
+    fn from(e: FactorError) -> Self {
+        let message = e.to_string();
+        match e {
+            FactorError::Invalid(invalid) => ApiError::bad_input(invalid.field, invalid.reason),
+            FactorError::WrongCode | FactorError::ReusedCode | FactorError::UsedRecoveryCode => {
+                ApiError::bad_input("code", message)
+            }
+            FactorError::ChallengeInvalid => ApiError::Unauthenticated(message),
+            FactorError::TooManyAttempts { retry_after } => ApiError::TooManyAttempts {
+                message,
+                retry_after_seconds: retry_after.as_secs().max(1),
+            },
+            FactorError::AlreadyEnrolled | FactorError::NotStarted => {
+                ApiError::Conflict { message, field: None, current_version: None }
+            }
+            FactorError::NoFactor
+            | FactorError::StepUpRequired
+            | FactorError::EnrolmentRequired => ApiError::FactorRequired(message),
+            FactorError::NothingToReset => ApiError::NotFound("second factor"),
+            FactorError::NotRoot => {
+                ApiError::Forbidden { action: "UPDATE", resource: "FACTOR_POLICY" }
+            }
+            FactorError::Service(e) => e.into(),
+            FactorError::Login(e) => e.into(),
+            FactorError::Database(e) => e.into(),
+            FactorError::Unsealable(_) | FactorError::Qr(_) => ApiError::internal(e),
         }
     }
 }

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use super::context;
 use super::error::ApiError;
+use super::factor::StepUp;
 use super::guard::{self, Access, Target};
 use super::inputs::{self, CreateUserInput, UpdateUserInput};
 use super::session::{AuditNote, Session};
@@ -113,7 +114,8 @@ pub struct UsersMutation;
 #[Object]
 impl UsersMutation {
     /// Creates an account (a USER_RECORD CREATE with the new role; recorded
-    /// on chain as `UserAdded`).
+    /// on chain as `UserAdded`). Needs a fresh second factor (step-up).
+    #[graphql(guard = "StepUp")]
     async fn create_user(
         &self,
         ctx: &Context<'_>,
@@ -149,8 +151,8 @@ impl UsersMutation {
     }
 
     /// Changes an account's details (a USER_RECORD UPDATE of that user;
-    /// `UserModified` on chain, unless nothing changed).
-    #[graphql(guard = "Access::user(Action::Update, &id)")]
+    /// `UserModified` on chain, unless nothing changed). Needs step-up.
+    #[graphql(guard = "StepUp.and(Access::user(Action::Update, &id))")]
     async fn update_user(
         &self,
         ctx: &Context<'_>,
@@ -173,8 +175,8 @@ impl UsersMutation {
     }
 
     /// Deletes an account (a USER_RECORD DELETE; `UserDeleted` on chain). It
-    /// can no longer log in; its records and trail remain.
-    #[graphql(guard = "Access::user(Action::Delete, &id)")]
+    /// can no longer log in; its records and trail remain. Needs step-up.
+    #[graphql(guard = "StepUp.and(Access::user(Action::Delete, &id))")]
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool, ApiError> {
         let (state, session, caller) = context::caller(ctx)?;
         let id = inputs::user_id(&id, "id")?;
@@ -187,9 +189,9 @@ impl UsersMutation {
     }
 
     /// Gives an account a new role (a USER_RECORD UPDATE naming the role;
-    /// `RoleChanged` on chain, unless it already had it).
+    /// `RoleChanged` on chain, unless it already had it). Needs step-up.
     #[graphql(
-        guard = "Access::new(Resource::UserRecord, Action::Update, Target::UserWithRole { id: id.clone(), role: role.into() })"
+        guard = "StepUp.and(Access::new(Resource::UserRecord, Action::Update, Target::UserWithRole { id: id.clone(), role: role.into() }))"
     )]
     async fn set_user_role(
         &self,

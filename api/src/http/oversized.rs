@@ -39,7 +39,7 @@ pub async fn refuse(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if !declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if declared.is_none_or(|n| n <= MAX_BODY_BYTES as u64) {
         return next.run(request).await;
     }
     if request.version() == Version::HTTP_2 {

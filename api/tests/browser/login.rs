@@ -17,11 +17,15 @@ async fn nav(b: &Browser) -> Vec<String> {
 async fn each_role_signs_in_sees_its_sections_and_signs_out(pool: PgPool) {
     let server = Server::start(pool).await;
     let roles = [
-        ("dr_house", Role::Doctor, vec!["Home", "People", "Health records"]),
-        ("nurse_joy", Role::Nurse, vec!["Home", "People", "Health records"]),
-        ("front_desk", Role::Receptionist, vec!["Home", "People", "Register patients"]),
-        ("inspector", Role::Auditor, vec!["Home", "People", "Audit"]),
-        ("pat_smith", Role::Patient, vec!["Home", "My records", "Who accessed my records"]),
+        ("dr_house", Role::Doctor, vec!["Home", "People", "Health records", "Security"]),
+        ("nurse_joy", Role::Nurse, vec!["Home", "People", "Health records", "Security"]),
+        ("front_desk", Role::Receptionist, vec!["Home", "People", "Register patients", "Security"]),
+        ("inspector", Role::Auditor, vec!["Home", "People", "Audit", "Security"]),
+        (
+            "pat_smith",
+            Role::Patient,
+            vec!["Home", "My records", "Who accessed my records", "Security"],
+        ),
     ];
     for (name, role, _) in &roles {
         server.user(name, *role).await;
@@ -29,7 +33,7 @@ async fn each_role_signs_in_sees_its_sections_and_signs_out(pool: PgPool) {
     let b = Browser::open(&server.base).await;
 
     b.login("root", ROOT_PASSWORD).await;
-    assert_eq!(nav(&b).await, ["Home", "People", "Administration", "Audit"]);
+    assert_eq!(nav(&b).await, ["Home", "People", "Administration", "Audit", "Security"]);
     b.click("#logout").await;
     b.find("#login-form").await;
 

@@ -16,6 +16,7 @@ mod ops;
 mod support;
 
 mod audit;
+mod factor;
 mod graphiql;
 mod harness;
 mod login;

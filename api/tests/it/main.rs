@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod chain;
 mod data;
+mod factor;
 mod gate;
 mod http;
 mod journal;

@@ -192,7 +192,7 @@ impl TestApp {
                 login::Variables { username: username.to_owned(), password: password.to_owned() },
             )
             .await;
-        out.ok().login.token.clone()
+        out.ok().login.token.clone().expect("signed in without a second step")
     }
 
     /// Creates an account directly (database, outbox, chain), as an

@@ -75,6 +75,9 @@ impl ApiError {
                 Some(s) => format!("Too many attempts. Try again in {}.", wait_text(s)),
                 None => "Too many attempts. Try again later.".into(),
             },
+            ErrorCode::FactorRequired => {
+                format!("Second factor needed: {}.", self.message.trim_end_matches('.'))
+            }
             ErrorCode::Unavailable => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
             }

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use careledger_vocab::{limits, ErrorCode};
 
 use crate::api::ops::{
-    create_user, delete_user, set_user_role, update_user, user_by_id, CreateUser, DeleteUser,
-    SetUserRole, UpdateUser, UserById,
+    create_user, delete_user, reset_second_factor, set_user_role, update_user, user_by_id,
+    CreateUser, DeleteUser, ResetSecondFactor, SetUserRole, UpdateUser, UserById,
 };
 use crate::api::{self, ApiError, Person, Role};
 use crate::hooks::use_query;
@@ -118,6 +118,8 @@ enum UserFormAction {
     Role(Role),
     Saving,
     Saved,
+    /// Something other than the form was done (a factor reset).
+    Done(&'static str),
     Failed(ApiError),
 }
 
@@ -141,6 +143,11 @@ impl Reducible for UserFormState {
             UserFormAction::Saved => {
                 next.busy = false;
                 next.saved = Some("Saved.".into());
+            }
+            UserFormAction::Done(what) => {
+                next.busy = false;
+                next.error = None;
+                next.saved = Some(what.into());
             }
             UserFormAction::Failed(e) => {
                 next.busy = false;
@@ -242,6 +249,20 @@ fn user_form(props: &UserFormProps) -> Html {
             });
         })
     });
+    let on_reset = e.as_ref().map(|old| {
+        let (id, api, form) = (old.id.clone(), api.clone(), form.dispatcher());
+        Callback::from(move |_| {
+            let (id, api, form) = (id.clone(), api.clone(), form.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api.run::<ResetSecondFactor>(reset_second_factor::Variables { id }).await {
+                    Ok(_) => form.dispatch(UserFormAction::Done(
+                        "Second factor reset: their sessions ended, and they sign in with the password (then set up a new app if the policy requires one).",
+                    )),
+                    Err(e) => form.dispatch(UserFormAction::Failed(e)),
+                }
+            });
+        })
+    });
     let editing = e.is_some();
     let role_editable = !editing || can::set_role(me);
     let username_help = format!(
@@ -253,7 +274,7 @@ fn user_form(props: &UserFormProps) -> Html {
         <section class="card" aria-labelledby="user-form-title">
             <h1 id="user-form-title">{ match &e { Some(p) => format!("Edit {}", p.full_name), None if me == Role::Receptionist => "Register a patient".into(), None => "New account".into() } }</h1>
             if let Some(err) = &form.error { <ErrorBox error={err.clone()} /> }
-            if let Some(s) = &form.saved { <div class="alert alert-info" role="status">{ s.clone() }</div> }
+            if let Some(s) = &form.saved { <div class="alert alert-info" role="status" id="saved">{ s.clone() }</div> }
             <form class="form" {onsubmit} id="user-form">
                 <label for="full-name">{ "Full name" }</label>
                 <input id="full-name" required=true value={form.full_name.clone()} oninput={input_to(&form, UserFormAction::FullName)} autocomplete="off" />
@@ -281,6 +302,9 @@ fn user_form(props: &UserFormProps) -> Html {
                 }
                 <div class="actions">
                     <button class="btn btn-primary" type="submit" id="save-user" disabled={form.busy}>{ if editing { "Save changes" } else { "Create account" } }</button>
+                    if let (Some(cb), true) = (on_reset, can::set_role(me)) {
+                        <button class="btn" type="button" id="reset-factor" onclick={cb}>{ "Reset second factor" }</button>
+                    }
                     if let (Some(cb), true) = (on_delete, can::delete_user(me)) {
                         <button class="btn btn-danger" type="button" id="delete-user" onclick={cb}>{ "Delete account" }</button>
                     }

@@ -22,6 +22,7 @@ fn blurb(route: &Route) -> &'static str {
         Route::MyAccess => "Every access to your records, as recorded on chain.",
         Route::Admin => "Create, edit and remove accounts.",
         Route::Audit => "The live feed of accesses and the searchable trail.",
+        Route::Security => "A second factor: an authenticator app and recovery codes.",
         _ => "",
     }
 }

@@ -1,16 +1,30 @@
 //! Sign in: clear errors for wrong credentials, a lock-out (with the wait)
-//! and an unreachable server.
+//! and an unreachable server; then, for an account with a second factor, a
+//! code from the authenticator app (or a recovery code), or — when the
+//! policy requires a factor the account lacks — setting one up.
 
 use std::rc::Rc;
 
 use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
-use crate::api::ops::{login, Login};
+use crate::api::ops::{login, verify_factor, Login, VerifyFactor};
 use crate::api::{self, ApiError};
+use crate::factor::{EnrolTotp, Enrolled, RecoveryCodes};
 use crate::session::{use_api, AuthHandle, Session};
 use crate::status::SystemStatus;
-use crate::ui::input_to;
+use crate::ui::{bind, input_to};
+
+/// Where sign-in stands after a correct password.
+#[derive(Clone, PartialEq)]
+enum SecondStep {
+    /// A code from the enrolled factor, with this challenge.
+    Code(String),
+    /// The policy requires a factor: enrol one with this challenge.
+    Enrol(String),
+    /// Enrolled at sign-in: the recovery codes, then the session.
+    Enrolled(Vec<String>, Session),
+}
 
 /// The sign-in form and how the last attempt went.
 #[derive(Clone, PartialEq, Default)]
@@ -19,6 +33,7 @@ struct Credentials {
     password: String,
     busy: bool,
     error: Option<ApiError>,
+    step: Option<SecondStep>,
 }
 
 enum CredentialsAction {
@@ -27,6 +42,10 @@ enum CredentialsAction {
     Trying,
     /// Refused: the password is cleared.
     Refused(ApiError),
+    /// The password was right; a second step is due.
+    Step(SecondStep),
+    /// A code was refused: the step stays.
+    CodeRefused(ApiError),
 }
 
 impl Reducible for Credentials {
@@ -44,6 +63,17 @@ impl Reducible for Credentials {
                 next.password.clear();
                 next.error = Some(e);
                 next.busy = false;
+                next.step = None;
+            }
+            CredentialsAction::Step(step) => {
+                next.password.clear();
+                next.busy = false;
+                next.error = None;
+                next.step = Some(step);
+            }
+            CredentialsAction::CodeRefused(e) => {
+                next.busy = false;
+                next.error = Some(e);
             }
         }
         Rc::new(next)
@@ -56,7 +86,7 @@ pub fn login_page() -> Html {
     let notice = use_context::<AuthHandle>().and_then(|a| a.notice.clone());
     let form = use_reducer(Credentials::default);
     let onsubmit = {
-        let form = form.clone();
+        let (form, api) = (form.clone(), api.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if form.busy {
@@ -72,13 +102,19 @@ pub fn login_page() -> Html {
                 match api.run::<Login>(vars).await {
                     Ok(data) => {
                         let login = data.login;
-                        if let Some(user) = api::convert(login.user) {
-                            api.sign_in(Session {
-                                token: login.token,
-                                user,
-                                expires_at: login.expires_at,
-                                session_ends_at: login.session_ends_at,
-                            });
+                        if let Some(c) = login.factor_challenge {
+                            form.dispatch(CredentialsAction::Step(if c.enrolment_required {
+                                SecondStep::Enrol(c.challenge)
+                            } else {
+                                SecondStep::Code(c.challenge)
+                            }));
+                        } else if let (Some(token), Some(user), Some(expires_at), Some(ends)) = (
+                            login.token,
+                            login.user.and_then(api::convert),
+                            login.expires_at,
+                            login.session_ends_at,
+                        ) {
+                            api.sign_in(Session { token, user, expires_at, session_ends_at: ends });
                         }
                     }
                     Err(e) => form.dispatch(CredentialsAction::Refused(e)),
@@ -86,6 +122,16 @@ pub fn login_page() -> Html {
             });
         })
     };
+    if let Some(step) = &form.step {
+        return html! {
+            <div class="login-layout">
+                <section class="card login-card" aria-labelledby="login-title">
+                    <h1 id="login-title">{ "Sign in" }</h1>
+                    { second_step(step, &form, &api) }
+                </section>
+            </div>
+        };
+    }
     let message = form.error.as_ref().map(|e| match e.code {
         ErrorCode::Unauthenticated => "Wrong username or password.".to_owned(),
         ErrorCode::TooManyAttempts => format!(
@@ -119,5 +165,127 @@ pub fn login_page() -> Html {
             </section>
             <SystemStatus />
         </div>
+    }
+}
+
+/// The second step: a code, an enrolment, or the recovery codes just made.
+fn second_step(
+    step: &SecondStep,
+    form: &UseReducerHandle<Credentials>,
+    api: &crate::session::Api,
+) -> Html {
+    match step {
+        SecondStep::Code(challenge) => html! {
+            <CodeStep challenge={challenge.clone()} error={form.error.clone()} busy={form.busy}
+                on_result={let form = form.dispatcher(); Callback::from(move |a| form.dispatch(a))} />
+        },
+        SecondStep::Enrol(challenge) => {
+            let form = form.dispatcher();
+            let on_done = Callback::from(move |done: Enrolled| {
+                if let Some(session) = done.session {
+                    form.dispatch(CredentialsAction::Step(SecondStep::Enrolled(
+                        done.recovery_codes,
+                        session,
+                    )));
+                }
+            });
+            html! {
+                <>
+                    <p class="alert alert-info" role="status" id="enrol-required">
+                        { "Your role requires a second factor. Set up an authenticator app to finish signing in." }
+                    </p>
+                    <EnrolTotp challenge={Some(challenge.clone())} {on_done} />
+                </>
+            }
+        }
+        SecondStep::Enrolled(codes, session) => {
+            let (api, session) = (api.clone(), session.clone());
+            html! {
+                <>
+                    <RecoveryCodes codes={codes.clone()} />
+                    <button class="btn btn-primary" id="continue" onclick={Callback::from(move |_| api.sign_in(session.clone()))}>
+                        { "I have saved them: continue" }
+                    </button>
+                </>
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeStepProps {
+    challenge: String,
+    error: Option<ApiError>,
+    busy: bool,
+    on_result: Callback<CredentialsAction>,
+}
+
+/// A code from the authenticator app (or a recovery code) for the challenge.
+#[function_component(CodeStep)]
+fn code_step(props: &CodeStepProps) -> Html {
+    let api = use_api();
+    let code = use_state(String::new);
+    let onsubmit = {
+        let (code, challenge, on_result) =
+            (code.clone(), props.challenge.clone(), props.on_result.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_result.emit(CredentialsAction::Trying);
+            let vars =
+                verify_factor::Variables { challenge: challenge.clone(), code: (*code).clone() };
+            code.set(String::new());
+            let (api, on_result) = (api.clone(), on_result.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api.run::<VerifyFactor>(vars).await {
+                    Ok(d) => {
+                        let s = d.verify_factor;
+                        if let Some(user) = api::convert(s.user) {
+                            api.sign_in(Session {
+                                token: s.token,
+                                user,
+                                expires_at: s.expires_at,
+                                session_ends_at: s.session_ends_at,
+                            });
+                        }
+                    }
+                    // The challenge is spent: start again from the password.
+                    Err(e) if e.code == ErrorCode::Unauthenticated => {
+                        on_result.emit(CredentialsAction::Refused(ApiError::local(
+                            ErrorCode::BadUserInput,
+                            "That sign-in step expired or had too many wrong codes. Sign in again.",
+                        )))
+                    }
+                    Err(e) => on_result.emit(CredentialsAction::CodeRefused(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <>
+            <p class="muted">{ "Enter the 6-digit code your authenticator app shows, or one of your recovery codes." }</p>
+            if let Some(e) = &props.error {
+                <div class="alert alert-error" role="alert" id="code-error">{ code_refusal(e) }</div>
+            }
+            <form {onsubmit} class="form" id="code-form">
+                <label for="factor-code">{ "Code" }</label>
+                <input id="factor-code" name="code" autocomplete="one-time-code" required=true
+                    value={(*code).clone()} oninput={bind(&code)} />
+                <button class="btn btn-primary" type="submit" id="verify-code" disabled={props.busy}>
+                    { if props.busy { "Checking…" } else { "Verify" } }
+                </button>
+            </form>
+        </>
+    }
+}
+
+/// Why a code was not accepted, as the server said (wrong, reused, spent),
+/// or the general explanation for anything else.
+fn code_refusal(e: &ApiError) -> String {
+    match (e.code, e.field.as_deref()) {
+        (ErrorCode::BadUserInput, Some(field)) => format!(
+            "Not accepted: {}.",
+            e.message.strip_prefix(&format!("{field}: ")).unwrap_or(&e.message)
+        ),
+        _ => e.explain(),
     }
 }

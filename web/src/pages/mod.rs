@@ -9,3 +9,4 @@ pub mod people;
 pub mod person;
 pub mod record;
 pub mod record_form;
+pub mod security;

@@ -1,0 +1,134 @@
+//! The second login step. A correct password for an account with a
+//! confirmed factor opens a VERIFY challenge; for a staff account without
+//! one while the policy requires it, an ENROL challenge, which allows
+//! nothing but enrolling. The challenge and a code (or, to enrol, the first
+//! code from the new authenticator) get the token; that login counts as a
+//! fresh factor for step-up.
+
+use std::net::IpAddr;
+
+use sqlx::PgPool;
+
+use super::challenge::{self, Challenge, Purpose};
+use super::check;
+use super::enrol::{self, account};
+use super::totp::Provisioning;
+use super::{policy, step_up, FactorCode, FactorError, FactorKey};
+use crate::auth::login::{self, LoggedIn, LoginDeps};
+use crate::lifecycle::{deliver, Written};
+use crate::users::User;
+
+/// The challenge a correct password leads to, if the account needs one.
+pub async fn after_password(pool: &PgPool, user: &User) -> Result<Option<Challenge>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let has_factor = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS "has!""#,
+        user.id.0
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let purpose = if has_factor {
+        Purpose::Verify
+    } else if policy::get(&mut *conn).await?.requires(user.role) {
+        Purpose::Enrol
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(challenge::open(&mut conn, user.id, purpose).await?))
+}
+
+/// Completes a login with a code from the enrolled factor or a recovery code.
+#[tracing::instrument(skip_all)]
+pub async fn verify(
+    deps: LoginDeps<'_>,
+    key: &FactorKey,
+    secret: &str,
+    code: &FactorCode,
+    address: Option<IpAddr>,
+) -> Result<LoggedIn, FactorError> {
+    let mut tx = deps.pool.begin().await?;
+    let held = match challenge::hold(&mut tx, secret, Purpose::Verify, address).await {
+        Ok(held) => held,
+        Err(e) => {
+            tx.commit().await?;
+            return Err(e);
+        }
+    };
+    match check::check(&mut tx, key, held.user, code, address).await {
+        Ok(_) => {}
+        Err(e) if check::is_refusal(&e) => {
+            challenge::failed(&mut tx, &held).await?;
+            tx.commit().await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    }
+    challenge::used(&mut tx, &held).await?;
+    let user = account(&mut tx, held.user).await?;
+    tx.commit().await?;
+    signed_in(deps, user).await
+}
+
+/// Starts enrolment for the holder of an ENROL challenge.
+pub async fn begin_enrolment(
+    pool: &PgPool,
+    key: &FactorKey,
+    secret: &str,
+    address: Option<IpAddr>,
+) -> Result<Provisioning, FactorError> {
+    let mut tx = pool.begin().await?;
+    let held = match challenge::hold(&mut tx, secret, Purpose::Enrol, address).await {
+        Ok(held) => held,
+        Err(e) => {
+            tx.commit().await?;
+            return Err(e);
+        }
+    };
+    tx.commit().await?;
+    enrol::begin(pool, key, held.user, address).await
+}
+
+/// Confirms the enrolment of the holder of an ENROL challenge and signs
+/// them in; returns the recovery codes (with the `UserModified` receipt)
+/// and the session.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_enrolment(
+    deps: LoginDeps<'_>,
+    key: &FactorKey,
+    secret: &str,
+    code: &FactorCode,
+    address: Option<IpAddr>,
+) -> Result<(Written<Vec<String>>, LoggedIn), FactorError> {
+    let mut tx = deps.pool.begin().await?;
+    let held = match challenge::hold(&mut tx, secret, Purpose::Enrol, address).await {
+        Ok(held) => held,
+        Err(e) => {
+            tx.commit().await?;
+            return Err(e);
+        }
+    };
+    let user = account(&mut tx, held.user).await?;
+    let (codes, entry) = match enrol::confirm_in(&mut tx, key, &user, code, address).await {
+        Ok(done) => done,
+        Err(e) if check::is_refusal(&e) || matches!(e, FactorError::Invalid(_)) => {
+            challenge::failed(&mut tx, &held).await?;
+            tx.commit().await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    challenge::used(&mut tx, &held).await?;
+    tx.commit().await?;
+    let events = deliver(deps.outbox, &[(entry, "UserModified")]).await;
+    let session = signed_in(deps, user).await?;
+    Ok((Written { value: codes, events }, session))
+}
+
+/// Issues the token and notes the factor just proved.
+async fn signed_in(deps: LoginDeps<'_>, user: User) -> Result<LoggedIn, FactorError> {
+    let user_id = user.id;
+    let logged = login::issue(deps, user).await?;
+    let mut conn = deps.pool.acquire().await?;
+    step_up::record(&mut conn, &logged.claims, user_id).await?;
+    Ok(logged)
+}
