@@ -12,6 +12,7 @@ pub mod guard;
 mod inputs;
 pub mod introspection;
 pub mod loaders;
+mod person_object;
 mod record_objects;
 mod records;
 mod service_error;
