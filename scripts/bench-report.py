@@ -30,7 +30,7 @@ for chain in ("anvil", "ganache"):
     print("| scenario | gate | loop | requests/s | p50 ms | p95 ms | p99 ms | max ms | transactions | events = expected | outcomes |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|")
     ratios = []
-    for name in ("read", "write", "mixed", "denied", "login", "read-open-1000"):
+    for name in ("read", "write", "mixed", "denied", "login", "search-staff", "search", "read-open-1000"):
         reports = load(f"{chain}-{name}") or []
         for r in reports:
             l = r["latency_ms"]
@@ -44,6 +44,13 @@ for chain in ("anvil", "ganache"):
     print()
     for name, ratio in ratios:
         print(f"- {name}: group commit is **{ratio:.1f}×** the naive gate's throughput.")
+    listing, staff = (load(f"{chain}-search") or [None])[0], (load(f"{chain}-search-staff") or [None])[0]
+    if listing and staff and staff["throughput"] > 0 and listing["requests"] > 0:
+        per = listing["chain"]["events"] / listing["requests"]
+        print(f"- search: recording each listed patient ({per - 1:.0f} per page, {per:.0f} events a search) "
+              f"gives {listing['throughput']:,.0f} searches/s against {staff['throughput']:,.0f}/s for the same search "
+              f"listing staff (the search event only): **{100 * (1 - listing['throughput'] / staff['throughput']):.0f} %** fewer; "
+              f"p50 {listing['latency_ms']['p50']:.1f} ms against {staff['latency_ms']['p50']:.1f} ms.")
     rss = os.path.join(out, f"{chain}-rss.txt")
     if os.path.exists(rss):
         print(f"- {open(rss).read().strip()} at the end of the runs.")

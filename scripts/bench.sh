@@ -76,6 +76,8 @@ for chain in ${BENCH_CHAINS:-anvil ganache}; do
   bench "$chain" mixed --scenario mixed --concurrency 64
   bench "$chain" denied --scenario denied --concurrency 64
   bench "$chain" login --scenario login --concurrency 8
+  bench "$chain" search-staff --scenario search-staff --concurrency 64
+  bench "$chain" search --scenario search --concurrency 64
   bench "$chain" read-open-1000 --scenario read --rate 1000 --concurrency 256
   if [[ "$chain" == anvil && "$SOAK" != 0 ]]; then
     api_pid="${pids[-1]}"

@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use careledger_vocab::ErrorCode;
+use careledger_vocab::{ErrorCode, Role};
 use serde_json::json;
 
 use crate::client::{Client, Outcome};
@@ -23,12 +23,19 @@ pub enum Scenario {
     Login,
     /// patients reading another patient's records: refused by the contract.
     Denied,
+    /// searchUsers for patients as doctors, a page of 20: the search and
+    /// each listed patient recorded (one event each).
+    Search,
+    /// searchUsers for doctors as doctors: the same search, listing staff,
+    /// so only the search itself is recorded (the baseline for `search`).
+    SearchStaff,
 }
 
 const PATIENT_RECORDS: &str =
     "query($p: ID!) { patientRecords(patientId: $p) { id version title } }";
 const RECORD: &str = "query($id: ID!) { record(id: $id) { id version title content } }";
 const UPDATE: &str = "mutation($id: ID!, $v: Int!, $input: UpdateRecordInput!) { updateRecord(id: $id, expectedVersion: $v, input: $input) { id version } }";
+const SEARCH: &str = "query($role: Role!) { searchUsers(role: $role, first: 20) { edges { node { id fullName role designation } } } }";
 const LOGIN: &str =
     "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }";
 
@@ -104,6 +111,23 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
             let (outcome, _) =
                 shared.client.graphql(None, LOGIN, json!({ "u": name, "p": f.password })).await;
             Done { outcome, expected_events: 0 }
+        }
+        Scenario::Search | Scenario::SearchStaff => {
+            let (_, token) = &f.doctors[worker % f.doctors.len()];
+            let role = if kind == Scenario::Search { Role::Patient } else { Role::Doctor };
+            let (outcome, body) =
+                shared.client.graphql(Some(token), SEARCH, json!({ "role": role })).await;
+            let expected_events = match &outcome {
+                // The search, and one listing per patient shown.
+                Outcome::Ok => {
+                    let shown = body["data"]["searchUsers"]["edges"]
+                        .as_array()
+                        .map_or(0, |e| e.iter().filter(|e| e["node"]["role"] == "PATIENT").count());
+                    1 + shown as u64
+                }
+                other => events_for_access(other),
+            };
+            Done { outcome, expected_events }
         }
         Scenario::Denied | Scenario::Mixed => {
             let (mine, token) = &f.patient_tokens[worker % f.patient_tokens.len()];

@@ -48,9 +48,15 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
     let client = Client::new(&format!("https://{addr}"), true).expect("client");
     let probe = ChainProbe::new(&anvil.endpoint(), &contract);
     let fixture = Fixture::create(&client, ROOT_PASSWORD, 2, 4).await.expect("fixture");
-    for scenario in
-        [Scenario::Read, Scenario::Write, Scenario::Mixed, Scenario::Denied, Scenario::Login]
-    {
+    for scenario in [
+        Scenario::Read,
+        Scenario::Write,
+        Scenario::Mixed,
+        Scenario::Denied,
+        Scenario::Login,
+        Scenario::Search,
+        Scenario::SearchStaff,
+    ] {
         let plan = Plan { scenario, stop: Stop::Requests(20), concurrency: 4, rate: None };
         let shared = Shared::new(client.clone(), fixture.clone());
         let report = careledger_bench::measure(&probe, Arc::clone(&shared), plan, "group")
@@ -65,7 +71,9 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
             report.outcomes
         );
         let per_request = match scenario {
-            Scenario::Read | Scenario::Denied => 20,
+            Scenario::Read | Scenario::Denied | Scenario::SearchStaff => 20,
+            // The search and the fixture's 4 patients it lists, each time.
+            Scenario::Search => 100,
             Scenario::Write => 40,
             Scenario::Mixed => 22, // 18 reads, 2 writes of 2 events each
             Scenario::Login => 0,

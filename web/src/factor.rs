@@ -8,7 +8,7 @@ use crate::api::ops::{
     begin_totp_enrolment, confirm_totp_enrolment, step_up, BeginTotpEnrolment,
     ConfirmTotpEnrolment, StepUp,
 };
-use crate::api::{self, ApiError, Person};
+use crate::api::{self, Account, ApiError};
 use crate::session::{use_api, Session};
 use crate::ui::{bind, when, ErrorBox, Loading};
 
@@ -76,7 +76,7 @@ pub fn enrol_totp(props: &EnrolProps) -> Html {
                     Ok(d) => {
                         let done = d.confirm_totp_enrolment;
                         let session = done.session.and_then(|s| {
-                            api::convert::<_, Person>(s.user).map(|user| Session {
+                            api::convert::<_, Account>(s.user).map(|user| Session {
                                 token: s.token,
                                 user,
                                 expires_at: s.expires_at,

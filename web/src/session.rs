@@ -7,7 +7,7 @@ use careledger_vocab::ErrorCode;
 use graphql_client::GraphQLQuery;
 use yew::prelude::*;
 
-use crate::api::{self, ApiError, Person, Receipt, Role};
+use crate::api::{self, Account, ApiError, Receipt, Role};
 
 /// Signed out after this long without a key press, click or touch.
 pub const IDLE_LIMIT_MS: f64 = 15.0 * 60.0 * 1000.0;
@@ -15,7 +15,7 @@ pub const IDLE_LIMIT_MS: f64 = 15.0 * 60.0 * 1000.0;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub token: String,
-    pub user: Person,
+    pub user: Account,
     /// When `token` expires (RFC 3339); renewed while the user is active.
     pub expires_at: String,
     /// When the session ends whatever renewals happen (12 hours after login).

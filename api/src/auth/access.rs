@@ -52,4 +52,33 @@ impl AccessCheck {
         self.audit.wake();
         Ok(verdict)
     }
+
+    /// The contract's verdicts on `caller` doing `action` on `resource`
+    /// about each of `abouts`, all in one transaction (one verdict each, in
+    /// order); nothing is sent for none.
+    pub async fn ask_all(
+        &self,
+        caller: &Caller,
+        action: Action,
+        resource: Resource,
+        abouts: &[About],
+    ) -> Result<Vec<Verdict>, GateError> {
+        if abouts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let requests = abouts
+            .iter()
+            .map(|about| AccessRequest {
+                actor: caller.system_id.into(),
+                action,
+                resource,
+                subject: about.subject,
+                record: about.record,
+                target_role: about.target_role,
+            })
+            .collect();
+        let verdicts = self.gate.authorize_all(requests).await?;
+        self.audit.wake();
+        Ok(verdicts)
+    }
 }

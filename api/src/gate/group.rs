@@ -23,10 +23,10 @@ const MAX_IN_FLIGHT: usize = 4;
 const EARLY_BATCH: usize = 32;
 
 enum Job {
+    /// One or more requests, always sent in one transaction.
     Access {
-        id: B256,
-        request: AccessRequest,
-        reply: oneshot::Sender<Result<Verdict, GateError>>,
+        requests: Vec<(B256, AccessRequest)>,
+        reply: oneshot::Sender<Result<Vec<Verdict>, GateError>>,
     },
     Record {
         entries: Vec<LifecycleEntry>,
@@ -37,7 +37,7 @@ enum Job {
 impl Job {
     fn weight(&self) -> usize {
         match self {
-            Job::Access { .. } => 1,
+            Job::Access { requests, .. } => requests.len(),
             Job::Record { entries, .. } => entries.len(),
         }
     }
@@ -53,13 +53,18 @@ impl Job {
     }
     fn answer(self, result: &BatchResult) {
         match self {
-            Job::Access { id, reply, .. } => {
-                let verdict = result
-                    .requests
-                    .get(&id)
-                    .map(|r| Verdict { approved: r.approved, receipt: *r })
-                    .ok_or(GateError::MissingEvent);
-                let _ = reply.send(verdict);
+            Job::Access { requests, reply } => {
+                let verdicts = requests
+                    .iter()
+                    .map(|(id, _)| {
+                        result
+                            .requests
+                            .get(id)
+                            .map(|r| Verdict { approved: r.approved, receipt: *r })
+                            .ok_or(GateError::MissingEvent)
+                    })
+                    .collect();
+                let _ = reply.send(verdicts);
             }
             Job::Record { entries, reply } => {
                 let receipts = entries
@@ -119,9 +124,19 @@ impl GroupGate {
     }
 
     pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
+        let verdicts = self.authorize_all(vec![request]).await?;
+        verdicts.into_iter().next().ok_or(GateError::MissingEvent)
+    }
+
+    /// Several requests that must go in one transaction (so one waiter's
+    /// requests are never split between batches); one verdict each, in order.
+    pub async fn authorize_all(
+        &self,
+        requests: Vec<AccessRequest>,
+    ) -> Result<Vec<Verdict>, GateError> {
         let (reply, answer) = oneshot::channel();
-        let id = super::random_id();
-        self.queue.send(Job::Access { id, request, reply }).map_err(|_| GateError::Closed)?;
+        let requests = requests.into_iter().map(|r| (super::random_id(), r)).collect();
+        self.queue.send(Job::Access { requests, reply }).map_err(|_| GateError::Closed)?;
         answer.await.map_err(|_| GateError::Closed)?
     }
 
@@ -206,7 +221,9 @@ async fn send_batch(
     let mut entries = Vec::new();
     for job in &batch {
         match job {
-            Job::Access { id, request, .. } => requests.push(request.to_abi(*id)),
+            Job::Access { requests: r, .. } => {
+                requests.extend(r.iter().map(|(id, request)| request.to_abi(*id)));
+            }
             Job::Record { entries: e, .. } => entries.extend(e.iter().map(|e| e.to_abi())),
         }
     }

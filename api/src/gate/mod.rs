@@ -132,6 +132,22 @@ impl Gate {
         }
     }
 
+    /// Asks the contract to decide several requests in one transaction (a
+    /// search and the patients it lists, say), and waits for every verdict;
+    /// one per request, in order. No request, no transaction.
+    pub async fn authorize_all(
+        &self,
+        requests: Vec<AccessRequest>,
+    ) -> Result<Vec<Verdict>, GateError> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &*self.inner {
+            Inner::Group(g) => g.authorize_all(requests).await,
+            Inner::Naive(n) => n.authorize_all(requests).await,
+        }
+    }
+
     /// Records committed changes on chain; returns one receipt per entry, in order.
     pub async fn record(
         &self,

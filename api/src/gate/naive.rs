@@ -62,9 +62,19 @@ impl NaiveGate {
     }
 
     pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
-        let id = super::random_id();
+        let verdicts = self.authorize_all(vec![request]).await?;
+        verdicts.into_iter().next().ok_or(GateError::MissingEvent)
+    }
+
+    /// Several requests in one `authorize` transaction; one verdict each, in order.
+    pub async fn authorize_all(
+        &self,
+        requests: Vec<AccessRequest>,
+    ) -> Result<Vec<Verdict>, GateError> {
+        let ids: Vec<B256> = requests.iter().map(|_| super::random_id()).collect();
         let contract = CareLedgerAccess::new(self.contract, &self.provider);
-        let call = contract.authorize(vec![request.to_abi(id)]);
+        let call =
+            contract.authorize(requests.iter().zip(&ids).map(|(r, id)| r.to_abi(*id)).collect());
         let input = call.calldata().clone();
         let pending = {
             let _one_at_a_time = self.sending.lock().await;
@@ -76,10 +86,14 @@ impl NaiveGate {
             .await
             .map_err(|e| GateError::Unavailable(e.to_string()))?;
         self.transactions.fetch_add(1, Ordering::Relaxed);
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let result = self.settle(&receipt, input, &[id], &[]).await?;
-        let r = result.requests.get(&id).ok_or(GateError::MissingEvent)?;
-        Ok(Verdict { approved: r.approved, receipt: *r })
+        self.requests.fetch_add(ids.len() as u64, Ordering::Relaxed);
+        let result = self.settle(&receipt, input, &ids, &[]).await?;
+        ids.iter()
+            .map(|id| {
+                let r = result.requests.get(id).ok_or(GateError::MissingEvent)?;
+                Ok(Verdict { approved: r.approved, receipt: *r })
+            })
+            .collect()
     }
 
     pub async fn record(

@@ -63,7 +63,8 @@ pub struct AccessRequest {
     pub actor: B256,
     pub action: Action,
     pub resource: Resource,
-    /// The affected user's system-wide identifier; zero for a search.
+    /// The affected user's system-wide identifier; zero for a search, and
+    /// the listed patient for the record of a search's results.
     pub subject: B256,
     /// The health record concerned, if any; zero otherwise.
     pub record: B256,

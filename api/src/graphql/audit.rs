@@ -38,7 +38,7 @@ async fn authorize(
     if caller.role == Role::Patient {
         decide(state, session, Resource::AuditTrail, Action::Read, &Target::Caller).await?;
         filter.subject = Some(caller.system_id.into());
-        Ok(Reveal::Only(caller.system_id))
+        Ok(Reveal::Patient(caller.system_id))
     } else {
         decide(state, session, Resource::AuditTrail, Action::Search, &Target::Nobody).await?;
         Ok(Reveal::Everyone)

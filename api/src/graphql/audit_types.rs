@@ -12,11 +12,11 @@ use sqlx::PgPool;
 
 use super::error::ApiError;
 use super::guard::parse_record_id;
-use super::user_object::UserObject;
+use super::person_object::PersonObject;
 use crate::audit::{self, AuditKind};
 use crate::db::StoreError;
 use crate::gate::{Action, Resource};
-use crate::users::{SystemId, User};
+use crate::users::{Person, Role, SystemId, User};
 
 /// Which contract event an audit event is.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -191,20 +191,23 @@ pub fn user_loader(pool: &PgPool) -> UserLoader {
     Arc::new(DataLoader::new(UsersBySystemId(pool.clone()), tokio::spawn))
 }
 
-/// Whose user data the caller may see through audit events.
+/// Whom the caller may see named in audit events, as a [`PersonObject`]
+/// (a professional identity; the whole account only through `user(id)`).
 #[derive(Clone, Copy, Debug)]
 pub enum Reveal {
     /// Staff with AUDIT_TRAIL SEARCH: everyone.
     Everyone,
-    /// A patient: only themself.
-    Only(SystemId),
+    /// A patient reading their own report: themself, and the staff who
+    /// acted; never another patient (a patient refused their records would
+    /// otherwise be named to them, and so be known to be a patient here).
+    Patient(SystemId),
 }
 
 impl Reveal {
-    fn allows(&self, id: &SystemId) -> bool {
+    fn allows(&self, id: &SystemId, person: &Person) -> bool {
         match self {
             Self::Everyone => true,
-            Self::Only(me) => me == id,
+            Self::Patient(me) => me == id || person.role != Role::Patient,
         }
     }
 }
@@ -217,16 +220,13 @@ pub struct AuditEventObject {
 }
 
 impl AuditEventObject {
-    async fn user(
+    async fn person(
         &self,
         word: Option<alloy::primitives::B256>,
-    ) -> Result<Option<UserObject>, ApiError> {
+    ) -> Result<Option<PersonObject>, ApiError> {
         let Some(id) = word.map(|w| SystemId::from_bytes(w.0)) else { return Ok(None) };
-        if !self.reveal.allows(&id) {
-            return Ok(None);
-        }
         let user = self.users.load_one(id).await.map_err(ApiError::internal)?;
-        Ok(user.map(UserObject))
+        Ok(user.map(Person::from).filter(|p| self.reveal.allows(&id, p)).map(PersonObject))
     }
 }
 
@@ -243,16 +243,18 @@ impl AuditEventObject {
     async fn actor_system_id(&self) -> String {
         self.event.actor.to_string()
     }
-    /// The acting user, when the caller may see them (a patient sees only themself).
-    async fn actor(&self) -> Result<Option<UserObject>, ApiError> {
-        self.user(Some(self.event.actor)).await
+    /// Who acted, by name and role (a patient is not shown another patient).
+    async fn actor(&self) -> Result<Option<PersonObject>, ApiError> {
+        self.person(Some(self.event.actor)).await
     }
     /// The system id of the affected user (hex), if any.
     async fn subject_system_id(&self) -> Option<String> {
         self.event.subject.map(|s| s.to_string())
     }
-    async fn subject(&self) -> Result<Option<UserObject>, ApiError> {
-        self.user(self.event.subject).await
+    /// Whom the event is about, by name and role. A USER_RECORD SEARCH
+    /// naming a subject records that a search listed that patient.
+    async fn subject(&self) -> Result<Option<PersonObject>, ApiError> {
+        self.person(self.event.subject).await
     }
     /// GATEWAY_* and CONTRACT_ADMIN_*: the chain account (address) that
     /// gained or lost the role. (`subjectSystemId` holds it as a left-padded word.)

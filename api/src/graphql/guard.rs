@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::auth::access::About;
 use crate::gate::{Action, Resource};
 use crate::records::RecordId;
-use crate::users::{Role, SystemId, UserId};
+use crate::users::{Role, SystemId, User, UserId};
 
 /// Whom or what the request is about.
 #[derive(Debug, Clone)]
@@ -104,6 +104,45 @@ pub async fn decide_new_user(
     let about = About { subject: id.into(), record: B256::ZERO, target_role: role.contract_code() };
     ask(state, session, Resource::UserRecord, Action::Create, about).await?;
     Ok(id)
+}
+
+/// A search's results, recorded before they are shown: one USER_RECORD
+/// SEARCH per listed patient, its subject that patient, all in one
+/// transaction, so that each patient's own report ("who accessed my
+/// records") shows the search that listed them. The search itself was
+/// decided by the field's guard. Returns, for each of `listed`, whether it
+/// may be shown: a patient only when the contract approved their listing.
+/// Staff are not recorded one by one (a search shows only their
+/// professional identity), nor is a patient with no system-wide identifier
+/// yet (an imported account before its first login: no report names them).
+pub async fn decide_listing(
+    state: &AppState,
+    session: &Session,
+    listed: &[&User],
+) -> Result<Vec<bool>, ApiError> {
+    // Whom each result names on chain: its patient's identifier, or no one.
+    let subjects: Vec<Option<SystemId>> =
+        listed.iter().map(|u| if u.role == Role::Patient { u.system_id } else { None }).collect();
+    let abouts: Vec<About> = subjects
+        .iter()
+        .flatten()
+        .map(|id| About { subject: (*id).into(), ..About::default() })
+        .collect();
+    let caller = session.caller()?;
+    let (action, resource) = (Action::Search, Resource::UserRecord);
+    let verdicts = state.access.ask_all(caller, action, resource, &abouts).await?;
+    for verdict in &verdicts {
+        session.note(AuditNote {
+            action: Some(action.as_str()),
+            resource: Some(resource.as_str()),
+            ..AuditNote::new("AccessRequested", &verdict.receipt)
+        });
+    }
+    let mut verdicts = verdicts.into_iter();
+    Ok(subjects
+        .iter()
+        .map(|s| s.is_none() || verdicts.next().is_some_and(|v| v.approved))
+        .collect())
 }
 
 /// Asks the contract, notes the receipt, and refuses when it said no.

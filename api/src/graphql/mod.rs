@@ -17,6 +17,7 @@ mod inputs;
 pub mod introspection;
 pub mod loaders;
 pub mod operations;
+mod person_object;
 mod record_objects;
 mod records;
 mod service_error;

@@ -1,12 +1,13 @@
 //! The `HealthRecord`, `HealthRecordVersion` and `RecordType` GraphQL types.
-//! Their patient and author are loaded through the request's DataLoader.
+//! Their patient and author are loaded through the request's DataLoader and
+//! shown as a [`PersonObject`]: a professional identity, never the whole account.
 
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::error::ApiError;
 use super::loaders;
-use super::user_object::UserObject;
+use super::person_object::PersonObject;
 use crate::records::{HealthRecord, RecordVersion};
 
 /// What kind of record.
@@ -30,7 +31,9 @@ impl HealthRecordObject {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn patient(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
+    /// Whom the record is about (their name and role; the whole account
+    /// only through `user(id)`).
+    async fn patient(&self, ctx: &Context<'_>) -> Result<PersonObject, ApiError> {
         Ok(loaders::user(ctx, self.0.patient_id).await?.into())
     }
     async fn record_type(&self) -> RecordType {
@@ -44,7 +47,7 @@ impl HealthRecordObject {
         async_graphql::Json(&self.0.content)
     }
     /// Who wrote this version.
-    async fn author(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
+    async fn author(&self, ctx: &Context<'_>) -> Result<PersonObject, ApiError> {
         Ok(loaders::user(ctx, self.0.author_id).await?.into())
     }
     /// 1 for a new record, one more for each change.
@@ -73,7 +76,9 @@ impl HealthRecordVersionObject {
     async fn id(&self) -> ID {
         ID(self.0.record_id.to_string())
     }
-    async fn patient(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
+    /// Whom the record is about (their name and role; the whole account
+    /// only through `user(id)`).
+    async fn patient(&self, ctx: &Context<'_>) -> Result<PersonObject, ApiError> {
         Ok(loaders::user(ctx, self.0.patient_id).await?.into())
     }
     async fn record_type(&self) -> RecordType {
@@ -86,7 +91,7 @@ impl HealthRecordVersionObject {
         async_graphql::Json(&self.0.content)
     }
     /// Who wrote this version.
-    async fn author(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
+    async fn author(&self, ctx: &Context<'_>) -> Result<PersonObject, ApiError> {
         Ok(loaders::user(ctx, self.0.author_id).await?.into())
     }
     async fn version(&self) -> i32 {

@@ -17,9 +17,12 @@ pub enum Role {
     Patient,
 }
 
-/// A person with an account: staff or patient.
+/// A stored account as the schema shows it.
 pub struct UserObject(pub User);
 
+/// A whole account, staff or patient: only from `me`, `login`, the guarded
+/// `user(id)` and the account mutations (each decided by the contract on
+/// that user). Records, events and search results name people as `Person`.
 #[Object(name = "User")]
 impl UserObject {
     /// Internal id (not the system-wide identifier).

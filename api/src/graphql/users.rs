@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::factor::StepUp;
 use super::guard::{self, Access, Target};
 use super::inputs::{self, CreateUserInput, UpdateUserInput};
+use super::person_object::PersonObject;
 use super::session::{AuditNote, Session};
 use super::user_object::{Role, UserObject};
 use crate::auth::password::{self, PasswordError};
@@ -22,16 +23,17 @@ const DEFAULT_PAGE: i32 = 20;
 
 /// A page of `searchUsers` results (Relay connection).
 #[derive(SimpleObject)]
-pub struct UserConnection {
-    pub edges: Vec<UserEdge>,
+pub struct PersonConnection {
+    pub edges: Vec<PersonEdge>,
     pub page_info: PageInfo,
 }
 
 #[derive(SimpleObject)]
-pub struct UserEdge {
+pub struct PersonEdge {
     /// Pass as `after` to resume after this result.
     pub cursor: String,
-    pub node: UserObject,
+    /// Name, role and designation; the whole account through `user(id)`.
+    pub node: PersonObject,
 }
 
 /// Relay page info, shared with every other connection in the schema.
@@ -56,7 +58,10 @@ impl UsersQuery {
     /// Finds accounts by name or username (exact, prefix, then similar),
     /// optionally of one role. Never returns ROOT or ADMIN accounts, whoever
     /// asks. `first`: 1 to 100 (default 20); `after`: a previous page's
-    /// `endCursor`. A USER_RECORD SEARCH.
+    /// `endCursor`. A USER_RECORD SEARCH; then each patient on the page is
+    /// recorded as listed (a USER_RECORD SEARCH naming them, in one
+    /// transaction), so their own report shows it. Results are people
+    /// (name, role, designation): the whole account is `user(id)`.
     #[graphql(guard = "Access::search(Resource::UserRecord)")]
     async fn search_users(
         &self,
@@ -65,8 +70,8 @@ impl UsersQuery {
         role: Option<Role>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<UserConnection, ApiError> {
-        let state = context::state(ctx)?;
+    ) -> Result<PersonConnection, ApiError> {
+        let (state, session, _) = context::caller(ctx)?;
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(1..=users::repo::search::MAX_PAGE_SIZE as i32).contains(&first) {
             return Err(ApiError::bad_input("first", "must be 1 to 100"));
@@ -78,7 +83,7 @@ impl UsersQuery {
             .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
         let role = role.map(users::Role::from);
         if role.is_some_and(|r| !r.is_searchable()) {
-            return Ok(UserConnection { edges: Vec::new(), page_info: page_info(false, None) });
+            return Ok(PersonConnection { edges: Vec::new(), page_info: page_info(false, None) });
         }
         let page = users::repo::search(
             &state.pool,
@@ -89,17 +94,23 @@ impl UsersQuery {
         )
         .await?;
         let end_cursor = page.end_cursor().map(|c| c.to_string());
-        Ok(UserConnection {
+        let listed: Vec<&users::User> = page.edges.iter().map(|e| &e.user).collect();
+        let shown = guard::decide_listing(state, session, &listed).await?;
+        Ok(PersonConnection {
             page_info: page_info(page.has_next_page, end_cursor),
             edges: page
                 .edges
                 .into_iter()
-                .map(|e| UserEdge { cursor: e.cursor.to_string(), node: e.user.into() })
+                .zip(shown)
+                .filter(|(_, shown)| *shown)
+                .map(|(e, _)| PersonEdge { cursor: e.cursor.to_string(), node: e.user.into() })
                 .collect(),
         })
     }
 
-    /// One account by id (a USER_RECORD READ of that user); null if there is none.
+    /// One account by id, whole: address, username, system id (a
+    /// USER_RECORD READ of that user, recorded whichever way it goes); null
+    /// if there is none.
     #[graphql(guard = "Access::user(Action::Read, &id)")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserObject>, ApiError> {
         let state = context::state(ctx)?;

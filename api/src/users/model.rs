@@ -29,11 +29,7 @@ impl User {
     /// The hospital designation as shown: "Cardiology — Attending Physician",
     /// or whichever half is present.
     pub fn designation(&self) -> Option<String> {
-        match (&self.department, &self.position) {
-            (Some(d), Some(p)) => Some(format!("{d} — {p}")),
-            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
-            (None, None) => None,
-        }
+        super::person::designation(self.department.as_deref(), self.position.as_deref())
     }
 
     pub fn is_deleted(&self) -> bool {

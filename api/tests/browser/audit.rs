@@ -64,21 +64,41 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
         )
         .await;
 
+    // The doctor looks her up under People: a search result shows her name
+    // and patient ID (no address, no username), and lists her on chain.
     let b = Browser::open(&server.base).await;
+    b.login("dr_ross", PASSWORD).await;
+    b.visit("/people").await;
+    b.fill("#people-query", "pat_me").await;
+    b.find("#people-role option[value='PATIENT']").await.click().await.expect("pick role");
+    b.click("#people-search").await;
+    b.find("#people-results").await;
+    let found = b.texts("#people-results tbody td:first-child a").await;
+    assert_eq!(found.first().map(String::as_str), Some("Test pat_me"), "{found:?}");
+    let ids = b.texts("#people-results tbody td:first-child .small").await;
+    assert_eq!(ids.first(), Some(&format!("Patient ID {}", mine.id)), "{ids:?}");
+    b.click("#logout").await;
+
     b.login("pat_me", PASSWORD).await;
     b.visit("/my-access").await;
     b.find("#trail").await;
-    // A patient is shown other people by system id only (the api reveals
-    // no one else's account to a patient).
-    let sid = dr.system_id.expect("system id").to_string();
-    let doctor = format!("{}…{}", &sid[..8], &sid[sid.len() - 6..]);
+    // Staff who acted are named, by name and role; her own account's
+    // details are never anyone else's to see.
     let actors = b.texts("#trail tbody td:nth-child(2)").await;
-    assert!(actors.contains(&doctor), "the doctor ({doctor}) is listed: {actors:?}");
+    assert!(
+        actors.contains(&"Test dr_ross · Doctor".to_owned()),
+        "the doctor ({}) is named: {actors:?}",
+        dr.id
+    );
     let subjects = b.texts("#trail tbody td:nth-child(4)").await;
     assert!(
         !subjects.is_empty() && subjects.iter().all(|s| s == "Test pat_me · Patient"),
         "only events about me: {subjects:?}"
     );
+    // The search that listed her is in her report.
+    let listed =
+        ["Test dr_ross · Doctor", "Listed in a search", "Test pat_me · Patient", "approved"];
+    assert_eq!(b.row_becomes("#trail", &listed).await, listed);
     b.screenshot("patient-access-report").await;
     b.close().await;
 }

@@ -206,10 +206,11 @@ pub fn convert<A: Serialize, B: DeserializeOwned>(a: A) -> Option<B> {
     serde_json::to_value(a).ok().and_then(|v| serde_json::from_value(v).ok())
 }
 
-/// A person, as the app shows them (the `Person` fragment).
+/// A whole account (the `Account` fragment): one's own (`me`), or another's
+/// through `user(id)`, a USER_RECORD READ of them.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Person {
+pub struct Account {
     pub id: String,
     pub system_id: Option<String>,
     pub username: String,
@@ -221,18 +222,22 @@ pub struct Person {
     pub role: Role,
 }
 
-/// A small reference to a person on a record or an event.
+/// A person named by a record, an event or a search result: the schema's
+/// `Person`, a professional identity (no address, username or system id).
+/// Fragments select what they show; the rest is absent.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PersonRef {
+pub struct Person {
     pub id: String,
     pub full_name: String,
     #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
     pub designation: Option<String>,
     #[serde(default)]
-    pub username: Option<String>,
+    pub department: Option<String>,
     #[serde(default)]
-    pub role: Option<Role>,
+    pub position: Option<String>,
 }
 
 /// A health record (current version) — the `Record` fragment.
@@ -247,8 +252,8 @@ pub struct Record {
     pub created_at: String,
     pub updated_at: String,
     pub content_hash: String,
-    pub patient: Option<PersonRef>,
-    pub author: Option<PersonRef>,
+    pub patient: Option<Person>,
+    pub author: Option<Person>,
 }
 
 /// One version of a record — the `Version` fragment.
@@ -265,7 +270,7 @@ pub struct Version {
     pub content_hash: String,
     pub valid_from: String,
     pub valid_to: Option<String>,
-    pub author: Option<PersonRef>,
+    pub author: Option<Person>,
 }
 
 /// One audit event — the `Event` fragment.
@@ -280,9 +285,9 @@ pub struct Event {
     pub version: Option<i64>,
     pub approved: bool,
     pub actor_system_id: Option<String>,
-    pub actor: Option<PersonRef>,
+    pub actor: Option<Person>,
     pub subject_system_id: Option<String>,
-    pub subject: Option<PersonRef>,
+    pub subject: Option<Person>,
     /// The contract's role changes: the chain account that gained or lost the role.
     pub account: Option<String>,
     /// The contract's role changes: the chain account that made the change.

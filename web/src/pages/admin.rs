@@ -12,7 +12,7 @@ use crate::api::ops::{
     create_user, delete_user, reset_second_factor, set_user_role, update_user, user_by_id,
     CreateUser, DeleteUser, ResetSecondFactor, SetUserRole, UpdateUser, UserById,
 };
-use crate::api::{self, ApiError, Person, Role};
+use crate::api::{self, Account, ApiError, Role};
 use crate::hooks::use_query;
 use crate::labels::Label;
 use crate::pages::people::PeoplePage;
@@ -56,7 +56,7 @@ pub struct FormProps {
 #[function_component(UserFormPage)]
 pub fn user_form_page(props: &FormProps) -> Html {
     let vars = props.id.clone().map(|id| user_by_id::Variables { id });
-    let load = use_query::<UserById, _, _>(vars, |d| d.user.and_then(api::convert::<_, Person>));
+    let load = use_query::<UserById, _, _>(vars, |d| d.user.and_then(api::convert::<_, Account>));
     match &*load {
         Load::Loading => html! { <section class="card"><Loading /></section> },
         Load::Failed(e) => html! { <section class="card"><ErrorBox error={e.clone()} /></section> },
@@ -65,13 +65,13 @@ pub fn user_form_page(props: &FormProps) -> Html {
             html! { <section class="card"><ErrorBox error={e} /></section> }
         }
         Load::Done(Some(p)) => html! { <UserForm existing={Some(p.clone())} /> },
-        Load::Idle => html! { <UserForm existing={None::<Person>} /> },
+        Load::Idle => html! { <UserForm existing={None::<Account>} /> },
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct UserFormProps {
-    existing: Option<Person>,
+    existing: Option<Account>,
 }
 
 /// The account form's fields and how saving went.
@@ -91,8 +91,8 @@ struct UserFormState {
 
 impl UserFormState {
     /// Filled from the account being edited, or blank with `role` chosen.
-    fn new(existing: Option<&Person>, role: Role) -> Self {
-        let text = |f: fn(&Person) -> Option<String>| existing.and_then(f).unwrap_or_default();
+    fn new(existing: Option<&Account>, role: Role) -> Self {
+        let text = |f: fn(&Account) -> Option<String>| existing.and_then(f).unwrap_or_default();
         Self {
             username: text(|p| Some(p.username.clone())),
             password: String::new(),

@@ -84,7 +84,7 @@ fn filter_fields(p: &FilterProps) -> Html {
     }
 }
 
-fn who(name: &Option<api::PersonRef>, sid: &Option<String>) -> Html {
+fn who(name: &Option<api::Person>, sid: &Option<String>) -> Html {
     match (name, sid) {
         (Some(p), _) => {
             html! { <>{ p.full_name.clone() }{ p.role.map(|r| html! { <span class="muted small">{ format!(" · {}", r.label()) }</span> }).unwrap_or_default() }</> }
@@ -123,6 +123,10 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                                 None => who(&e.actor, &e.actor_system_id),
                             } }</td>
                             <td>{ match (&e.action, &e.resource) {
+                                // A search naming a subject: that search listed them.
+                                (Some(a), Some(_)) if a == "SEARCH" && e.subject_system_id.is_some() => {
+                                    "Listed in a search".to_owned()
+                                }
                                 (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
                                 _ => audit_kind(&e.kind).map_or_else(|| pretty(&e.kind), str::to_owned),
                             } }</td>

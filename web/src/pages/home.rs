@@ -3,9 +3,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::api;
 use crate::api::ops::{change_password, me, ChangePassword, Me};
 use crate::api::ApiError;
-use crate::api::{self, Person};
 use crate::hooks::use_query;
 use crate::labels::Label;
 use crate::routes::{sections, Route};
@@ -59,7 +59,8 @@ pub fn home_page() -> Html {
 /// The signed-in account as stored now (a READ of oneself, so audited).
 #[function_component(Account)]
 fn account() -> Html {
-    let load = use_query::<Me, _, _>(Some(me::Variables), |d| api::convert::<_, Person>(d.me));
+    let load =
+        use_query::<Me, _, _>(Some(me::Variables), |d| api::convert::<_, api::Account>(d.me));
     let body = match &*load {
         Load::Idle | Load::Loading | Load::Done(None) => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },

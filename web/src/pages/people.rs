@@ -1,5 +1,8 @@
 //! People search: one box and a role filter. The server never returns ROOT
-//! or ADMIN accounts, and the filter does not offer them.
+//! or ADMIN accounts, and the filter does not offer them. Results show a
+//! person's name, role and designation (and a patient's ID); the whole
+//! account is on the person's page, itself an audited read. Every patient
+//! listed here is recorded on chain as listed, in their own report.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -91,8 +94,10 @@ pub fn people_page() -> Html {
                             { for f.people.iter().map(|p| html! {
                                 <tr>
                                     <td><Link<Route> to={Route::Person { id: p.id.clone() }}>{ p.full_name.clone() }</Link<Route>>
-                                        <div class="muted small">{ format!("@{}", p.username) }</div></td>
-                                    <td><span class="badge" data-role={p.role.as_str()}>{ p.role.label() }</span></td>
+                                        if p.role == Some(Role::Patient) {
+                                            <div class="muted small">{ format!("Patient ID {}", p.id) }</div>
+                                        }</td>
+                                    <td>{ p.role.map(|r| html! { <span class="badge" data-role={r.as_str()}>{ r.label() }</span> }).unwrap_or_default() }</td>
                                     <td>{ p.position.clone().or_else(|| p.designation.clone()).unwrap_or_else(|| "—".into()) }</td>
                                     <td>{ p.department.clone().unwrap_or_else(|| "—".into()) }</td>
                                 </tr>

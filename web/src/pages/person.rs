@@ -4,7 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::api::ops::{user_by_id, UserById};
-use crate::api::{self, Person, Role};
+use crate::api::{self, Account, Role};
 use crate::hooks::use_query;
 use crate::labels::Label;
 use crate::routes::Route;
@@ -21,7 +21,7 @@ pub fn person_page(props: &Props) -> Html {
     let me = use_session().map(|s| s.role());
     let load =
         use_query::<UserById, _, _>(Some(user_by_id::Variables { id: props.id.clone() }), |d| {
-            d.user.and_then(api::convert::<_, Person>)
+            d.user.and_then(api::convert::<_, Account>)
         });
     let body = match &*load {
         Load::Idle | Load::Loading => html! { <Loading /> },

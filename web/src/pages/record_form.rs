@@ -94,7 +94,7 @@ enum DraftAction {
     Sending,
     Failed(ApiError),
     /// Someone else saved first; their version, if it could be read.
-    Conflict(ApiError, Option<Record>),
+    Conflict(ApiError, Option<Box<Record>>),
     /// Base the edit on their version.
     AdoptTheirs,
 }
@@ -117,7 +117,7 @@ impl Reducible for Draft {
                 next.busy = false;
             }
             DraftAction::Conflict(e, theirs) => {
-                next.theirs = theirs;
+                next.theirs = theirs.map(|t| *t);
                 next.error = Some(e);
                 next.busy = false;
             }
@@ -260,7 +260,10 @@ fn editor(props: &EditorProps) -> Html {
                     Err(e) if e.code == ErrorCode::Conflict => {
                         let current =
                             api.run::<RecordPageQuery>(record_page::Variables { id }).await;
-                        let theirs = current.ok().and_then(|d| d.record.and_then(api::convert));
+                        let theirs = current
+                            .ok()
+                            .and_then(|d| d.record.and_then(api::convert))
+                            .map(Box::new);
                         draft.dispatch(DraftAction::Conflict(e, theirs));
                     }
                     Err(e) => draft.dispatch(DraftAction::Failed(e)),

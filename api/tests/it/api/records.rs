@@ -48,7 +48,7 @@ async fn create_record_is_version_1_with_its_hash_anchored_on_chain(pool: PgPool
     let created = &out.ok().create_record;
     assert_eq!(created.version, 1, "{out:?}");
     assert_eq!(created.title, "Hypertension");
-    assert_eq!(created.author.username, "dr.grey");
+    assert_eq!(created.author.full_name, "Test dr.grey");
     assert_eq!(created.patient.id, patient.id.to_string());
     assert_eq!(
         created.content,
@@ -180,7 +180,7 @@ async fn patient_records_lists_a_patients_records_with_authors_loaded_once(pool:
     assert_eq!(titles, ["Asthma", "Hypertension", "Migraine"]);
     assert!(records
         .iter()
-        .all(|r| r.author.username == "dr.grey" && r.patient.username == "pat.one"));
+        .all(|r| r.author.full_name == "Test dr.grey" && r.patient.full_name == "Test pat.one"));
     // The other patient has none.
     let patient_id = h.other_patient.id.to_string();
     let none =

@@ -22,8 +22,9 @@ fn search(
     }
 }
 
-fn usernames(out: &Reply<search_users::ResponseData>) -> Vec<String> {
-    out.ok().search_users.edges.iter().map(|e| e.node.username.clone()).collect()
+/// The names a search shows (people: no usernames).
+fn names(out: &Reply<search_users::ResponseData>) -> Vec<String> {
+    out.ok().search_users.edges.iter().map(|e| e.node.full_name.clone()).collect()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -38,9 +39,10 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
         for q in ["root", "ada.admin", "admin.two", "admin", "ada", "System Root"] {
             for role in [None, Some(ops::Role::Root), Some(ops::Role::Admin)] {
                 let out = h.run::<SearchUsers>(asker, search(Some(q), role, Some(100), None)).await;
-                let found = usernames(&out);
-                let shown =
-                    found.iter().any(|u| ["root", "ada.admin", "admin.two"].contains(&u.as_str()));
+                let found = names(&out);
+                let shown = found.iter().any(|u| {
+                    ["System Root", "Test ada.admin", "Test admin.two"].contains(&u.as_str())
+                });
                 assert!(!shown, "{asker} searching {q:?} with role {role:?}: {found:?}");
                 if role.is_some() {
                     assert!(
@@ -51,17 +53,24 @@ async fn root_and_admin_never_appear_whoever_asks_and_whatever_the_filter(pool: 
             }
         }
         // With no query at all: everyone searchable, nobody privileged.
-        let all =
-            usernames(&h.run::<SearchUsers>(asker, search(None, None, Some(100), None)).await);
+        let all = names(&h.run::<SearchUsers>(asker, search(None, None, Some(100), None)).await);
         let mut sorted = all.clone();
         sorted.sort();
         assert_eq!(
             sorted,
-            ["dr.grey", "nurse.joy", "otto.audit", "pat.one", "pat.two", "rita.desk", "rootsby"],
+            [
+                "Test dr.grey",
+                "Test nurse.joy",
+                "Test otto.audit",
+                "Test pat.one",
+                "Test pat.two",
+                "Test rita.desk",
+                "Test rootsby"
+            ],
             "{asker}"
         );
         let rootsby = h.run::<SearchUsers>(asker, search(Some("rootsby"), None, None, None)).await;
-        assert_eq!(usernames(&rootsby), ["rootsby"]);
+        assert_eq!(names(&rootsby), ["Test rootsby"]);
     }
 }
 
@@ -70,15 +79,15 @@ async fn search_filters_by_role_and_pages_with_cursors(pool: PgPool) {
     let h = Hospital::new(pool).await;
     let patients = |first, after| search(None, Some(ops::Role::Patient), first, after);
     let out = h.run::<SearchUsers>(Role::Doctor, patients(None, None)).await;
-    assert_eq!(usernames(&out), ["pat.one", "pat.two"], "by name: Test pat.one, Test pat.two");
+    assert_eq!(names(&out), ["Test pat.one", "Test pat.two"], "by name");
     let first = h.run::<SearchUsers>(Role::Doctor, patients(Some(1), None)).await;
-    assert_eq!(usernames(&first), ["pat.one"]);
+    assert_eq!(names(&first), ["Test pat.one"]);
     let page = &first.ok().search_users.page_info;
     assert!(page.has_next_page);
     let cursor = page.end_cursor.as_deref().expect("cursor");
     assert_eq!(first.ok().search_users.edges[0].cursor, cursor);
     let second = h.run::<SearchUsers>(Role::Doctor, patients(Some(1), Some(cursor))).await;
-    assert_eq!(usernames(&second), ["pat.two"]);
+    assert_eq!(names(&second), ["Test pat.two"]);
     assert!(!second.ok().search_users.page_info.has_next_page);
 
     let bad = h.run::<SearchUsers>(Role::Doctor, search(None, None, Some(0), None)).await;

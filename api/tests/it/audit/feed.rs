@@ -46,8 +46,8 @@ async fn next(
     reply(response).ok().audit_events.clone()
 }
 
-fn username(event: &Event) -> Option<&str> {
-    event.actor.as_ref().map(|a| a.username.as_str())
+fn actor_name(event: &Event) -> Option<&str> {
+    event.actor.as_ref().map(|a| a.full_name.as_str())
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -79,7 +79,7 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
             None
         )
     );
-    assert_eq!(username(&first), Some("root"));
+    assert_eq!(actor_name(&first), Some("System Root"));
     let mut own = Box::pin(subscribe(&app, &patient_token, None).await);
     let first = next(&mut own, Duration::from_secs(10)).await;
     assert_eq!(
@@ -106,7 +106,9 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
             transaction_hash: receipt.transaction_hash.to_string(),
             block_number: receipt.block_number.to_string(),
             log_index: receipt.log_index.try_into().expect("log index"),
-            actor: Some(audit_feed::AuditFeedAuditEventsActor { username: "dr.house".to_owned() }),
+            actor: Some(audit_feed::AuditFeedAuditEventsActor {
+                full_name: "Test dr.house".to_owned(),
+            }),
         }
     );
 
@@ -118,7 +120,7 @@ async fn an_access_in_one_session_appears_on_another_sessions_feed(pool: PgPool)
         (&mine.actor_system_id, &mine.subject_system_id, mine.resource),
         (&sid(&patient), &Some(sid(&patient)), Some(AccessResource::UserRecord))
     );
-    assert_eq!(username(&mine), Some("pat.one"));
+    assert_eq!(actor_name(&mine), Some("Test pat.one"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
