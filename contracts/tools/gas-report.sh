@@ -15,7 +15,7 @@ cd "$CONTRACTS"
 
 echo "== forge test --match-contract CareLedgerGasTest -vv"
 "$FORGE" test --offline --use "$SOLC_WRAPPER" --match-contract CareLedgerGasTest -vv \
-  | sed -n '/^Ran\|batch size\|approved\|denied\|gas per request\|gasUsed/p'
+  | sed -n '/^Ran\|batch size\|approved\|denied\|gas per request\|gas per entry\|gasUsed/p'
 echo
 echo "== forge test --match-contract CareLedgerGasTest --gas-report (authorize: batch 1 = min, 10 = median, 100 = max)"
 "$FORGE" test --offline --use "$SOLC_WRAPPER" --match-contract CareLedgerGasTest --gas-report \
