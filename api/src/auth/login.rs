@@ -6,17 +6,18 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use secrecy::SecretString;
-use sqlx::PgPool;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{PgConnection, PgPool};
 
 use super::caller::Caller;
 use super::keys::TokenKeys;
 use super::password::{self, PasswordHashString};
 use super::throttle;
 use super::token::{self, Claims, TokenError};
+use super::trail::{self, AuthEvent, LoginCounts, LOGINS};
 use crate::bootstrap::SYSTEM_ACTOR;
 use crate::gate::outbox::Outbox;
-use crate::lifecycle::ServiceError;
+use crate::lifecycle::{deliver, LifecycleReceipt, ServiceError};
 use crate::users::{self, SystemId, User, Username};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,9 @@ pub enum LoginError {
     /// Wrong password or no such (active) account: the two are not told apart.
     #[error("wrong username or password")]
     BadCredentials,
+    /// A username longer than any account's; answered as `BadCredentials`.
+    #[error("wrong username or password")]
+    Malformed,
     #[error("too many failed attempts from here; try again in {}", wait_text(*retry_after))]
     TooManyAttempts { retry_after: Duration },
     /// A renewal past the session's absolute limit.
@@ -80,6 +84,14 @@ pub struct LoggedIn {
     pub user: User,
 }
 
+/// A login's outcome and the on-chain events it produced (SIGNED_IN or
+/// SIGN_IN_FAILED), so a refused login is answered with its receipt too.
+#[derive(Debug)]
+pub struct Attempt {
+    pub outcome: Result<LoggedIn, LoginError>,
+    pub events: Vec<LifecycleReceipt>,
+}
+
 /// What a login needs from the running api.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginDeps<'a> {
@@ -87,6 +99,10 @@ pub struct LoginDeps<'a> {
     pub outbox: &'a Outbox,
     pub keys: &'a TokenKeys,
 }
+
+/// The longest username accepted (longer ones are refused before anything
+/// is looked up or counted).
+pub const MAX_USERNAME_BYTES: usize = 256;
 
 /// A hash to verify against when the account does not exist, so an unknown
 /// username costs the same time as a wrong password.
@@ -107,14 +123,41 @@ pub async fn dummy_hash() -> PasswordHashString {
 }
 
 /// Logs a user in. Every success and failure is logged (never the password,
-/// never the username of a patient: the internal id, or nothing).
+/// never the username of a patient: the internal id, or nothing), and put on
+/// the trail: SIGNED_IN, or SIGN_IN_FAILED naming the account tried when it
+/// exists. A refusal while the address is slowed, or of a username longer
+/// than any, is logged and counted only (`auth::trail`).
 #[tracing::instrument(skip_all, fields(address = ?address))]
 pub async fn login(
     deps: LoginDeps<'_>,
     username_raw: &str,
     password: SecretString,
     address: Option<IpAddr>,
+) -> Attempt {
+    let mut events = Vec::new();
+    let outcome = attempt(deps, username_raw, password, address, &mut events).await;
+    if let Err(error) = &outcome {
+        let counter = match error {
+            LoginError::TooManyAttempts { .. } => &LOGINS.throttled,
+            LoginError::Malformed => &LOGINS.malformed,
+            _ => &LOGINS.failed,
+        };
+        LoginCounts::count(counter);
+    }
+    Attempt { outcome, events }
+}
+
+async fn attempt(
+    deps: LoginDeps<'_>,
+    username_raw: &str,
+    password: SecretString,
+    address: Option<IpAddr>,
+    events: &mut Vec<LifecycleReceipt>,
 ) -> Result<LoggedIn, LoginError> {
+    if username_raw.len() > MAX_USERNAME_BYTES {
+        tracing::warn!("login refused: the username is longer than any account's");
+        return Err(LoginError::Malformed);
+    }
     let typed = username_raw.trim().to_lowercase();
     let attempt = match throttle::attempt(deps.pool, &typed, address).await? {
         Ok(attempt) => attempt,
@@ -134,10 +177,15 @@ pub async fn login(
         Some(u) => PasswordHashString::from_stored(u.password_hash.as_str().to_owned()),
         None => dummy_hash().await,
     };
-    let matches = password::verify(password, stored).await;
+    // No account has a longer password: refused without hashing it.
+    let within_limit = password.expose_secret().chars().count() <= password::MAX_LEN;
+    let matches = within_limit && password::verify(password, stored).await;
+    // The account tried, deleted or not: the failure is on its holder's trail.
+    let account = user.as_ref().and_then(|u| u.system_id);
     let Some(user) = user.filter(|u| matches && !u.is_deleted()) else {
-        // The attempt stays counted as a failure.
+        // The attempt stays counted as a failure, and goes on the trail.
         tracing::warn!("login failed");
+        events.extend(record_failure(deps, account).await);
         return Err(LoginError::BadCredentials);
     };
     attempt.succeeded(deps.pool).await?;
@@ -147,10 +195,33 @@ pub async fn login(
     };
     let (token, claims) =
         token::issue(deps.keys, user.id.0, &system_id.to_string(), user.role.as_str())?;
-    list_issued(deps.pool, &claims, user.id.0).await?;
+    // The token is listed and the sign-in enqueued together: no token without its event.
+    let mut tx = deps.pool.begin().await?;
+    list_issued(&mut tx, &claims, user.id.0).await?;
+    let entry = trail::enqueue(&mut tx, AuthEvent::SignedIn(system_id)).await.map_err(internal)?;
+    tx.commit().await?;
+    events.extend(deliver(deps.outbox, &[entry]).await);
+    LoginCounts::count(&LOGINS.signed_in);
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
     let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
+}
+
+/// SIGN_IN_FAILED on the trail. The login is refused whatever happens here;
+/// a failure to write the entry is logged as an error (the attempt is still
+/// in the log and the throttle's count).
+async fn record_failure(deps: LoginDeps<'_>, account: Option<SystemId>) -> Vec<LifecycleReceipt> {
+    match trail::record(deps.pool, deps.outbox, AuthEvent::SignInFailed { account }).await {
+        Ok(receipts) => receipts,
+        Err(error) => {
+            tracing::error!(error = ?anyhow::Error::from(error), "a refused login could not be put on the trail");
+            Vec::new()
+        }
+    }
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> LoginError {
+    LoginError::Internal(e.into())
 }
 
 /// An account imported without an identifier gets one at first login, and is
@@ -166,7 +237,11 @@ async fn assign_identifier(deps: LoginDeps<'_>, user: &User) -> Result<SystemId,
 /// and 0048: a password change revokes every listed token of the account but
 /// the changer's own, a logout every token of its session; the expired are
 /// purged, `auth::purge`).
-async fn list_issued(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
+async fn list_issued(
+    conn: &mut PgConnection,
+    claims: &Claims,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
     sqlx::query!(
         "INSERT INTO issued_tokens (token_id, user_id, expires_at, session_id) VALUES ($1, $2, $3, $4)",
@@ -175,7 +250,7 @@ async fn list_issued(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(),
         expires,
         claims.session()
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -189,15 +264,24 @@ pub async fn renew(
     caller: &Caller,
 ) -> Result<(String, Claims), LoginError> {
     let (token, next) = token::renew(keys, &caller.claims, caller.role.as_str())?;
-    list_issued(pool, &next, caller.user_id.0).await?;
+    let mut conn = pool.acquire().await?;
+    list_issued(&mut conn, &next, caller.user_id.0).await?;
     tracing::info!(user = %caller.user_id, "session renewed");
     Ok((token, next))
 }
 
 /// Ends the session the token belongs to: revokes it and every other listed
-/// token of the same session until they would have expired.
-pub async fn logout(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), sqlx::Error> {
+/// token of the same session until they would have expired, and puts
+/// SIGNED_OUT on the trail (in the same transaction). Returns its receipt.
+pub async fn logout(
+    pool: &PgPool,
+    outbox: &Outbox,
+    caller: &Caller,
+) -> Result<Vec<LifecycleReceipt>, LoginError> {
+    let claims = &caller.claims;
+    let user_id = caller.user_id.0;
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
+    let mut tx = pool.begin().await?;
     sqlx::query!(
         "INSERT INTO revoked_tokens (token_id, user_id, expires_at)
          SELECT $1, $2, $3
@@ -210,8 +294,12 @@ pub async fn logout(pool: &PgPool, claims: &Claims, user_id: i64) -> Result<(), 
         expires,
         claims.session()
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let entry =
+        trail::enqueue(&mut tx, AuthEvent::SignedOut(caller.system_id)).await.map_err(internal)?;
+    tx.commit().await?;
+    LoginCounts::count(&LOGINS.signed_out);
     tracing::info!(user = user_id, "logged out; the session's tokens revoked");
-    Ok(())
+    Ok(deliver(outbox, &[entry]).await)
 }

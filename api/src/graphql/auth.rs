@@ -6,6 +6,7 @@ use secrecy::SecretString;
 use super::context;
 use super::error::ApiError;
 use super::guard::{Access, Target};
+use super::session::AuditNote;
 use super::user_object::UserObject;
 use crate::auth::login::{self, LoginDeps};
 use crate::gate::{Action, Resource};
@@ -50,7 +51,9 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Logs in. Guesses are slowed per client: after 5 failures at one
+    /// Logs in; SIGNED_IN on chain, or SIGN_IN_FAILED (naming the account
+    /// tried when it exists, never the username or the password), either
+    /// way in `extensions.audit`. Guesses are slowed per client: after 5 failures at one
     /// account from one address (or 30 across accounts from one address),
     /// each further failure doubles the wait before that address may try
     /// again (2 s, 4 s, … up to 15 minutes); in the meantime it answers
@@ -64,12 +67,14 @@ impl AuthMutation {
     ) -> Result<AuthPayload, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
-        if password.chars().count() > crate::auth::password::MAX_LEN || username.len() > 256 {
-            return Err(ApiError::Unauthenticated("wrong username or password".into()));
-        }
         let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
-        let done =
-            login::login(deps, &username, SecretString::from(password), session.address).await?;
+        let attempt =
+            login::login(deps, &username, SecretString::from(password), session.address).await;
+        // SIGNED_IN or SIGN_IN_FAILED: in `extensions.audit` either way.
+        for e in &attempt.events {
+            session.note(AuditNote::new(e.event, &e.receipt));
+        }
+        let done = attempt.outcome?;
         Ok(AuthPayload {
             token: done.token,
             expires_at: at(done.claims.exp),
@@ -100,12 +105,14 @@ impl AuthMutation {
     }
 
     /// Ends the session this request's token belongs to: revokes it and
-    /// every renewal of it.
+    /// every renewal of it; SIGNED_OUT on chain.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
         let caller = session.caller()?;
-        login::logout(&state.pool, &caller.claims, caller.user_id.0).await?;
+        for e in login::logout(&state.pool, &state.outbox, caller).await? {
+            session.note(AuditNote::new(e.event, &e.receipt));
+        }
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(caller.user_id);
         Ok(true)

@@ -61,11 +61,7 @@ async fn a_session_is_renewed_within_its_twelve_hours_and_a_logout_ends_every_re
     let next = claims(&second);
     assert_eq!((next.ses, next.auth_time, next.exp - next.iat), (login.jti, login.iat, 900));
     assert_ne!(next.jti, login.jti);
-    let text = |secs: i64| {
-        chrono::DateTime::from_timestamp(secs, 0)
-            .expect("time")
-            .to_rfc3339()
-    };
+    let text = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).expect("time").to_rfc3339();
     assert_eq!(renewed.expires_at, text(next.exp));
     assert_eq!(renewed.session_ends_at, text(login.iat + 12 * 3600));
     // The older token still works until its own expiry: requests already
