@@ -85,22 +85,7 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
     /// @dev Sign-ins of `n` distinct users (a failed one every third, zero actor): the gas of
     ///      recording authentication events, which write no storage.
     function _measureAuthentication(uint256 n) internal returns (uint256 txPerEntry) {
-        ICareLedgerAccess.LifecycleEntry[] memory batch = new ICareLedgerAccess.LifecycleEntry[](n);
-        for (uint256 i; i < n; ++i) {
-            bytes32 user = keccak256(abi.encode("signing-in", i));
-            bool failed = i % 3 == 2;
-            batch[i] = ICareLedgerAccess.LifecycleEntry({
-                entryId: keccak256(abi.encode("auth-entry", i)),
-                kind: failed ? ICareLedgerAccess.Lifecycle.SIGN_IN_FAILED : ICareLedgerAccess.Lifecycle.SIGNED_IN,
-                actor: failed ? bytes32(0) : user,
-                subject: user,
-                recordId: bytes32(0),
-                version: 0,
-                contentHash: bytes32(0),
-                role: ICareLedgerAccess.Role.NONE,
-                sequence: 0
-            });
-        }
+        ICareLedgerAccess.LifecycleEntry[] memory batch = _authentications(n);
         bytes memory data = abi.encodeCall(CareLedgerAccess.recordLifecycle, (batch));
         uint256 calldataGas = _calldataGas(data);
         vm.recordLogs();
