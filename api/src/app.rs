@@ -38,6 +38,8 @@ pub struct AppState {
     pub subjects: Arc<crate::cache::subjects::Subjects>,
     /// The bound on GraphQL requests in progress.
     pub admission: Arc<crate::http::admission::Admission>,
+    /// How sign-in attempts and sign-outs ended, for `/metrics`.
+    pub logins: Arc<crate::auth::trail::LoginCounts>,
     pub web_dir: PathBuf,
     pub config: Arc<Config>,
 }
@@ -115,6 +117,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
         sessions,
         subjects: Arc::default(),
         admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),
+        logins: Arc::default(),
         web_dir: config.web_dir.clone(),
         config: Arc::new(config),
     })

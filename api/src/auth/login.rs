@@ -14,7 +14,7 @@ use super::keys::TokenKeys;
 use super::password::{self, PasswordHashString};
 use super::throttle;
 use super::token::{self, Claims, TokenError};
-use super::trail::{self, AuthEvent, LoginCounts, LOGINS};
+use super::trail::{self, AuthEvent, LoginCounts};
 use crate::bootstrap::SYSTEM_ACTOR;
 use crate::gate::outbox::Outbox;
 use crate::lifecycle::{deliver, LifecycleReceipt, ServiceError};
@@ -98,6 +98,8 @@ pub struct LoginDeps<'a> {
     pub pool: &'a PgPool,
     pub outbox: &'a Outbox,
     pub keys: &'a TokenKeys,
+    /// Where the attempt's outcome is counted.
+    pub counts: &'a LoginCounts,
 }
 
 /// The longest username accepted (longer ones are refused before anything
@@ -138,11 +140,11 @@ pub async fn login(
     let outcome = attempt(deps, username_raw, password, address, &mut events).await;
     if let Err(error) = &outcome {
         let counter = match error {
-            LoginError::TooManyAttempts { .. } => &LOGINS.throttled,
-            LoginError::Malformed => &LOGINS.malformed,
-            _ => &LOGINS.failed,
+            LoginError::TooManyAttempts { .. } => &deps.counts.throttled,
+            LoginError::Malformed => &deps.counts.malformed,
+            _ => &deps.counts.failed,
         };
-        LoginCounts::count(counter);
+        LoginCounts::bump(counter);
     }
     Attempt { outcome, events }
 }
@@ -201,7 +203,7 @@ async fn attempt(
     let entry = trail::enqueue(&mut tx, AuthEvent::SignedIn(system_id)).await.map_err(internal)?;
     tx.commit().await?;
     events.extend(deliver(deps.outbox, &[entry]).await);
-    LoginCounts::count(&LOGINS.signed_in);
+    LoginCounts::bump(&deps.counts.signed_in);
     tracing::info!(user = %user.id, role = %user.role, "login succeeded");
     let user = User { system_id: Some(system_id), ..user };
     Ok(LoggedIn { token, claims, user })
@@ -274,14 +276,13 @@ pub async fn renew(
 /// token of the same session until they would have expired, and puts
 /// SIGNED_OUT on the trail (in the same transaction). Returns its receipt.
 pub async fn logout(
-    pool: &PgPool,
-    outbox: &Outbox,
+    deps: LoginDeps<'_>,
     caller: &Caller,
 ) -> Result<Vec<LifecycleReceipt>, LoginError> {
     let claims = &caller.claims;
     let user_id = caller.user_id.0;
     let expires = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(chrono::Utc::now);
-    let mut tx = pool.begin().await?;
+    let mut tx = deps.pool.begin().await?;
     sqlx::query!(
         "INSERT INTO revoked_tokens (token_id, user_id, expires_at)
          SELECT $1, $2, $3
@@ -299,7 +300,7 @@ pub async fn logout(
     let entry =
         trail::enqueue(&mut tx, AuthEvent::SignedOut(caller.system_id)).await.map_err(internal)?;
     tx.commit().await?;
-    LoginCounts::count(&LOGINS.signed_out);
+    LoginCounts::bump(&deps.counts.signed_out);
     tracing::info!(user = user_id, "logged out; the session's tokens revoked");
-    Ok(deliver(outbox, &[entry]).await)
+    Ok(deliver(deps.outbox, &[entry]).await)
 }

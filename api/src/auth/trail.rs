@@ -101,7 +101,7 @@ pub async fn record(
     Ok(deliver(outbox, &[entry]).await)
 }
 
-/// How sign-in attempts ended, for `/metrics` (process-wide).
+/// How sign-in attempts and sign-outs ended, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct LoginCounts {
     pub signed_in: AtomicU64,
@@ -113,15 +113,6 @@ pub struct LoginCounts {
     pub malformed: AtomicU64,
     pub signed_out: AtomicU64,
 }
-
-/// The running process's counts.
-pub static LOGINS: LoginCounts = LoginCounts {
-    signed_in: AtomicU64::new(0),
-    failed: AtomicU64::new(0),
-    throttled: AtomicU64::new(0),
-    malformed: AtomicU64::new(0),
-    signed_out: AtomicU64::new(0),
-};
 
 impl LoginCounts {
     /// `(outcome label, count)` for each outcome.
@@ -136,7 +127,7 @@ impl LoginCounts {
         ]
     }
 
-    pub(crate) fn count(counter: &AtomicU64) {
+    pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }

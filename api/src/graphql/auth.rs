@@ -24,6 +24,15 @@ pub struct AuthPayload {
     pub session_ends_at: chrono::DateTime<chrono::Utc>,
 }
 
+fn deps(state: &crate::app::AppState) -> LoginDeps<'_> {
+    LoginDeps {
+        pool: &state.pool,
+        outbox: &state.outbox,
+        keys: &state.token_keys,
+        counts: &state.logins,
+    }
+}
+
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
@@ -67,9 +76,9 @@ impl AuthMutation {
     ) -> Result<AuthPayload, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
-        let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
         let attempt =
-            login::login(deps, &username, SecretString::from(password), session.address).await;
+            login::login(deps(state), &username, SecretString::from(password), session.address)
+                .await;
         // SIGNED_IN or SIGN_IN_FAILED: in `extensions.audit` either way.
         for e in &attempt.events {
             session.note(AuditNote::new(e.event, &e.receipt));
@@ -110,7 +119,7 @@ impl AuthMutation {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
         let caller = session.caller()?;
-        for e in login::logout(&state.pool, &state.outbox, caller).await? {
+        for e in login::logout(deps(state), caller).await? {
             session.note(AuditNote::new(e.event, &e.receipt));
         }
         // Every instance hears of it from the database; this one at once.

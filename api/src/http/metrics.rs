@@ -193,7 +193,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          (signed_in, failed and signed_out are on chain; throttled and malformed only here and \
          in the log).\n# TYPE careledger_login_attempts_total counter"
     );
-    for (outcome, count) in crate::auth::trail::LOGINS.outcomes() {
+    for (outcome, count) in state.logins.outcomes() {
         let _ = writeln!(out, "careledger_login_attempts_total{{outcome=\"{outcome}\"}} {count}");
     }
     let (sessions, subjects) = (&state.sessions, &state.subjects);

@@ -11,7 +11,7 @@ use alloy::sol_types::SolEvent;
 use careledger::audit::check;
 use careledger::audit::indexer::Indexer;
 use careledger::audit::{search, AuditEvent, AuditKind, Filter};
-use careledger::auth::trail::{self, AuthEvent, LOGINS};
+use careledger::auth::trail::{self, AuthEvent};
 use careledger::chain::bindings::CareLedgerAccess::AuthenticationRecorded;
 use careledger::users::{Role, User};
 use sqlx::PgPool;
@@ -150,6 +150,10 @@ async fn a_login_a_wrong_password_an_unknown_user_and_a_logout_are_each_exactly_
         Indexer::new(app.state.pool.clone(), app.state.chain.clone(), &app.state.deployment);
     let report = check::full(&indexer, false).await.expect("check");
     assert!(report.clean(), "{report:?}");
+    assert_eq!(
+        app.state.logins.outcomes(),
+        [("signed_in", 1), ("failed", 2), ("throttled", 0), ("malformed", 0), ("signed_out", 1)]
+    );
 }
 
 /// A filter that narrows nothing.
@@ -361,12 +365,23 @@ async fn a_copy_of_an_entry_is_indexed_as_a_duplicate_and_the_check_agrees(pool:
     assert!(check::full(&indexer, false).await.expect("check").clean());
 }
 
+/// `/metrics`, as the router serves it.
+async fn metrics(app: &TestApp) -> String {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get("/metrics").body(axum::body::Body::empty());
+    let response = careledger::http::router(app.state.clone())
+        .oneshot(request.expect("request"))
+        .await
+        .expect("response");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_throttled_refusal_is_counted_and_logged_not_put_on_chain(pool: PgPool) {
     let app = support::app(pool).await;
     app.add_user("dr.guessed", PASSWORD, Role::Doctor).await;
     let before = authentications(&app).await.len();
-    let throttled_before = LOGINS.outcomes()[2].1;
     // Five free failures, then one that starts a wait: six on chain.
     for _ in 0..6 {
         assert_eq!(log_in(&app, "dr.guessed", WRONG).await.code(), "UNAUTHENTICATED");
@@ -377,12 +392,27 @@ async fn a_throttled_refusal_is_counted_and_logged_not_put_on_chain(pool: PgPool
     let on_chain = authentications(&app).await;
     assert_eq!(on_chain.len(), before + 6);
     assert!(on_chain[before..].iter().all(|(_, _, e)| e.kind == SIGN_IN_FAILED));
-    assert_eq!(LOGINS.outcomes()[2].0, "throttled");
-    assert!(LOGINS.outcomes()[2].1 > throttled_before, "counted");
     // A username longer than any is refused like a wrong password, counted, not recorded.
     let long = "x".repeat(careledger::auth::login::MAX_USERNAME_BYTES + 1);
     let malformed = log_in(&app, &long, WRONG).await;
-    assert_eq!(malformed.code(), "UNAUTHENTICATED");
+    assert_eq!((malformed.code(), malformed.message()), ("UNAUTHENTICATED", WRONG_ANSWER));
     assert_eq!(malformed.audit, vec![]);
     assert_eq!(authentications(&app).await.len(), before + 6);
+
+    assert_eq!(
+        app.state.logins.outcomes(),
+        [("signed_in", 0), ("failed", 6), ("throttled", 1), ("malformed", 1), ("signed_out", 0)]
+    );
+    let body = metrics(&app).await;
+    for line in [
+        "# TYPE careledger_login_attempts_total counter\n",
+        "careledger_login_attempts_total{outcome=\"failed\"} 6\n",
+        "careledger_login_attempts_total{outcome=\"throttled\"} 1\n",
+        "careledger_login_attempts_total{outcome=\"malformed\"} 1\n",
+        "careledger_login_attempts_total{outcome=\"signed_in\"} 0\n",
+    ] {
+        assert!(body.contains(line), "{line} in {body}");
+    }
 }
+
+const WRONG_ANSWER: &str = "wrong username or password";
