@@ -138,12 +138,14 @@ pub async fn login(
 ) -> Attempt {
     let mut events = Vec::new();
     let outcome = attempt(deps, username_raw, password, address, &mut events).await;
-    if let Err(error) = &outcome {
-        let counter = match error {
-            LoginError::TooManyAttempts { .. } => &deps.counts.throttled,
-            LoginError::Malformed => &deps.counts.malformed,
-            _ => &deps.counts.failed,
-        };
+    let refused = match &outcome {
+        Err(LoginError::BadCredentials) => Some(&deps.counts.failed),
+        Err(LoginError::TooManyAttempts { .. }) => Some(&deps.counts.throttled),
+        Err(LoginError::Malformed) => Some(&deps.counts.malformed),
+        // Successes count themselves; an internal failure refused no one.
+        Ok(_) | Err(LoginError::SessionOver | LoginError::Internal(_)) => None,
+    };
+    if let Some(counter) = refused {
         LoginCounts::bump(counter);
     }
     Attempt { outcome, events }
