@@ -41,6 +41,8 @@ pub struct AppState {
     /// The bound on GraphQL requests in progress.
     pub admission: Arc<crate::http::admission::Admission>,
     pub quotas: Arc<crate::http::quota::Quotas>,
+    /// How sign-in attempts and sign-outs ended, for `/metrics`.
+    pub logins: Arc<crate::auth::trail::LoginCounts>,
     pub web_dir: PathBuf,
     pub config: Arc<Config>,
 }
@@ -122,6 +124,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
         subjects: Arc::default(),
         admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),
         quotas: Arc::new(crate::http::quota::Quotas::new(config.user_rate)),
+        logins: Arc::default(),
         web_dir: config.web_dir.clone(),
         config: Arc::new(config),
     })

@@ -6,7 +6,8 @@ import {HospitalLoad} from "../test/utils/HospitalLoad.sol";
 import {CareLedgerAccess} from "../src/CareLedgerAccess.sol";
 
 /// @title Gas benchmark on a real node: deploy, register the hospital, then send `authorize`
-///        batches of 1, 10 and 100 as separate transactions (same load as CareLedgerGasTest).
+///        batches of 1, 10 and 100 and authentication batches of 1 and 100 as separate
+///        transactions (same load as CareLedgerGasTest).
 /// @dev Used by tools/gas-report.sh against a local Anvil:
 ///      BENCH_KEY=<hex private key> forge script script/GasBench.s.sol --rpc-url … --broadcast
 ///      The receipts' gasUsed (in the broadcast JSON) are the numbers reported in README.md.
@@ -21,6 +22,8 @@ contract GasBench is TestBase, HospitalLoad {
         ledger.authorize(_batch(1));
         ledger.authorize(_batch(10));
         ledger.authorize(_batch(100));
+        ledger.recordLifecycle(_authentications(1));
+        ledger.recordLifecycle(_authentications(100));
         vm.stopBroadcast();
     }
 }

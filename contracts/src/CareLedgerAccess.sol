@@ -201,12 +201,14 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     /// @dev Applies one entry, or records why not; returns whether it was applied.
     ///      Malformed entries (zero ids, a missing role) revert the batch: they are api bugs,
     ///      not facts to record. A replayed or stale role-bearing entry is a fact: recorded,
-    ///      never reverted. Entries that change no state (USER_MODIFIED, RECORD_*) keep no
+    ///      never reverted. Entries that change no state (USER_MODIFIED, RECORD_*, and the
+    ///      authentication kinds, `_recordAuthentication`) keep no
     ///      mark: one storage slot per entry would grow the contract's storage with every
     ///      write (contracts/README.md, "Each entry is applied once"); a second copy is
     ///      emitted again and the index flags it as a duplicate.
     function _recordEntry(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
         Lifecycle kind = e.kind;
+        if (uint8(kind) >= uint8(Lifecycle.SIGNED_IN)) return _recordAuthentication(index, e, ts);
         if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
         if (e.subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "subject");
         bool record = kind == Lifecycle.RECORD_VERSION_CREATED || kind == Lifecycle.RECORD_DELETED;
@@ -223,6 +225,20 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
             // Lifecycle.RECORD_DELETED: the ABI decoder rejects any other value.
             emit RecordDeleted(e.actor, e.subject, e.recordId, e.entryId, e.version, ts);
         }
+        return true;
+    }
+
+    /// @dev SIGNED_IN … FACTOR_RESET: one `AuthenticationRecorded`, no state. A refused sign-in
+    ///      has no proven actor, and no subject when the account tried does not exist, so
+    ///      SIGN_IN_FAILED alone may carry zeros; every other kind names both. A copy is
+    ///      emitted again (the index flags it as a duplicate), like the other stateless kinds.
+    function _recordAuthentication(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        Lifecycle kind = e.kind;
+        if (kind != Lifecycle.SIGN_IN_FAILED) {
+            if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
+            if (e.subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "subject");
+        }
+        emit AuthenticationRecorded(e.actor, e.subject, e.entryId, kind, ts);
         return true;
     }
 

@@ -52,14 +52,23 @@ interface ICareLedgerAccess {
         ANY
     }
 
-    /// @notice The kinds of committed data changes recorded by `recordLifecycle`.
+    /// @notice The kinds of committed data changes recorded by `recordLifecycle`, then the
+    ///         authentication events (appended; they change no state and emit
+    ///         `AuthenticationRecorded`): a sign-in, a refused sign-in, a sign-out, and a second
+    ///         factor enrolled, used, or reset by an administrator.
     enum Lifecycle {
         USER_ADDED,
         USER_MODIFIED,
         USER_DELETED,
         ROLE_CHANGED,
         RECORD_VERSION_CREATED,
-        RECORD_DELETED
+        RECORD_DELETED,
+        SIGNED_IN,
+        SIGN_IN_FAILED,
+        SIGNED_OUT,
+        FACTOR_ENROLLED,
+        FACTOR_USED,
+        FACTOR_RESET
     }
 
     /// @notice Why a gateway's submission was recorded as refused instead of applied.
@@ -94,8 +103,13 @@ interface ICareLedgerAccess {
     /// @notice One committed data change to record on chain.
     /// @param entryId     the api's id for the entry (unique per change)
     /// @param kind        what changed
-    /// @param actor       system id of the user who made the change
-    /// @param subject     system id of the affected user (patient for record kinds)
+    /// @param actor       system id of the user who made the change; for the authentication
+    ///                    kinds the user who signed in or out or used their factor (an
+    ///                    administrator for FACTOR_RESET); SIGN_IN_FAILED: zero (nobody proved
+    ///                    who they are)
+    /// @param subject     system id of the affected user (patient for record kinds); for the
+    ///                    authentication kinds the account concerned; SIGN_IN_FAILED: the account
+    ///                    tried, or zero when no such account exists
     /// @param recordId    health record id for record kinds, else bytes32(0)
     /// @param version     record version for record kinds, else 0
     /// @param contentHash salted hash of the stored version / user row (the salt stays off chain)
@@ -228,6 +242,13 @@ interface ICareLedgerAccess {
         bytes32 indexed id, bytes32 originalTransaction, uint64 originalBlock, uint64 originalTimestamp, uint64 timestamp
     );
 
+    /// @notice An authentication event of user account `subject` (`kind`: SIGNED_IN,
+    ///         SIGN_IN_FAILED, SIGNED_OUT, FACTOR_ENROLLED, FACTOR_USED, FACTOR_RESET), by
+    ///         `actor`. SIGN_IN_FAILED carries a zero actor, and a zero subject when the
+    ///         account tried does not exist. Nothing changes on chain.
+    event AuthenticationRecorded(
+        bytes32 indexed actor, bytes32 indexed subject, bytes32 entryId, Lifecycle kind, uint64 timestamp
+    );
     /// @notice A re-recording of access request `requestId` was refused (`reason` REPLAYED: it
     ///         was re-recorded already); nothing else was emitted for it.
     event ReRecordRefused(bytes32 indexed requestId, Refusal reason, uint64 timestamp);
@@ -261,7 +282,9 @@ interface ICareLedgerAccess {
 
     /// @notice Record a batch of committed data changes, one event per entry.
     /// @dev GATEWAY_ROLE only; entries are trusted (the api authorised them). USER_ADDED and
-    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE. A role-bearing entry
+    ///      ROLE_CHANGED set roleOf(subject); USER_DELETED sets it to NONE. The authentication
+    ///      kinds emit `AuthenticationRecorded` and change nothing; every kind but
+    ///      SIGN_IN_FAILED needs a non-zero actor and subject (`CareLedgerZeroIdentifier`). A role-bearing entry
     ///      whose sequence is not newer than the subject's emits `LifecycleRefused` instead and
     ///      changes nothing; the rest of the batch stands. Entries that change no state are
     ///      emitted each time they are sent (the index flags a second copy as a duplicate).

@@ -81,4 +81,34 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
         (, uint256 perRequest) = _measure(100);
         vm.assertLe(perRequest, MAX_TX_GAS_PER_REQUEST_AT_100, "gas per request in a batch of 100");
     }
+
+    /// @dev Sign-ins of `n` distinct users (a failed one every third, zero actor): the gas of
+    ///      recording authentication events, which write no storage.
+    function _measureAuthentication(uint256 n) internal returns (uint256 txPerEntry) {
+        ICareLedgerAccess.LifecycleEntry[] memory batch = _authentications(n);
+        bytes memory data = abi.encodeCall(CareLedgerAccess.recordLifecycle, (batch));
+        uint256 calldataGas = _calldataGas(data);
+        vm.recordLogs();
+        vm.prank(GATEWAY);
+        (bool ok,) = address(ledger).call(data);
+        require(ok, "recordLifecycle reverted");
+        uint256 exec = vm.lastCallGas().gasTotalUsed;
+        vm.assertEq(vm.getRecordedLogs().length, n, "one event per entry");
+        uint256 txGas = 21_000 + calldataGas + exec;
+        emit log_named_uint("authentication batch size", n);
+        emit log_named_uint("  execution gas per entry", exec / n);
+        emit log_named_uint("  calldata gas per entry", calldataGas / n);
+        emit log_named_uint("  tx gasUsed (21000 + calldata + execution)", txGas);
+        emit log_named_uint("  tx gas per entry", txGas / n);
+        return txGas / n;
+    }
+
+    function test_gas_recordAuthenticationBatchOf1() public {
+        _measureAuthentication(1);
+    }
+
+    function test_gas_recordAuthenticationBatchOf100() public {
+        // Cheaper than an access request: no role look-up, no storage.
+        vm.assertLe(_measureAuthentication(100), MAX_TX_GAS_PER_REQUEST_AT_100, "gas per entry in a batch of 100");
+    }
 }

@@ -33,6 +33,8 @@ contract LedgerHandler is TestBase {
         keccak256("LifecycleRefused(bytes32,bytes32,bytes32,uint8,uint8,uint64,uint64)");
     bytes32 internal constant RE_RECORDED = keccak256("ReRecorded(bytes32,bytes32,uint64,uint64,uint64)");
     bytes32 internal constant RE_RECORD_REFUSED = keccak256("ReRecordRefused(bytes32,uint8,uint64)");
+    bytes32 internal constant AUTHENTICATION_RECORDED =
+        keccak256("AuthenticationRecorded(bytes32,bytes32,bytes32,uint8,uint64)");
 
     /// @dev A small pool of ids so that requests, role changes and matrix edits collide.
     bytes32[] public ids;
@@ -254,7 +256,7 @@ contract LedgerHandler is TestBase {
             e[i] = ICareLedgerAccess.LifecycleEntry({
                 // 1 in 4 ids from a pool of 8, so that entries are replayed
                 entryId: (s >> 60) % 4 == 0 ? keccak256(abi.encode("replay", (s >> 64) % 8)) : bytes32(s),
-                kind: ICareLedgerAccess.Lifecycle((s >> 8) % 6),
+                kind: ICareLedgerAccess.Lifecycle((s >> 8) % 12), // every kind, authentication included
                 actor: _id(s >> 16),
                 subject: _id(s >> 24),
                 recordId: bytes32((s >> 32) | 1),
@@ -352,7 +354,8 @@ contract LedgerHandler is TestBase {
 
     function _isLifecycle(bytes32 sig) internal pure returns (bool) {
         return sig == USER_ADDED || sig == USER_MODIFIED || sig == USER_DELETED || sig == ROLE_CHANGED
-            || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED || sig == LIFECYCLE_REFUSED;
+            || sig == RECORD_VERSION_CREATED || sig == RECORD_DELETED || sig == LIFECYCLE_REFUSED
+            || sig == AUTHENTICATION_RECORDED;
     }
 
     /// @dev One entry's event against the rules: a role-bearing entry carrying its subject's
@@ -386,6 +389,12 @@ contract LedgerHandler is TestBase {
             (, uint8 prev, uint8 next,) = abi.decode(log.data, (bytes32, uint8, uint8, uint64));
             if (uint8(modelRole[log.topics[2]]) != prev) unexpectedEvents += 1;
             modelRole[log.topics[2]] = ICareLedgerAccess.Role(next);
+        } else if (sig == AUTHENTICATION_RECORDED) {
+            // Changes nothing; must carry exactly the entry it records.
+            (bytes32 id, uint8 k,) = abi.decode(log.data, (bytes32, uint8, uint64));
+            if (id != e.entryId || k != uint8(kind) || uint8(kind) < uint8(ICareLedgerAccess.Lifecycle.SIGNED_IN)) {
+                unexpectedEvents += 1;
+            }
         }
         return true;
     }

@@ -38,13 +38,41 @@ impl Label for RecordType {
 
 /// What the audit screens call a kind of event that is not an access
 /// decision (those read "Read · Health record"), when it needs more than its
-/// code in words: the contract's role changes. `None` for the others.
+/// code in words: the contract's role changes, sign-ins and second factors.
+/// `None` for the others.
 pub fn audit_kind(code: &str) -> Option<&'static str> {
     Some(match code {
         "GATEWAY_ADDED" => "Gateway added",
         "GATEWAY_REMOVED" => "Gateway removed",
         "CONTRACT_ADMIN_ADDED" => "Contract admin added",
         "CONTRACT_ADMIN_REMOVED" => "Contract admin removed",
+        "SIGNED_IN" => "Signed in",
+        "SIGN_IN_FAILED" => "Sign-in refused",
+        "SIGNED_OUT" => "Signed out",
+        "FACTOR_ENROLLED" => "Second factor enrolled",
+        "FACTOR_USED" => "Second factor used",
+        "FACTOR_RESET" => "Second factor reset",
         _ => return None,
     })
+}
+
+/// The zero word: who acted in a refused sign-in (nobody proved who they were).
+pub fn is_nobody(system_id: &str) -> bool {
+    let hex = system_id.trim_start_matches("0x");
+    !hex.is_empty() && hex.bytes().all(|b| b == b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_kinds_read_as_words_and_the_zero_word_is_nobody() {
+        assert_eq!(audit_kind("SIGN_IN_FAILED"), Some("Sign-in refused"));
+        assert_eq!(audit_kind("FACTOR_RESET"), Some("Second factor reset"));
+        assert_eq!(audit_kind("USER_ADDED"), None);
+        assert!(is_nobody(&format!("0x{}", "0".repeat(64))));
+        assert!(!is_nobody(&format!("0x{}1", "0".repeat(63))));
+        assert!(!is_nobody(""));
+    }
 }

@@ -3,7 +3,7 @@
 use alloy::primitives::{Address, B256};
 use chrono::{DateTime, Utc};
 
-use crate::gate::{Action, Resource};
+use crate::gate::{Action, LifecycleKind, Resource};
 use crate::records::RecordId;
 
 /// Which contract event a row holds.
@@ -35,10 +35,24 @@ pub enum AuditKind {
     ContractAdminAdded,
     /// An admin removed or renounced: `RoleRevoked` of `DEFAULT_ADMIN_ROLE`.
     ContractAdminRemoved,
+    /// `AuthenticationRecorded` SIGNED_IN: the user (actor = subject) signed in.
+    SignedIn,
+    /// `AuthenticationRecorded` SIGN_IN_FAILED: a refused sign-in; no actor
+    /// (the zero word), the account tried as subject when it exists.
+    /// `approved` is false.
+    SignInFailed,
+    /// `AuthenticationRecorded` SIGNED_OUT.
+    SignedOut,
+    /// `AuthenticationRecorded` FACTOR_ENROLLED.
+    FactorEnrolled,
+    /// `AuthenticationRecorded` FACTOR_USED.
+    FactorUsed,
+    /// `AuthenticationRecorded` FACTOR_RESET: actor the administrator.
+    FactorReset,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 16] = [
+    pub const ALL: [AuditKind; 22] = [
         Self::AccessRequested,
         Self::UserAdded,
         Self::UserModified,
@@ -55,6 +69,12 @@ impl AuditKind {
         Self::GatewayRemoved,
         Self::ContractAdminAdded,
         Self::ContractAdminRemoved,
+        Self::SignedIn,
+        Self::SignInFailed,
+        Self::SignedOut,
+        Self::FactorEnrolled,
+        Self::FactorUsed,
+        Self::FactorReset,
     ];
 
     /// The name stored in `audit_events.kind` (and used in GraphQL).
@@ -76,6 +96,12 @@ impl AuditKind {
             Self::GatewayRemoved => "GATEWAY_REMOVED",
             Self::ContractAdminAdded => "CONTRACT_ADMIN_ADDED",
             Self::ContractAdminRemoved => "CONTRACT_ADMIN_REMOVED",
+            Self::SignedIn => "SIGNED_IN",
+            Self::SignInFailed => "SIGN_IN_FAILED",
+            Self::SignedOut => "SIGNED_OUT",
+            Self::FactorEnrolled => "FACTOR_ENROLLED",
+            Self::FactorUsed => "FACTOR_USED",
+            Self::FactorReset => "FACTOR_RESET",
         }
     }
 
@@ -109,7 +135,34 @@ impl AuditKind {
                 | Self::RoleChanged
                 | Self::RecordVersionCreated
                 | Self::RecordDeleted
+        ) || self.is_authentication()
+    }
+
+    /// Sign-ins, refused sign-ins, sign-outs and second-factor events.
+    pub fn is_authentication(self) -> bool {
+        matches!(
+            self,
+            Self::SignedIn
+                | Self::SignInFailed
+                | Self::SignedOut
+                | Self::FactorEnrolled
+                | Self::FactorUsed
+                | Self::FactorReset
         )
+    }
+
+    /// The row kind of an `AuthenticationRecorded` event's `kind` (a
+    /// contract `Lifecycle` code); `None` for a data-change code.
+    pub fn of_authentication(kind: LifecycleKind) -> Option<Self> {
+        Some(match kind {
+            LifecycleKind::SignedIn => Self::SignedIn,
+            LifecycleKind::SignInFailed => Self::SignInFailed,
+            LifecycleKind::SignedOut => Self::SignedOut,
+            LifecycleKind::FactorEnrolled => Self::FactorEnrolled,
+            LifecycleKind::FactorUsed => Self::FactorUsed,
+            LifecycleKind::FactorReset => Self::FactorReset,
+            _ => return None,
+        })
     }
 }
 

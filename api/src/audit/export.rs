@@ -8,6 +8,11 @@
 //!   `110137` User Security Attributes Changed for new users.
 //! - `subtype`: the FHIR restful interaction (`read`, `search-type`,
 //!   `create`, `update`, `delete`).
+//! - Sign-ins, refused sign-ins, sign-outs and factor use: DICOM `110114`
+//!   User Authentication, subtype DICOM `110122` Login or `110123` Logout,
+//!   action E; a factor enrolled or reset: DICOM `110137` (create / delete).
+//!   A refused sign-in has outcome `4` and an agent without `who` (nobody
+//!   proved who they are).
 //! - `action`: C, R, U, D or E (search); `outcome`: `0` approved, `4` denied.
 //! - `recorded`: the block timestamp.
 //! - `agent`: the actor's system id (`urn:careledger:system-id`); for the
@@ -23,7 +28,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use super::event::{AuditEvent, AuditKind};
+use super::event::{nonzero, AuditEvent, AuditKind};
 use super::search::{all_from, Cursor};
 use crate::chain::deployment::Deployment;
 use crate::gate::{Action, Resource};
@@ -57,38 +62,59 @@ fn interaction(action: Action) -> (&'static str, &'static str) {
     }
 }
 
-/// One event as a FHIR R4 AuditEvent resource.
-pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
-    let rest = coding(EVENT_TYPE, "rest", "RESTful Operation");
-    let (type_, action) = match event.kind {
-        AuditKind::AccessRequested => (rest, event.action.unwrap_or(Action::Read)),
-        AuditKind::UserAdded => {
-            (coding(DCM, "110137", "User Security Attributes Changed"), Action::Create)
-        }
-        AuditKind::UserModified => (rest, Action::Update),
-        AuditKind::UserDeleted => (rest, Action::Delete),
-        AuditKind::RoleChanged => (coding(DCM, "110136", "Security Roles Changed"), Action::Update),
-        AuditKind::RecordVersionCreated => (
-            coding(DCM, "110110", "Patient Record"),
+/// A type coded with a FHIR restful interaction as its subtype.
+fn by_interaction(type_: Value, action: Action) -> (Value, Value, &'static str) {
+    let (subtype, action_code) = interaction(action);
+    (type_, coding(INTERACTION, subtype, subtype), action_code)
+}
+
+/// The event's `type`, `subtype` and `action`. Sign-ins, refused sign-ins,
+/// sign-outs and factor use are DICOM `110114` User Authentication with its
+/// `110122` Login or `110123` Logout subtype, action E (execute); a factor
+/// enrolled or reset changes the user's security attributes (`110137`).
+fn coded(event: &AuditEvent) -> (Value, Value, &'static str) {
+    let rest = || coding(EVENT_TYPE, "rest", "RESTful Operation");
+    let roles = || coding(DCM, "110136", "Security Roles Changed");
+    let attributes = || coding(DCM, "110137", "User Security Attributes Changed");
+    let record = || coding(DCM, "110110", "Patient Record");
+    let authentication = || coding(DCM, "110114", "User Authentication");
+    match event.kind {
+        AuditKind::AccessRequested => by_interaction(rest(), event.action.unwrap_or(Action::Read)),
+        AuditKind::UserAdded => by_interaction(attributes(), Action::Create),
+        AuditKind::UserModified => by_interaction(rest(), Action::Update),
+        AuditKind::UserDeleted => by_interaction(rest(), Action::Delete),
+        AuditKind::RoleChanged => by_interaction(roles(), Action::Update),
+        AuditKind::RecordVersionCreated => by_interaction(
+            record(),
             if event.version.unwrap_or(1) > 1 { Action::Update } else { Action::Create },
         ),
-        AuditKind::RecordDeleted => (coding(DCM, "110110", "Patient Record"), Action::Delete),
+        AuditKind::RecordDeleted => by_interaction(record(), Action::Delete),
         AuditKind::PermissionChanged | AuditKind::PermissionChangeDenied => {
-            (coding(DCM, "110136", "Security Roles Changed"), Action::Update)
+            by_interaction(roles(), Action::Update)
         }
         // What the chain itself did with the api's submissions: refusing a
         // repeated or stale entry, recording again what it had lost.
         AuditKind::LifecycleRefused | AuditKind::ReRecorded | AuditKind::ReRecordRefused => {
-            (coding(DCM, "110100", "Application Activity"), Action::Update)
+            by_interaction(coding(DCM, "110100", "Application Activity"), Action::Update)
         }
         AuditKind::GatewayAdded | AuditKind::ContractAdminAdded => {
-            (coding(DCM, "110136", "Security Roles Changed"), Action::Create)
+            by_interaction(roles(), Action::Create)
         }
         AuditKind::GatewayRemoved | AuditKind::ContractAdminRemoved => {
-            (coding(DCM, "110136", "Security Roles Changed"), Action::Delete)
+            by_interaction(roles(), Action::Delete)
         }
-    };
-    let (subtype, action_code) = interaction(action);
+        AuditKind::SignedIn | AuditKind::SignInFailed | AuditKind::FactorUsed => {
+            (authentication(), coding(DCM, "110122", "Login"), "E")
+        }
+        AuditKind::SignedOut => (authentication(), coding(DCM, "110123", "Logout"), "E"),
+        AuditKind::FactorEnrolled => by_interaction(attributes(), Action::Create),
+        AuditKind::FactorReset => by_interaction(attributes(), Action::Delete),
+    }
+}
+
+/// One event as a FHIR R4 AuditEvent resource.
+pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
+    let (type_, subtype, action_code) = coded(event);
     let mut entities = Vec::new();
     if let Some(account) = event.account() {
         entities.push(json!({
@@ -134,17 +160,11 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
     json!({
         "resourceType": "AuditEvent",
         "type": type_,
-        "subtype": [coding(INTERACTION, subtype, subtype)],
+        "subtype": [subtype],
         "action": action_code,
         "recorded": event.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "outcome": if event.approved { "0" } else { "4" },
-        "agent": [{
-            "who": { "identifier": match event.sender() {
-                Some(sender) => json!({ "system": ACCOUNT, "value": sender.to_string() }),
-                None => json!({ "system": SYSTEM_ID, "value": event.actor.to_string() }),
-            } },
-            "requestor": true,
-        }],
+        "agent": [agent(event)],
         "source": {
             "observer": { "identifier": {
                 "system": format!("urn:ethereum:chain:{}", deployment.chain_id),
@@ -154,6 +174,20 @@ pub fn fhir(event: &AuditEvent, deployment: &Deployment) -> Value {
         },
         "entity": entities,
     })
+}
+
+/// Who acted: a chain account, a system id, or (a refused sign-in) nobody
+/// known: `who` is left out rather than naming the zero word.
+fn agent(event: &AuditEvent) -> Value {
+    let who = match event.sender() {
+        Some(sender) => Some(json!({ "system": ACCOUNT, "value": sender.to_string() })),
+        None => nonzero(event.actor)
+            .map(|actor| json!({ "system": SYSTEM_ID, "value": actor.to_string() })),
+    };
+    match who {
+        Some(identifier) => json!({ "who": { "identifier": identifier }, "requestor": true }),
+        None => json!({ "requestor": true }),
+    }
 }
 
 /// Writes every indexed event (duplicates too: they are on chain), oldest
@@ -284,5 +318,55 @@ mod tests {
         );
         assert_eq!(r["entity"][0]["detail"][0]["valueString"], "GATEWAY_ROLE");
         assert_eq!(r["entity"].as_array().map(Vec::len), Some(2), "the account and the log");
+    }
+
+    #[test]
+    fn a_refused_sign_in_is_a_user_authentication_login_with_outcome_4_and_no_agent() {
+        let account = B256::repeat_byte(0xcc);
+        let failed = AuditEvent {
+            approved: false,
+            entry_id: Some(B256::repeat_byte(5)),
+            ..event(AuditKind::SignInFailed, B256::ZERO, Some(account))
+        };
+        let r = fhir(&failed, &deployment());
+        assert_eq!(
+            r["type"],
+            json!({ "system": DCM, "code": "110114", "display": "User Authentication" })
+        );
+        assert_eq!(r["subtype"], json!([{ "system": DCM, "code": "110122", "display": "Login" }]));
+        assert_eq!(r["action"], "E");
+        assert_eq!(r["outcome"], "4");
+        assert_eq!(r["agent"], json!([{ "requestor": true }]));
+        assert_eq!(r["entity"][0]["what"]["identifier"]["value"], account.to_string());
+        assert_eq!(r["entity"][0]["type"]["display"], "Person");
+        assert!(r["entity"][0].get("role").is_none(), "not a patient record");
+        assert_eq!(r["entity"][1]["detail"][1]["valueString"], "SIGN_IN_FAILED");
+        assert_eq!(r["entity"].as_array().map(Vec::len), Some(2));
+
+        // No such account: nobody on either side, only the transaction.
+        let r = fhir(&event(AuditKind::SignInFailed, B256::ZERO, None), &deployment());
+        assert_eq!(r["entity"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn sign_in_out_and_factors_are_coded_by_dicom() {
+        let user = B256::repeat_byte(0xdd);
+        let admin = B256::repeat_byte(0xee);
+        let cases = [
+            (AuditKind::SignedIn, user, "110114", "110122", "E"),
+            (AuditKind::SignedOut, user, "110114", "110123", "E"),
+            (AuditKind::FactorUsed, user, "110114", "110122", "E"),
+            (AuditKind::FactorEnrolled, user, "110137", "create", "C"),
+            (AuditKind::FactorReset, admin, "110137", "delete", "D"),
+        ];
+        for (kind, actor, type_, subtype, action) in cases {
+            let r = fhir(&event(kind, actor, Some(user)), &deployment());
+            assert_eq!(r["type"]["code"], type_, "{kind:?}");
+            assert_eq!(r["subtype"][0]["code"], subtype, "{kind:?}");
+            assert_eq!(r["action"], action, "{kind:?}");
+            assert_eq!(r["outcome"], "0", "{kind:?}");
+            assert_eq!(r["agent"][0]["who"]["identifier"]["value"], actor.to_string(), "{kind:?}");
+            assert_eq!(r["entity"][0]["what"]["identifier"]["value"], user.to_string(), "{kind:?}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Who you are: password hashing, signing keys, access tokens, the caller a
-//! token stands for, login and its throttling, and the purge of what expired.
+//! token stands for, login and its throttling, the purge of what expired, and
+//! authentication on the audit trail.
 
 pub mod access;
 pub mod caller;
@@ -10,3 +11,4 @@ pub mod password;
 pub mod purge;
 pub mod throttle;
 pub mod token;
+pub mod trail;

@@ -70,14 +70,18 @@ impl Change {
         }
     }
 
-    /// The contract refuses (reverts) entries without an actor or subject, a
-    /// record event without a record, or a role event without a role; a
-    /// refused entry would take its whole batch down, so it is caught here.
+    /// The contract refuses (reverts) entries without an actor or subject
+    /// (a refused sign-in alone may name nobody), a record event without a
+    /// record, or a role event without a role; a refused entry would take its
+    /// whole batch down, so it is caught here.
     pub fn check(&self) -> Result<(), OutboxError> {
         let record_kind =
             matches!(self.kind, LifecycleKind::RecordVersionCreated | LifecycleKind::RecordDeleted);
         let role_kind = matches!(self.kind, LifecycleKind::UserAdded | LifecycleKind::RoleChanged);
-        let problem = if self.actor.is_zero() {
+        let may_name_nobody = self.kind == LifecycleKind::SignInFailed;
+        let problem = if may_name_nobody {
+            None
+        } else if self.actor.is_zero() {
             Some("actor")
         } else if self.subject.is_zero() {
             Some("subject")

@@ -413,5 +413,8 @@ fn lifecycle_entry_id(log: &alloy::rpc::types::Log) -> Option<B256> {
     if let Ok(e) = log.log_decode::<C::RecordDeleted>() {
         return Some(e.inner.data.entryId);
     }
+    if let Ok(e) = log.log_decode::<C::AuthenticationRecorded>() {
+        return Some(e.inner.data.entryId);
+    }
     None
 }

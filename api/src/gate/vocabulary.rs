@@ -95,19 +95,55 @@ pub enum LifecycleKind {
     RoleChanged = 3,
     RecordVersionCreated = 4,
     RecordDeleted = 5,
+    /// The authentication kinds (`AuthenticationRecorded` on chain; they
+    /// change nothing there). A successful sign-in: actor = subject = the user.
+    SignedIn = 6,
+    /// A refused sign-in: no actor (zero); the account tried, or zero when
+    /// there is no such account.
+    SignInFailed = 7,
+    /// A sign-out: actor = subject = the user.
+    SignedOut = 8,
+    /// A second factor enrolled: actor = subject = the user.
+    FactorEnrolled = 9,
+    /// A second factor used: actor = subject = the user.
+    FactorUsed = 10,
+    /// A user's second factor reset: actor = the administrator, subject = the user.
+    FactorReset = 11,
 }
 
 impl LifecycleKind {
-    pub const ALL: [LifecycleKind; 6] = [
+    pub const ALL: [LifecycleKind; 12] = [
         Self::UserAdded,
         Self::UserModified,
         Self::UserDeleted,
         Self::RoleChanged,
         Self::RecordVersionCreated,
         Self::RecordDeleted,
+        Self::SignedIn,
+        Self::SignInFailed,
+        Self::SignedOut,
+        Self::FactorEnrolled,
+        Self::FactorUsed,
+        Self::FactorReset,
     ];
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|k| *k as u8 == code)
+    }
+    /// Sign-ins, refused sign-ins, sign-outs and second-factor events.
+    pub fn is_authentication(self) -> bool {
+        (self as u8) >= (Self::SignedIn as u8)
+    }
+    /// The contract event that records an entry of this kind when applied.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            Self::UserAdded => "UserAdded",
+            Self::UserModified => "UserModified",
+            Self::UserDeleted => "UserDeleted",
+            Self::RoleChanged => "RoleChanged",
+            Self::RecordVersionCreated => "RecordVersionCreated",
+            Self::RecordDeleted => "RecordDeleted",
+            _ => "AuthenticationRecorded",
+        }
     }
 }
 

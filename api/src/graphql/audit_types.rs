@@ -48,6 +48,20 @@ pub enum Kind {
     ContractAdminAdded,
     /// A contract admin removed (or renounced its role).
     ContractAdminRemoved,
+    /// The user (actor and subject) signed in.
+    SignedIn,
+    /// A refused sign-in (wrong password, or no such account): no actor
+    /// (`actorSystemId` is zero); the subject is the account tried when it
+    /// exists. `approved` is false. Never the username or the password.
+    SignInFailed,
+    /// The user signed out.
+    SignedOut,
+    /// The user enrolled a second factor.
+    FactorEnrolled,
+    /// The user signed in with their second factor.
+    FactorUsed,
+    /// An administrator (actor) reset the subject's second factor.
+    FactorReset,
 }
 
 impl From<AuditKind> for Kind {
@@ -69,6 +83,12 @@ impl From<AuditKind> for Kind {
             AuditKind::GatewayRemoved => Self::GatewayRemoved,
             AuditKind::ContractAdminAdded => Self::ContractAdminAdded,
             AuditKind::ContractAdminRemoved => Self::ContractAdminRemoved,
+            AuditKind::SignedIn => Self::SignedIn,
+            AuditKind::SignInFailed => Self::SignInFailed,
+            AuditKind::SignedOut => Self::SignedOut,
+            AuditKind::FactorEnrolled => Self::FactorEnrolled,
+            AuditKind::FactorUsed => Self::FactorUsed,
+            AuditKind::FactorReset => Self::FactorReset,
         }
     }
 }
@@ -243,9 +263,10 @@ impl AuditEventObject {
     async fn actor_system_id(&self) -> String {
         self.event.actor.to_string()
     }
-    /// Who acted, by name and role (a patient is not shown another patient).
+    /// Who acted, by name and role (a patient is not shown another patient;
+    /// none for a refused sign-in at an account that does not exist).
     async fn actor(&self) -> Result<Option<PersonObject>, ApiError> {
-        self.person(Some(self.event.actor)).await
+        self.person(audit::event::nonzero(self.event.actor)).await
     }
     /// The system id of the affected user (hex), if any.
     async fn subject_system_id(&self) -> Option<String> {
@@ -281,7 +302,8 @@ impl AuditEventObject {
     async fn version(&self) -> Option<i64> {
         self.event.version.and_then(|v| i64::try_from(v).ok())
     }
-    /// The contract's verdict (lifecycle events are always approved).
+    /// The contract's verdict (lifecycle events are approved; a refused
+    /// sign-in is not).
     async fn approved(&self) -> bool {
         self.event.approved
     }

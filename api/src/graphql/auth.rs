@@ -7,6 +7,7 @@ use super::context;
 use super::error::ApiError;
 use super::factor::FactorChallenge;
 use super::guard::{Access, Target};
+use super::session::AuditNote;
 use super::user_object::UserObject;
 use crate::auth::login::{self, LoggedIn, LoginDeps, LoginStep};
 use crate::gate::{Action, Resource};
@@ -22,6 +23,16 @@ pub struct AuthPayload {
     /// When the session ends whatever renewals happen: 12 hours after the
     /// login (UTC).
     pub session_ends_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a login needs, from the running api.
+pub(super) fn deps(state: &crate::app::AppState) -> LoginDeps<'_> {
+    LoginDeps {
+        pool: &state.pool,
+        outbox: &state.outbox,
+        keys: &state.token_keys,
+        counts: &state.logins,
+    }
 }
 
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
@@ -77,7 +88,9 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Logs in. Guesses are slowed per client: after 5 failures at one
+    /// Logs in; SIGNED_IN on chain, or SIGN_IN_FAILED (naming the account
+    /// tried when it exists, never the username or the password), either
+    /// way in `extensions.audit`. Guesses are slowed per client: after 5 failures at one
     /// account from one address (or 30 across accounts from one address),
     /// each further failure doubles the wait before that address may try
     /// again (2 s, 4 s, … up to 15 minutes); in the meantime it answers
@@ -94,14 +107,18 @@ impl AuthMutation {
     ) -> Result<LoginResult, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
-        if password.chars().count() > crate::auth::password::MAX_LEN || username.len() > 256 {
-            return Err(ApiError::Unauthenticated("wrong username or password".into()));
+        let attempt =
+            login::login(deps(state), &username, SecretString::from(password), session.address)
+                .await;
+        // SIGN_IN_FAILED, or SIGNED_IN below: in `extensions.audit` either way.
+        for e in &attempt.events {
+            session.note(AuditNote::new(e.event, &e.receipt));
         }
-        let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
-        let step =
-            login::login(deps, &username, SecretString::from(password), session.address).await?;
-        Ok(match step {
+        Ok(match attempt.outcome? {
             LoginStep::SignedIn(done) => {
+                for e in &done.events {
+                    session.note(AuditNote::new(e.event, &e.receipt));
+                }
                 let done = AuthPayload::from(*done);
                 LoginResult {
                     token: Some(done.token),
@@ -143,12 +160,14 @@ impl AuthMutation {
     }
 
     /// Ends the session this request's token belongs to: revokes it and
-    /// every renewal of it.
+    /// every renewal of it; SIGNED_OUT on chain.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
         let caller = session.caller()?;
-        login::logout(&state.pool, &caller.claims, caller.user_id.0).await?;
+        for e in login::logout(deps(state), caller).await? {
+            session.note(AuditNote::new(e.event, &e.receipt));
+        }
         // Every instance hears of it from the database; this one at once.
         state.sessions.forget_user(caller.user_id);
         Ok(true)

@@ -12,7 +12,6 @@ use super::guard::Access;
 use super::inputs;
 use super::users::note_events;
 use crate::auth::factor::{self, challenge::Challenge, challenge::Purpose, FactorCode};
-use crate::auth::login::LoginDeps;
 use crate::gate::Action;
 
 /// Refuses (FACTOR_REQUIRED, recorded) a caller who has a second factor,
@@ -152,10 +151,17 @@ impl FactorMutation {
         let state = context::state(ctx)?;
         let session = context::session(ctx)?;
         let code = parse_code(&code)?;
-        let deps = LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
-        let done =
-            factor::login_step::verify(deps, &state.factor_key, &challenge, &code, session.address)
-                .await?;
+        let done = factor::login_step::verify(
+            super::auth::deps(state),
+            &state.factor_key,
+            &challenge,
+            &code,
+            session.address,
+        )
+        .await?;
+        // FACTOR_USED and SIGNED_IN (a wrong code: SIGN_IN_FAILED, on chain
+        // but not in this answer's receipts).
+        super::users::note_events(session, &done.events);
         Ok(AuthPayload::from(done))
     }
 
@@ -206,16 +212,17 @@ impl FactorMutation {
         let code = parse_code(&code)?;
         let (written, signed_in) = match challenge {
             Some(secret) => {
-                let deps =
-                    LoginDeps { pool: &state.pool, outbox: &state.outbox, keys: &state.token_keys };
                 let (written, done) = factor::login_step::confirm_enrolment(
-                    deps,
+                    super::auth::deps(state),
                     &state.factor_key,
                     &secret,
                     &code,
                     session.address,
                 )
                 .await?;
+                // FACTOR_ENROLLED first, then the SIGNED_IN it completes.
+                let mut written = written;
+                written.events.extend(done.events.iter().cloned());
                 (written, Some(AuthPayload::from(done)))
             }
             None => {
@@ -247,6 +254,7 @@ impl FactorMutation {
         let code = parse_code(&code)?;
         let fresh_until = factor::step_up::step_up(
             &state.pool,
+            &state.outbox,
             &state.factor_key,
             caller,
             &code,

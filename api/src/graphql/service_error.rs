@@ -33,7 +33,7 @@ impl From<ServiceError> for ApiError {
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
-            LoginError::BadCredentials | LoginError::SessionOver => {
+            LoginError::BadCredentials | LoginError::Malformed | LoginError::SessionOver => {
                 ApiError::Unauthenticated(e.to_string())
             }
             LoginError::TooManyAttempts { retry_after } => ApiError::TooManyAttempts {

@@ -224,6 +224,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Blocks the audit index is behind the chain head.",
         head.saturating_sub(indexed) as f64,
     );
+    let _ = writeln!(
+        out,
+        "# HELP careledger_login_attempts_total Sign-in attempts and sign-outs by outcome \
+         (signed_in, failed and signed_out are on chain; throttled and malformed only here and \
+         in the log).\n# TYPE careledger_login_attempts_total counter"
+    );
+    for (outcome, count) in state.logins.outcomes() {
+        let _ = writeln!(out, "careledger_login_attempts_total{{outcome=\"{outcome}\"}} {count}");
+    }
     let (sessions, subjects) = (&state.sessions, &state.subjects);
     let hits = |c: &crate::cache::Counts| c.hits.load(std::sync::atomic::Ordering::Relaxed) as f64;
     let misses =

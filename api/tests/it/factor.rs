@@ -68,7 +68,8 @@ async fn enrol(app: &TestApp, token: &str) -> (App, Vec<String>) {
     let authenticator = App::new(&begun.ok().begin_totp_enrolment.secret);
     let vars = confirm_totp_enrolment::Variables { code: authenticator.code(-1), challenge: None };
     let confirmed = app.run::<ConfirmTotpEnrolment>(Some(token), vars).await;
-    assert_eq!(confirmed.events(), ["UserModified"]);
+    // FACTOR_ENROLLED.
+    assert_eq!(confirmed.events(), ["AuthenticationRecorded"]);
     let done = &confirmed.ok().confirm_totp_enrolment;
     assert_eq!(done.session, None);
     (authenticator, done.recovery_codes.clone())
@@ -131,8 +132,23 @@ async fn a_totp_login_takes_two_steps_and_each_code_works_once(pool: PgPool) {
     // The right code gets the token.
     let code = authenticator.code(0);
     let signed_in = verify(&app, &step.challenge, &code).await;
+    // FACTOR_USED, then SIGNED_IN.
+    assert_eq!(signed_in.events(), ["AuthenticationRecorded", "AuthenticationRecorded"]);
     let session = &signed_in.ok().verify_factor;
     assert_eq!(session.user.username, "dr.grey");
+    // On the trail, in order, about the doctor: signed in (with the
+    // password, before enrolling), factor enrolled, the wrong code as a
+    // refused sign-in, factor used, signed in. (Lifecycle codes: 6 SIGNED_IN,
+    // 7 SIGN_IN_FAILED, 9 FACTOR_ENROLLED, 10 FACTOR_USED.)
+    let sid = doctor.system_id.expect("sid");
+    let kinds: Vec<i16> = sqlx::query_scalar(
+        "SELECT kind FROM chain_outbox WHERE subject = $1 AND kind >= 6 ORDER BY id",
+    )
+    .bind(sid.as_bytes().as_slice())
+    .fetch_all(&app.state.pool)
+    .await
+    .expect("trail");
+    assert_eq!(kinds, [6, 9, 7, 10, 6]);
     let me = app.run::<Me>(Some(&session.token), me::Variables).await;
     assert_eq!(me.ok().me.username, "dr.grey");
     // The challenge is spent.
@@ -304,7 +320,8 @@ async fn under_the_policy_staff_enrol_at_their_next_login(pool: PgPool) {
         challenge: Some(step.challenge.clone()),
     };
     let confirmed = app.run::<ConfirmTotpEnrolment>(None, vars).await;
-    assert_eq!(confirmed.events(), ["UserModified"]);
+    // FACTOR_ENROLLED, then SIGNED_IN.
+    assert_eq!(confirmed.events(), ["AuthenticationRecorded", "AuthenticationRecorded"]);
     let done = &confirmed.ok().confirm_totp_enrolment;
     assert_eq!(done.recovery_codes.len(), 10);
     let token = &done.session.as_ref().expect("signed in").token;
@@ -347,7 +364,8 @@ async fn an_administrator_resets_a_lost_factor(pool: PgPool) {
         .run::<ResetSecondFactor>(Some(&root), reset_second_factor::Variables { id: id.clone() })
         .await;
     assert!(reset.ok().reset_second_factor);
-    assert_eq!(reset.events(), ["AccessRequested", "UserModified"]);
+    // The decision, then FACTOR_RESET.
+    assert_eq!(reset.events(), ["AccessRequested", "AuthenticationRecorded"]);
     assert_eq!(reset.audit[0].action, Some(AccessAction::Update));
     assert_eq!(reset.audit[0].resource, Some(AccessResource::UserRecord));
     assert!(reset.audit.iter().all(|n| n.approved));

@@ -5,6 +5,7 @@
 mod api;
 mod audit;
 mod auth;
+mod auth_trail;
 mod chain;
 mod data;
 mod factor;

@@ -94,4 +94,26 @@ abstract contract HospitalLoad {
             b[i] = r;
         }
     }
+
+    /// @dev `n` sign-ins of distinct staff and patients (registered by `_registrations`), every
+    ///      third one refused (SIGN_IN_FAILED at the account, zero actor): authentication
+    ///      events as the api records them.
+    function _authentications(uint256 n) internal pure returns (ICareLedgerAccess.LifecycleEntry[] memory b) {
+        b = new ICareLedgerAccess.LifecycleEntry[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 user = _id(i);
+            bool failed = i % 3 == 2;
+            b[i] = ICareLedgerAccess.LifecycleEntry({
+                entryId: keccak256(abi.encode("auth-entry", n, i)),
+                kind: failed ? ICareLedgerAccess.Lifecycle.SIGN_IN_FAILED : ICareLedgerAccess.Lifecycle.SIGNED_IN,
+                actor: failed ? bytes32(0) : user,
+                subject: user,
+                recordId: bytes32(0),
+                version: 0,
+                contentHash: bytes32(0),
+                role: ICareLedgerAccess.Role.NONE,
+                sequence: 0
+            });
+        }
+    }
 }

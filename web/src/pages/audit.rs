@@ -10,7 +10,7 @@ use crate::api::ops::{
 use crate::api::ws::{self, FeedUpdate, Live};
 use crate::api::{self, ApiError, Event};
 use crate::hooks::use_query;
-use crate::labels::{audit_kind, Label};
+use crate::labels::{audit_kind, is_nobody, Label};
 use crate::receipts::short_hash;
 use crate::session::use_api;
 use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
@@ -89,6 +89,7 @@ fn who(name: &Option<api::Person>, sid: &Option<String>) -> Html {
         (Some(p), _) => {
             html! { <>{ p.full_name.clone() }{ p.role.map(|r| html! { <span class="muted small">{ format!(" · {}", r.label()) }</span> }).unwrap_or_default() }</> }
         }
+        (None, Some(s)) if is_nobody(s) => html! { <span class="muted">{ "unknown" }</span> },
         (None, Some(s)) => html! { <code class="hash" title={s.clone()}>{ short_hash(s) }</code> },
         (None, None) => html! { "—" },
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::event::{nonzero, AuditEvent, AuditKind, Original};
 use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
 use crate::chain::gateways::{gateway_role, ADMIN_ROLE};
-use crate::gate::{Action, Resource};
+use crate::gate::{Action, LifecycleKind, Resource};
 
 /// The rows for a range's logs, in chain order. A re-recorded event carries
 /// where and when it first was, from the `ReRecorded` mark that follows it in
@@ -166,6 +166,15 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
             row.entry_id = Some(e.requestId);
             row.refusal = Some(e.reason);
             row.approved = false;
+            e.timestamp
+        }
+        Ev::AuthenticationRecorded(e) => {
+            row.kind = AuditKind::of_authentication(LifecycleKind::from_code(e.kind)?)?;
+            row.actor = e.actor;
+            row.subject = nonzero(e.subject);
+            row.entry_id = Some(e.entryId);
+            // A refused sign-in is a refusal, found with `approved: false`.
+            row.approved = row.kind != AuditKind::SignInFailed;
             e.timestamp
         }
         Ev::RoleGranted(e) => {

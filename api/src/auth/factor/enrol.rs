@@ -6,7 +6,6 @@
 
 use std::net::IpAddr;
 
-use alloy::primitives::B256;
 use sqlx::{PgConnection, PgPool};
 
 use super::check::{self, lock, totp_step};
@@ -14,11 +13,12 @@ use super::code::{new_recovery_code, recovery_hash, FactorCode};
 use super::events::{self, Event, EventKind};
 use super::totp::{self, Provisioning};
 use super::{FactorError, FactorKey};
+use crate::auth::trail::{self, AuthEvent};
 use crate::db::{Entity, InvalidInput, StoreError};
-use crate::gate::outbox::{self, Change, Outbox};
-use crate::gate::{LifecycleEntry, LifecycleKind};
+use crate::gate::outbox::Outbox;
+use crate::gate::LifecycleEntry;
 use crate::lifecycle::{deliver, ServiceError, Written};
-use crate::users::{repo, User, UserId};
+use crate::users::{repo, SystemId, User, UserId};
 
 /// Recovery codes given at enrolment.
 pub const RECOVERY_CODES: usize = 10;
@@ -79,7 +79,7 @@ pub async fn confirm_in(
     user: &User,
     code: &FactorCode,
     address: Option<IpAddr>,
-) -> Result<(Vec<String>, LifecycleEntry), FactorError> {
+) -> Result<(Vec<String>, (LifecycleEntry, &'static str)), FactorError> {
     let id = user.id;
     let refuse = |reason| Event::own(id, EventKind::EnrolmentRefused, address).because(reason);
     let factor = match lock(&mut *conn, id).await? {
@@ -113,7 +113,7 @@ pub async fn confirm_in(
     .await?;
     let codes = replace_recovery_codes(conn, id).await?;
     events::record(conn, Event::own(id, EventKind::Enrolled, address)).await?;
-    let entry = user_modified(conn, user, user).await?;
+    let entry = on_trail(conn, AuthEvent::FactorEnrolled(registered(user)?)).await?;
     Ok((codes, entry))
 }
 
@@ -132,7 +132,7 @@ pub async fn confirm(
     match confirm_in(&mut tx, key, &user, code, address).await {
         Ok((codes, entry)) => {
             tx.commit().await?;
-            let events = deliver(outbox, &[(entry, "UserModified")]).await;
+            let events = deliver(outbox, &[entry]).await;
             Ok(Written { value: codes, events })
         }
         Err(e)
@@ -183,15 +183,17 @@ pub async fn renew_recovery_codes(
     Ok(codes)
 }
 
-/// `UserModified` of `subject` by `actor`, enqueued in the transaction.
-pub(super) async fn user_modified(
+/// `user`'s system-wide identifier (every account that signs in has one).
+pub(super) fn registered(user: &User) -> Result<SystemId, FactorError> {
+    Ok(user.system_id.ok_or(ServiceError::NotRegistered("the user"))?)
+}
+
+/// A second-factor event on the trail (`auth::trail`: FACTOR_ENROLLED,
+/// FACTOR_USED, FACTOR_RESET, or SIGN_IN_FAILED for a wrong code at
+/// sign-in), enqueued in the transaction; deliver it after the commit.
+pub(super) async fn on_trail(
     conn: &mut PgConnection,
-    actor: &User,
-    subject: &User,
-) -> Result<LifecycleEntry, FactorError> {
-    let registered =
-        |u: &User| u.system_id.map(B256::from).ok_or(ServiceError::NotRegistered("the user"));
-    let change =
-        Change::user(LifecycleKind::UserModified, registered(actor)?, registered(subject)?, 0);
-    Ok(outbox::enqueue(conn, change).await.map_err(ServiceError::from)?)
+    event: AuthEvent,
+) -> Result<(LifecycleEntry, &'static str), FactorError> {
+    Ok(trail::enqueue(conn, event).await.map_err(ServiceError::from)?)
 }

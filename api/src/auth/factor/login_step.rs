@@ -15,6 +15,7 @@ use super::enrol::{self, account};
 use super::totp::Provisioning;
 use super::{policy, step_up, FactorCode, FactorError, FactorKey};
 use crate::auth::login::{self, LoggedIn, LoginDeps};
+use crate::auth::trail::AuthEvent;
 use crate::lifecycle::{deliver, Written};
 use crate::users::User;
 
@@ -54,19 +55,29 @@ pub async fn verify(
             return Err(e);
         }
     };
+    let user = account(&mut tx, held.user).await?;
+    let sid = enrol::registered(&user)?;
     match check::check(&mut tx, key, held.user, code, address).await {
         Ok(_) => {}
         Err(e) if check::is_refusal(&e) => {
             challenge::failed(&mut tx, &held).await?;
+            // A wrong second step is a refused sign-in at the account.
+            let refused =
+                enrol::on_trail(&mut tx, AuthEvent::SignInFailed { account: Some(sid) }).await?;
             tx.commit().await?;
+            deliver(deps.outbox, &[refused]).await;
             return Err(e);
         }
         Err(e) => return Err(e),
     }
     challenge::used(&mut tx, &held).await?;
-    let user = account(&mut tx, held.user).await?;
+    let used = enrol::on_trail(&mut tx, AuthEvent::FactorUsed(sid)).await?;
     tx.commit().await?;
-    signed_in(deps, user).await
+    let mut events = deliver(deps.outbox, &[used]).await;
+    let mut session = signed_in(deps, user).await?;
+    events.append(&mut session.events);
+    session.events = events;
+    Ok(session)
 }
 
 /// Starts enrolment for the holder of an ENROL challenge.
@@ -119,7 +130,7 @@ pub async fn confirm_enrolment(
     };
     challenge::used(&mut tx, &held).await?;
     tx.commit().await?;
-    let events = deliver(deps.outbox, &[(entry, "UserModified")]).await;
+    let events = deliver(deps.outbox, &[entry]).await;
     let session = signed_in(deps, user).await?;
     Ok((Written { value: codes, events }, session))
 }

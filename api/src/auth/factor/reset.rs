@@ -10,9 +10,10 @@ use std::net::IpAddr;
 
 use sqlx::PgPool;
 
-use super::enrol::{account, user_modified};
+use super::enrol::{account, on_trail, registered};
 use super::events::{self, Event, EventKind};
 use super::FactorError;
+use crate::auth::trail::AuthEvent;
 use crate::gate::outbox::Outbox;
 use crate::lifecycle::{deliver, Written};
 use crate::users::UserId;
@@ -58,8 +59,9 @@ pub async fn reset(
     .execute(&mut *tx)
     .await?;
     events::record(&mut tx, event(EventKind::Reset)).await?;
-    let entry = user_modified(&mut tx, &admin, &user).await?;
+    let reset = AuthEvent::FactorReset { by: registered(&admin)?, of: registered(&user)? };
+    let entry = on_trail(&mut tx, reset).await?;
     tx.commit().await?;
-    let events = deliver(outbox, &[(entry, "UserModified")]).await;
+    let events = deliver(outbox, &[entry]).await;
     Ok(Written { value: (), events })
 }

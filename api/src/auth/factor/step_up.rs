@@ -18,6 +18,9 @@ use super::events::{self, Event, EventKind};
 use super::{FactorCode, FactorError, FactorKey};
 use crate::auth::caller::Caller;
 use crate::auth::token::Claims;
+use crate::auth::trail::AuthEvent;
+use crate::gate::outbox::Outbox;
+use crate::lifecycle::deliver;
 use crate::users::{Role, UserId};
 
 /// How long a proved factor counts as fresh.
@@ -99,6 +102,7 @@ pub async fn require(
 #[tracing::instrument(skip_all, fields(user = %caller.user_id))]
 pub async fn step_up(
     pool: &PgPool,
+    outbox: &Outbox,
     key: &FactorKey,
     caller: &Caller,
     code: &FactorCode,
@@ -114,6 +118,8 @@ pub async fn step_up(
         Err(e) => return Err(e),
     }
     record(&mut tx, &caller.claims, caller.user_id).await?;
+    let used = super::enrol::on_trail(&mut tx, AuthEvent::FactorUsed(caller.system_id)).await?;
     tx.commit().await?;
+    deliver(outbox, &[used]).await;
     Ok(chrono::Utc::now() + chrono::Duration::from_std(FRESH).unwrap_or_default())
 }
