@@ -110,7 +110,9 @@ pub async fn request(shared: &Shared, scenario: Scenario, worker: usize, n: u64)
             let (name, _) = &f.doctors[worker % f.doctors.len()];
             let (outcome, _) =
                 shared.client.graphql(None, LOGIN, json!({ "u": name, "p": f.password })).await;
-            Done { outcome, expected_events: 0 }
+            // A sign-in is on the trail (SIGNED_IN).
+            let expected_events = u64::from(outcome == Outcome::Ok);
+            Done { outcome, expected_events }
         }
         Scenario::Search | Scenario::SearchStaff => {
             let (_, token) = &f.doctors[worker % f.doctors.len()];

@@ -76,7 +76,7 @@ async fn every_scenario_runs_and_the_chain_holds_exactly_its_events(pool: PgPool
             Scenario::Search => 100,
             Scenario::Write => 40,
             Scenario::Mixed => 22, // 18 reads, 2 writes of 2 events each
-            Scenario::Login => 0,
+            Scenario::Login => 20, // SIGNED_IN each
         };
         assert_eq!(report.expected_events, per_request, "{scenario:?}");
         assert_eq!(

@@ -89,12 +89,15 @@ async fn count(
     key: &str,
     free: i32,
 ) -> Result<Duration, sqlx::Error> {
-    // Lock the row (or create it), then decide with the stored values.
+    // Lock the row (or create it), then decide with the stored values,
+    // against the clock once the lock is held: `now()` is when this
+    // transaction began, and a transaction that began later may have
+    // committed its own `now()` first.
     let row = sqlx::query!(
         r#"INSERT INTO login_throttle AS t (key, failures, last_failed_at, next_at)
            VALUES ($1, 0, now(), now())
            ON CONFLICT (key) DO UPDATE SET key = t.key
-           RETURNING t.failures, t.last_failed_at, t.next_at, now() AS "now!""#,
+           RETURNING t.failures, t.last_failed_at, t.next_at, clock_timestamp() AS "now!""#,
         key
     )
     .fetch_one(&mut **tx)

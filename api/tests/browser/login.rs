@@ -41,14 +41,21 @@ async fn each_role_signs_in_sees_its_sections_and_signs_out(pool: PgPool) {
         b.login(name, PASSWORD).await;
         assert_eq!(b.text("#welcome").await, format!("Welcome, Test {name}"));
         assert_eq!(nav(&b).await, *sections, "sections for {name}");
-        // The account card is a READ of oneself: its receipt is on the page.
+        // The sign-in is on the trail, and the account card is a READ of
+        // oneself: both receipts are on the page.
         b.find("#account").await;
-        let summary = b.text_becomes("#receipts summary", "1 access recorded on chain").await;
-        assert_eq!(summary, "1 access recorded on chain");
+        let summary = b.text_becomes("#receipts summary", "2 accesses recorded on chain").await;
+        assert_eq!(summary, "2 accesses recorded on chain");
         if *name == "dr_house" {
             b.click("#receipts summary").await;
-            let receipt = b.text("#receipts .receipt-what").await;
-            assert_eq!(receipt, "AccessRequested · READ · USER_RECORD · approved");
+            let receipts = b.texts("#receipts .receipt-what").await;
+            assert_eq!(
+                receipts,
+                [
+                    "AuthenticationRecorded · approved",
+                    "AccessRequested · READ · USER_RECORD · approved"
+                ]
+            );
             b.screenshot("home-doctor").await;
         }
         b.click("#logout").await;
