@@ -95,10 +95,17 @@ pub async fn record(
     outbox: &Outbox,
     event: AuthEvent,
 ) -> Result<Vec<LifecycleReceipt>, ServiceError> {
+    let refused = matches!(event, AuthEvent::SignInFailed { .. });
     let mut tx = pool.begin().await?;
     let entry = enqueue(&mut tx, event).await?;
     tx.commit().await?;
-    Ok(deliver(outbox, &[entry]).await)
+    let mut receipts = deliver(outbox, &[entry]).await;
+    // The chain's receipt says the entry was recorded; a refused sign-in's
+    // receipt says refused, as its index row does.
+    for r in &mut receipts {
+        r.receipt.approved &= !refused;
+    }
+    Ok(receipts)
 }
 
 /// How sign-in attempts and sign-outs ended, for `/metrics`.
