@@ -35,6 +35,14 @@ pub(super) fn deps(state: &crate::app::AppState) -> LoginDeps<'_> {
     }
 }
 
+/// The caller's own account.
+async fn own_account(
+    state: &crate::app::AppState,
+    caller: &crate::auth::caller::Caller,
+) -> Result<crate::users::User, ApiError> {
+    crate::users::repo::get(&state.pool, caller.user_id).await?.ok_or(ApiError::NotFound("user"))
+}
+
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
@@ -73,13 +81,8 @@ impl AuthQuery {
     /// The signed-in user's own account (a USER_RECORD READ of themself).
     #[graphql(guard = "Access::new(Resource::UserRecord, Action::Read, Target::Caller)")]
     async fn me(&self, ctx: &Context<'_>) -> Result<UserObject, ApiError> {
-        let state = context::state(ctx)?;
-        let session = context::session(ctx)?;
-        let caller = session.caller()?;
-        let user = crate::users::repo::get(&state.pool, caller.user_id)
-            .await?
-            .ok_or(ApiError::NotFound("user"))?;
-        Ok(user.into())
+        let (state, _, caller) = context::caller(ctx)?;
+        Ok(own_account(state, caller).await?.into())
     }
 }
 
@@ -144,19 +147,10 @@ impl AuthMutation {
     /// active. The token this request carries stays valid until its own
     /// expiry; `logout` with either ends both.
     async fn renew_session(&self, ctx: &Context<'_>) -> Result<AuthPayload, ApiError> {
-        let state = context::state(ctx)?;
-        let session = context::session(ctx)?;
-        let caller = session.caller()?;
-        let user = crate::users::repo::get(&state.pool, caller.user_id)
-            .await?
-            .ok_or(ApiError::NotFound("user"))?;
+        let (state, _, caller) = context::caller(ctx)?;
+        let user = own_account(state, caller).await?;
         let (token, claims) = login::renew(&state.pool, &state.token_keys, caller).await?;
-        Ok(AuthPayload {
-            token,
-            expires_at: at(claims.exp),
-            session_ends_at: at(claims.session_ends()),
-            user: user.into(),
-        })
+        Ok(LoggedIn { token, claims, user, events: Vec::new() }.into())
     }
 
     /// Ends the session this request's token belongs to: revokes it and

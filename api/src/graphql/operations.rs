@@ -49,14 +49,10 @@ impl Extension for SocketOperationLimit {
             _ => Ok(()),
         };
         if let Err(wait) = quota {
-            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-            let mut error = ServerError::new(
-                "too many requests from this account; nothing was done, please slow down",
-                None,
-            );
+            let mut error = ServerError::new(crate::http::quota::MESSAGE, None);
             let extensions = error.extensions.get_or_insert_with(Default::default);
             extensions.set("code", careledger_vocab::ErrorCode::RateLimited.as_str());
-            extensions.set("retryAfterSeconds", seconds);
+            extensions.set("retryAfterSeconds", crate::http::quota::retry_seconds(wait));
             return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
         }
         match session.begin_operation(MAX_SOCKET_OPERATIONS) {

@@ -78,14 +78,22 @@ impl Quotas {
     }
 }
 
+/// What a caller past their quota is told.
+pub const MESSAGE: &str = "too many requests from this account; nothing was done, please slow down";
+
+/// A wait in whole seconds, at least one (`Retry-After`, `retryAfterSeconds`).
+pub fn retry_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
+}
+
 /// The answer to a request past its user's quota, shaped like a GraphQL
 /// error so clients read it as they read any other.
 pub fn refused(wait: Duration) -> Response {
-    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let seconds = retry_seconds(wait);
     let body = serde_json::json!({
         "data": null,
         "errors": [{
-            "message": "too many requests from this account; nothing was done, please slow down",
+            "message": MESSAGE,
             "extensions": { "code": careledger_vocab::ErrorCode::RateLimited.as_str(), "retryAfterSeconds": seconds },
         }],
     });

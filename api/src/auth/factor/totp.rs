@@ -80,10 +80,14 @@ pub fn provisioning(secret: &[u8], account: &str) -> Result<Provisioning, qrcode
 mod tests {
     use super::*;
 
+    /// RFC 6238 appendix B's published SHA-1 test secret (public, a test
+    /// vector only; base32 `GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ`).
+    const RFC_SECRET: &[u8] = b"12345678901234567890";
+
     /// RFC 6238 appendix B, SHA-1, the last six of its eight digits.
     #[test]
     fn rfc_6238_vectors() {
-        let secret = b"12345678901234567890";
+        let secret = RFC_SECRET;
         assert_eq!(code_at(secret, 59), "287082");
         assert_eq!(code_at(secret, 1_111_111_109), "081804");
         assert_eq!(code_at(secret, 1_234_567_890), "005924");
@@ -92,7 +96,7 @@ mod tests {
 
     #[test]
     fn a_code_matches_its_step_and_its_neighbours_only() {
-        let secret = b"12345678901234567890";
+        let secret = RFC_SECRET;
         let code = code_at(secret, 1_234_567_890); // step 41_152_263
         assert_eq!(matching_step(secret, &code, 1_234_567_890), Some(41_152_263));
         assert_eq!(matching_step(secret, &code, 1_234_567_890 + 30), Some(41_152_263));
@@ -103,7 +107,8 @@ mod tests {
 
     #[test]
     fn provisioning_names_the_issuer_and_account() {
-        let p = provisioning(b"12345678901234567890", "dr.grey").expect("qr");
+        let p = provisioning(RFC_SECRET, "dr.grey").expect("qr");
+        // The RFC test secret in base32 (public).
         assert_eq!(p.secret_base32, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         assert!(p.uri.starts_with("otpauth://totp/CareLedger:dr.grey?"), "{}", p.uri);
         assert!(p.uri.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), "{}", p.uri);
