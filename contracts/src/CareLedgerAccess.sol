@@ -9,22 +9,56 @@ import {ICareLedgerAccess} from "./ICareLedgerAccess.sol";
 ///         access requests (`authorize`) and of committed data changes (`recordLifecycle`);
 ///         every request and every change becomes one event. Denied requests are recorded,
 ///         not reverted: a revert would discard the evidence.
-/// @dev Gas: the whole permission matrix (7 roles × 3 resources × 5 actions × 2 bits = 210
-///      bits) is packed in one storage word, read once per batch; deciding a request costs at
-///      most two role look-ups (actor, subject) and writes nothing.
+/// @dev Gas: the permission matrix (7 roles × 6 resources × 5 actions, 4 bits a cell) is
+///      packed in four storage words, warm after a batch's first request; deciding a request
+///      costs at most two account look-ups (actor, subject), and for the CARE scope one more
+///      slot (the patient–staff relationship), and writes nothing. State grows with users and
+///      relationships, never with records or accesses.
 contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     /// @inheritdoc ICareLedgerAccess
     bytes32 public constant override GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
 
     uint256 private constant ROLES = 7; // real roles, ROOT..PATIENT
-    uint256 private constant RESOURCES = 3;
+    uint256 private constant RESOURCES = 6;
     uint256 private constant ACTIONS = 5;
 
-    /// @dev A user's role and the sequence of the last role-bearing entry applied for them,
-    ///      packed in one slot.
+    /// @dev How long a break-the-glass grant lasts unless ROOT changes it: 4 hours.
+    uint64 private constant DEFAULT_GLASS_SECONDS = 4 hours;
+    uint64 private constant MIN_GLASS_SECONDS = 1 minutes;
+    uint64 private constant MAX_GLASS_SECONDS = 7 days;
+
+    /// @dev One slot per user: the role and the sequence of the last role-bearing entry applied
+    ///      for them; the department they work in and the one they are admitted to (opaque ids,
+    ///      0 none) with the sequence of the last entry that set each; how many departments they
+    ///      restrict as a patient; whether they were ever a patient (their records stay
+    ///      reachable under the care rules when the account is deleted or changes role).
     struct Account {
         Role role;
         uint64 sequence;
+        uint32 department;
+        uint32 admittedTo;
+        uint32 departmentSequence;
+        uint32 admissionSequence;
+        uint16 departmentRestrictions;
+        bool everPatient;
+    }
+
+    /// @dev One slot per (patient, staff member) who ever had anything to do with each other:
+    ///      care-team membership (0 none, type(uint64).max open-ended), break-the-glass grant
+    ///      end, the patient's restriction, and the last sequence each took.
+    struct Relation {
+        uint64 careUntil;
+        uint64 glassUntil;
+        uint32 careSequence;
+        uint32 glassSequence;
+        uint32 restrictionSequence;
+        bool restricted;
+    }
+
+    /// @dev A patient's restriction of a whole department, and the last sequence it took.
+    struct DepartmentRestriction {
+        bool restricted;
+        uint32 sequence;
     }
 
     /// @dev system id → account; unknown ids read as Role.NONE, sequence 0.
@@ -33,9 +67,19 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     /// @dev access request ids recorded again by `recommit`: each is re-recorded once.
     mapping(bytes32 requestId => bool done) private _reRecordedRequests;
 
-    /// @dev cell (role, resource, action) holds its Scope in bits [2·i, 2·i+1] with
-    ///      i = ((role − 1)·3 + resource)·5 + action.
-    uint256 private _matrix;
+    /// @dev cell (role, resource, action) holds its Scope in the 4 bits at 4·(i mod 64) of word
+    ///      i / 64, with i = ((role − 1)·6 + resource)·5 + action.
+    uint256[4] private _matrix;
+
+    /// @dev patient → staff member → their relationship.
+    mapping(bytes32 patient => mapping(bytes32 staff => Relation relation)) private _relations;
+
+    /// @dev patient → department → the patient's restriction of it.
+    mapping(bytes32 patient => mapping(uint32 department => DepartmentRestriction restriction)) private
+        _departmentRestrictions;
+
+    /// @dev how long a break-the-glass grant lasts, in seconds.
+    uint64 private _glassSeconds;
 
     /// @param admin   receives DEFAULT_ADMIN_ROLE (registers and removes gateways)
     /// @param gateway receives GATEWAY_ROLE (the first api server's signing key)
@@ -45,6 +89,7 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GATEWAY_ROLE, gateway);
         _matrix = _defaultMatrix();
+        _glassSeconds = DEFAULT_GLASS_SECONDS;
     }
 
     // ====================================================== external: gateway
@@ -110,7 +155,46 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         _setPermission(actor, role, resource, action, scope);
     }
 
+    /// @inheritdoc ICareLedgerAccess
+    function setBreakGlassDuration(bytes32 actor, uint64 seconds_) external override onlyRole(GATEWAY_ROLE) {
+        if (seconds_ < MIN_GLASS_SECONDS || seconds_ > MAX_GLASS_SECONDS) revert CareLedgerInvalidDuration(seconds_);
+        uint64 ts = uint64(block.timestamp);
+        if (actor == bytes32(0) || _accounts[actor].role != Role.ROOT) {
+            emit BreakGlassDurationChangeDenied(actor, seconds_, ts);
+            return;
+        }
+        emit BreakGlassDurationChanged(actor, _glassSeconds, seconds_, ts);
+        _glassSeconds = seconds_;
+    }
+
     // ========================================================= external: views
+
+    /// @inheritdoc ICareLedgerAccess
+    function breakGlassDuration() external view override returns (uint64) {
+        return _glassSeconds;
+    }
+
+    /// @inheritdoc ICareLedgerAccess
+    function relationship(bytes32 patient, bytes32 staff)
+        external
+        view
+        override
+        returns (uint64 careUntil, uint64 glassUntil, bool restricted)
+    {
+        Relation storage r = _relations[patient][staff];
+        return (r.careUntil, r.glassUntil, r.restricted);
+    }
+
+    /// @inheritdoc ICareLedgerAccess
+    function departmentsOf(bytes32 systemId) external view override returns (uint32 member, uint32 admitted) {
+        Account storage a = _accounts[systemId];
+        return (a.department, a.admittedTo);
+    }
+
+    /// @inheritdoc ICareLedgerAccess
+    function departmentRestricted(bytes32 patient, uint32 department) external view override returns (bool) {
+        return _departmentRestrictions[patient][department].restricted;
+    }
 
     /// @inheritdoc ICareLedgerAccess
     function roleOf(bytes32 systemId) external view override returns (Role) {
@@ -124,49 +208,48 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
 
     /// @inheritdoc ICareLedgerAccess
     function permission(Role role, Resource resource, Action action) external view override returns (Scope) {
-        return _scopeOf(_matrix, role, resource, action);
+        return _scopeOf(role, resource, action);
     }
 
     /// @inheritdoc ICareLedgerAccess
     function check(AccessRequest calldata request) external view override returns (bool approved) {
-        return _decide(request, _matrix);
+        (approved,) = _decide(request);
     }
 
     /// @notice The decisions `authorize` would make for a batch now, without recording them.
     /// @param requests the requests to decide
     /// @return approved one verdict per request, in order
     function checkBatch(AccessRequest[] calldata requests) external view returns (bool[] memory approved) {
-        uint256 m = _matrix;
         approved = new bool[](requests.length);
         for (uint256 i; i < requests.length; ++i) {
-            approved[i] = _decide(requests[i], m);
+            (approved[i],) = _decide(requests[i]);
         }
     }
 
-    /// @notice The packed permission matrix (2 bits per cell, see `_matrix`).
+    /// @notice The packed permission matrix (4 bits per cell, see `_matrix`).
     /// @return the current packed matrix
-    function permissionMatrix() external view returns (uint256) {
+    function permissionMatrix() external view returns (uint256[4] memory) {
         return _matrix;
     }
 
     /// @notice The packed default matrix installed by the constructor.
     /// @return the default packed matrix
-    function defaultPermissionMatrix() external pure returns (uint256) {
+    function defaultPermissionMatrix() external pure returns (uint256[4] memory) {
         return _defaultMatrix();
     }
 
     // ================================================================ internal
 
     function _authorize(AccessRequest[] calldata requests) internal {
-        uint256 m = _matrix; // one SLOAD per batch
         uint64 ts = uint64(block.timestamp);
         uint256 n = requests.length;
         for (uint256 i; i < n;) {
             AccessRequest calldata r = requests[i];
-            bool approved = _decide(r, m);
+            (bool approved, uint64 grantedUntil) = _decide(r);
             emit AccessRequested(
                 r.actor, r.subject, r.recordId, r.requestId, r.action, r.resource, r.targetRole, approved, ts
             );
+            if (grantedUntil != 0) emit EmergencyAccess(r.actor, r.subject, r.requestId, grantedUntil, ts);
             unchecked {
                 ++i;
             }
@@ -208,6 +291,7 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
     ///      emitted again and the index flags it as a duplicate.
     function _recordEntry(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
         Lifecycle kind = e.kind;
+        if (uint8(kind) >= uint8(Lifecycle.CARE_ADDED)) return _recordCare(index, e, ts);
         if (uint8(kind) >= uint8(Lifecycle.SIGNED_IN)) return _recordAuthentication(index, e, ts);
         if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "actor");
         if (e.subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "subject");
@@ -259,6 +343,7 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         Role role = kind == Lifecycle.USER_DELETED ? Role.NONE : e.role;
         account.role = role;
         account.sequence = e.sequence;
+        if (role == Role.PATIENT) account.everPatient = true;
         if (kind == Lifecycle.USER_ADDED) {
             emit UserAdded(e.actor, e.subject, e.entryId, role, e.contentHash, ts);
         } else if (kind == Lifecycle.ROLE_CHANGED) {
@@ -269,71 +354,213 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         return true;
     }
 
+    /// @dev The care kinds (CARE_ADDED … RESTRICTION_LIFTED). Malformed entries revert the
+    ///      batch (api bugs); an entry not newer than the state it would set is recorded as
+    ///      refused (REPLAYED: the same sequence again; STALE: an older one) and changes
+    ///      nothing, so a late copy from the outbox never undoes a newer change.
+    function _recordCare(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        bytes32 id = e.entryId;
+        if (e.actor == bytes32(0)) revert CareLedgerZeroIdentifier(index, id, "actor");
+        if (e.subject == bytes32(0)) revert CareLedgerZeroIdentifier(index, id, "subject");
+        if (e.sequence == 0 || e.sequence > type(uint32).max) revert CareLedgerInvalidLifecycleField(index, id, "sequence");
+        Lifecycle kind = e.kind;
+        if (kind == Lifecycle.CARE_ADDED || kind == Lifecycle.CARE_ENDED) return _recordCareTeam(index, e, ts);
+        if (kind == Lifecycle.ADMITTED || kind == Lifecycle.DISCHARGED) return _recordAdmission(index, e, ts);
+        if (kind == Lifecycle.DEPARTMENT_ASSIGNED) {
+            Account storage staff = _accounts[e.subject];
+            if (!_takes(e, staff.departmentSequence, ts)) return false;
+            staff.departmentSequence = uint32(e.sequence);
+            staff.department = e.department;
+            emit DepartmentAssigned(e.actor, e.subject, e.department, id, ts);
+            return true;
+        }
+        if (kind == Lifecycle.GLASS_BROKEN) {
+            if (e.detail > uint8(GlassReason.OTHER)) revert CareLedgerInvalidLifecycleField(index, id, "detail");
+            Relation storage rel = _relations[e.subject][e.actor];
+            if (!_takes(e, rel.glassSequence, ts)) return false;
+            uint64 until = ts + _glassSeconds;
+            rel.glassSequence = uint32(e.sequence);
+            rel.glassUntil = until;
+            emit GlassBroken(e.actor, e.subject, id, GlassReason(e.detail), e.contentHash, until, ts);
+            return true;
+        }
+        if (kind == Lifecycle.GLASS_REVIEWED) {
+            if (e.recordId == bytes32(0)) revert CareLedgerZeroIdentifier(index, id, "recordId");
+            if (e.counterpart == bytes32(0)) revert CareLedgerZeroIdentifier(index, id, "counterpart");
+            if (e.detail > 1) revert CareLedgerInvalidLifecycleField(index, id, "detail");
+            emit GlassReviewed(e.actor, e.subject, e.counterpart, id, e.recordId, e.detail == 1, e.contentHash, ts);
+            return true;
+        }
+        // RESTRICTED, RESTRICTION_LIFTED: the ABI decoder rejects any other value.
+        return _recordRestriction(index, e, ts);
+    }
+
+    function _recordCareTeam(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        if (e.counterpart == bytes32(0)) revert CareLedgerZeroIdentifier(index, e.entryId, "counterpart");
+        Relation storage rel = _relations[e.subject][e.counterpart];
+        if (!_takes(e, rel.careSequence, ts)) return false;
+        rel.careSequence = uint32(e.sequence);
+        if (e.kind == Lifecycle.CARE_ADDED) {
+            rel.careUntil = e.until == 0 ? type(uint64).max : e.until;
+            emit CareRelationshipAdded(e.actor, e.subject, e.counterpart, e.entryId, e.until, ts);
+        } else {
+            rel.careUntil = 0;
+            emit CareRelationshipEnded(e.actor, e.subject, e.counterpart, e.entryId, ts);
+        }
+        return true;
+    }
+
+    function _recordAdmission(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        bool admit = e.kind == Lifecycle.ADMITTED;
+        if (admit && e.department == 0) revert CareLedgerInvalidLifecycleField(index, e.entryId, "department");
+        Account storage patient = _accounts[e.subject];
+        if (!_takes(e, patient.admissionSequence, ts)) return false;
+        patient.admissionSequence = uint32(e.sequence);
+        if (admit) {
+            patient.admittedTo = e.department;
+            emit PatientAdmitted(e.actor, e.subject, e.department, e.entryId, ts);
+        } else {
+            uint32 department = patient.admittedTo;
+            patient.admittedTo = 0;
+            emit PatientDischarged(e.actor, e.subject, department, e.entryId, ts);
+        }
+        return true;
+    }
+
+    function _recordRestriction(uint256 index, LifecycleEntry calldata e, uint64 ts) internal returns (bool) {
+        bool restrict = e.kind == Lifecycle.RESTRICTED;
+        if (e.counterpart != bytes32(0)) {
+            if (e.department != 0) revert CareLedgerInvalidLifecycleField(index, e.entryId, "department");
+            Relation storage rel = _relations[e.subject][e.counterpart];
+            if (!_takes(e, rel.restrictionSequence, ts)) return false;
+            rel.restrictionSequence = uint32(e.sequence);
+            rel.restricted = restrict;
+        } else {
+            if (e.department == 0) revert CareLedgerZeroIdentifier(index, e.entryId, "counterpart");
+            DepartmentRestriction storage d = _departmentRestrictions[e.subject][e.department];
+            if (!_takes(e, d.sequence, ts)) return false;
+            d.sequence = uint32(e.sequence);
+            if (d.restricted != restrict) {
+                Account storage patient = _accounts[e.subject];
+                if (restrict) ++patient.departmentRestrictions;
+                else --patient.departmentRestrictions;
+                d.restricted = restrict;
+            }
+        }
+        if (restrict) emit AccessRestricted(e.subject, e.counterpart, e.department, e.entryId, ts);
+        else emit RestrictionLifted(e.subject, e.counterpart, e.department, e.entryId, ts);
+        return true;
+    }
+
+    /// @dev Whether an entry is newer than the `last` sequence its state took; when not, the
+    ///      refusal is recorded.
+    function _takes(LifecycleEntry calldata e, uint32 last, uint64 ts) internal returns (bool) {
+        if (e.sequence > last) return true;
+        Refusal why = e.sequence == last ? Refusal.REPLAYED : Refusal.STALE;
+        emit LifecycleRefused(e.actor, e.subject, e.entryId, e.kind, why, e.sequence, ts);
+        return false;
+    }
+
     function _setPermission(bytes32 actor, Role role, Resource resource, Action action, Scope scope) internal {
         uint64 ts = uint64(block.timestamp);
         if (actor == bytes32(0) || _accounts[actor].role != Role.ROOT) {
             emit PermissionChangeDenied(actor, role, resource, action, scope, ts);
             return;
         }
-        uint256 m = _matrix;
-        Scope previous = _scopeOf(m, role, resource, action);
-        uint256 shift = _cellIndex(role, resource, action) * 2;
-        _matrix = (m & ~(uint256(3) << shift)) | (uint256(scope) << shift);
+        Scope previous = _scopeOf(role, resource, action);
+        uint256 i = _cellIndex(role, resource, action);
+        uint256 shift = (i & 63) * 4;
+        uint256 word = _matrix[i >> 6];
+        _matrix[i >> 6] = (word & ~(uint256(15) << shift)) | (uint256(scope) << shift);
         emit PermissionChanged(actor, role, resource, action, previous, scope, ts);
     }
 
     /// @dev The access decision (shared by `authorize`, `check` and `checkBatch`):
     ///  1. the actor must have a role (NONE is always denied) and a non-NONE scope for the cell;
-    ///  2. only ROOT may act on ROOT/ADMIN accounts: on USER_RECORD and HEALTH_RECORD a
+    ///  2. only ROOT may act on ROOT/ADMIN accounts: on every resource but AUDIT_TRAIL a
     ///     non-ROOT actor is denied when the targetRole is ROOT/ADMIN, or when the subject's
     ///     role is ROOT/ADMIN, except when READing their own record. AUDIT_TRAIL is exempt:
     ///     reading what privileged users did is what the trail is for (its cells decide);
-    ///  3. SEARCH (subject bytes32(0)): approved for scope ANY or PATIENTS (for PATIENTS a
-    ///     non-NONE targetRole must be PATIENT); subject checks are skipped;
+    ///  3. SEARCH (subject bytes32(0)): approved for scope ANY, or PATIENTS / CARE when a
+    ///     non-NONE targetRole is PATIENT; subject checks are skipped;
     ///  4. OWN: subject == actor;
-    ///     PATIENTS: subject's role is PATIENT and targetRole is NONE or PATIENT — except for
-    ///     USER_RECORD CREATE, where the new user's targetRole must be PATIENT and the subject
-    ///     must not hold another role already;
+    ///     PATIENTS: the subject is a patient and targetRole is NONE or PATIENT — on
+    ///     USER_RECORD a patient is a PATIENT account (USER_RECORD CREATE: the new user's
+    ///     targetRole must be PATIENT and the subject must not hold another role already); on
+    ///     every other resource anyone ever a patient (records outlive accounts);
+    ///     CARE: PATIENTS, then `_careDecision`;
     ///     ANY: approved.
-    function _decide(AccessRequest calldata r, uint256 m) internal view returns (bool) {
+    ///  Returns the grant's end as well when a break-the-glass grant decided it (0 otherwise).
+    function _decide(AccessRequest calldata r) internal view returns (bool, uint64) {
         bytes32 actor = r.actor;
-        Role actorRole = _accounts[actor].role;
-        if (actorRole == Role.NONE) return false;
+        Account storage actorAccount = _accounts[actor];
+        Role actorRole = actorAccount.role;
+        if (actorRole == Role.NONE) return (false, 0);
 
         Action action = r.action;
         Resource resource = r.resource;
-        Scope scope = _scopeOf(m, actorRole, resource, action);
-        if (scope == Scope.NONE) return false;
+        Scope scope = _scopeOf(actorRole, resource, action);
+        if (scope == Scope.NONE) return (false, 0);
 
         Role targetRole = r.targetRole;
         // Rule 2 guards accounts and their data; the audit trail stays open to its readers
         // (auditors must be able to follow what ROOT and ADMIN did).
         bool guarded = actorRole != Role.ROOT && resource != Resource.AUDIT_TRAIL;
-        if (guarded && _isPrivileged(targetRole)) return false;
+        if (guarded && _isPrivileged(targetRole)) return (false, 0);
 
         if (action == Action.SEARCH) {
-            if (scope == Scope.ANY) return true;
-            if (scope == Scope.PATIENTS) return targetRole == Role.NONE || targetRole == Role.PATIENT;
-            return false; // OWN: a search has no subject to own
+            if (scope == Scope.ANY) return (true, 0);
+            if (scope == Scope.PATIENTS || scope == Scope.CARE) {
+                return (targetRole == Role.NONE || targetRole == Role.PATIENT, 0);
+            }
+            return (false, 0); // OWN: a search has no subject to own
         }
 
         bytes32 subject = r.subject;
         if (scope == Scope.OWN) {
-            if (subject != actor) return false;
+            if (subject != actor) return (false, 0);
             // The subject is the actor; only READing one's own record is exempt from rule 2.
-            return !guarded || action == Action.READ || !_isPrivileged(actorRole);
+            return (!guarded || action == Action.READ || !_isPrivileged(actorRole), 0);
         }
 
-        Role subjectRole = _accounts[subject].role;
-        if (guarded && _isPrivileged(subjectRole) && !(action == Action.READ && subject == actor)) return false;
+        Account storage subjectAccount = _accounts[subject];
+        Role subjectRole = subjectAccount.role;
+        if (guarded && _isPrivileged(subjectRole) && !(action == Action.READ && subject == actor)) return (false, 0);
+        if (scope == Scope.ANY) return (true, 0);
 
-        if (scope == Scope.PATIENTS) {
-            if (resource == Resource.USER_RECORD && action == Action.CREATE) {
-                return targetRole == Role.PATIENT && (subjectRole == Role.NONE || subjectRole == Role.PATIENT);
+        // PATIENTS or CARE
+        if (targetRole != Role.NONE && targetRole != Role.PATIENT) return (false, 0);
+        if (resource == Resource.USER_RECORD) {
+            if (action == Action.CREATE) {
+                return (targetRole == Role.PATIENT && (subjectRole == Role.NONE || subjectRole == Role.PATIENT), 0);
             }
-            return subjectRole == Role.PATIENT && (targetRole == Role.NONE || targetRole == Role.PATIENT);
+            if (subjectRole != Role.PATIENT) return (false, 0);
+        } else if (!subjectAccount.everPatient || _isPrivileged(subjectRole)) {
+            return (false, 0);
         }
-        return true; // Scope.ANY
+        if (scope == Scope.PATIENTS) return (true, 0);
+        return _careDecision(subject, subjectAccount, _relations[subject][actor], actorAccount.department);
+    }
+
+    /// @dev CARE: a break-the-glass grant in force approves (and overrides restrictions);
+    ///      otherwise a restriction by the patient — of this staff member, or of their
+    ///      department — denies, exactly as no relationship would; otherwise a care-team
+    ///      membership not ended, or the patient's admission to the actor's department, approves.
+    function _careDecision(bytes32 subject, Account storage patient, Relation storage rel, uint32 department)
+        private
+        view
+        returns (bool, uint64)
+    {
+        uint64 now_ = uint64(block.timestamp);
+        uint64 glassUntil = rel.glassUntil;
+        if (glassUntil > now_) return (true, glassUntil);
+        if (rel.restricted) return (false, 0);
+        if (department != 0 && patient.departmentRestrictions != 0) {
+            // The patient slot is warm; only a patient who restricts departments costs a look-up.
+            if (_departmentRestrictions[subject][department].restricted) return (false, 0);
+        }
+        if (rel.careUntil > now_) return (true, 0);
+        return (department != 0 && patient.admittedTo == department, 0);
     }
 
     function _isPrivileged(Role role) private pure returns (bool) {
@@ -346,44 +573,76 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
         }
     }
 
-    function _scopeOf(uint256 m, Role role, Resource resource, Action action) internal pure returns (Scope) {
+    function _scopeOf(Role role, Resource resource, Action action) internal view returns (Scope) {
         if (role == Role.NONE) return Scope.NONE;
-        return Scope((m >> (_cellIndex(role, resource, action) * 2)) & 3);
+        uint256 i = _cellIndex(role, resource, action);
+        return Scope((_matrix[i >> 6] >> ((i & 63) * 4)) & 15);
     }
 
-    function _cell(uint256 m, Role role, Resource resource, Action action, Scope scope) private pure returns (uint256) {
-        return m | (uint256(scope) << (_cellIndex(role, resource, action) * 2));
+    function _cell(uint256[4] memory m, Role role, Resource resource, Action action, Scope scope) private pure {
+        uint256 i = _cellIndex(role, resource, action);
+        m[i >> 6] |= uint256(scope) << ((i & 63) * 4);
     }
 
     /// @dev The default matrix of the hospital (the same table as test/fixtures/default-matrix.json).
-    function _defaultMatrix() internal pure returns (uint256 m) {
+    function _defaultMatrix() internal pure returns (uint256[4] memory m) {
         Resource U = Resource.USER_RECORD;
         Resource H = Resource.HEALTH_RECORD;
         Resource A = Resource.AUDIT_TRAIL;
+        Resource T = Resource.CARE_TEAM;
+        Resource E = Resource.EMERGENCY_ACCESS;
+        Resource R = Resource.RESTRICTION;
         // ROOT and ADMIN: every action on user records, any subject (ADMIN still never on ROOT/ADMIN).
         for (uint256 a; a < ACTIONS; ++a) {
-            m = _cell(m, Role.ROOT, U, Action(a), Scope.ANY);
-            m = _cell(m, Role.ADMIN, U, Action(a), Scope.ANY);
+            _cell(m, Role.ROOT, U, Action(a), Scope.ANY);
+            _cell(m, Role.ADMIN, U, Action(a), Scope.ANY);
         }
-        m = _cell(m, Role.ROOT, A, Action.READ, Scope.ANY);
-        m = _cell(m, Role.ROOT, A, Action.SEARCH, Scope.ANY);
+        _cell(m, Role.ROOT, A, Action.READ, Scope.ANY);
+        _cell(m, Role.ROOT, A, Action.SEARCH, Scope.ANY);
         // Clinical and front-desk staff, auditors: find and read any user.
         for (uint256 r = uint256(Role.DOCTOR); r <= uint256(Role.AUDITOR); ++r) {
-            m = _cell(m, Role(r), U, Action.READ, Scope.ANY);
-            m = _cell(m, Role(r), U, Action.SEARCH, Scope.ANY);
+            _cell(m, Role(r), U, Action.READ, Scope.ANY);
+            _cell(m, Role(r), U, Action.SEARCH, Scope.ANY);
         }
-        m = _cell(m, Role.DOCTOR, H, Action.CREATE, Scope.PATIENTS);
-        m = _cell(m, Role.DOCTOR, H, Action.READ, Scope.PATIENTS);
-        m = _cell(m, Role.DOCTOR, H, Action.UPDATE, Scope.PATIENTS);
-        m = _cell(m, Role.DOCTOR, H, Action.DELETE, Scope.PATIENTS);
-        m = _cell(m, Role.NURSE, H, Action.READ, Scope.PATIENTS);
-        m = _cell(m, Role.NURSE, H, Action.UPDATE, Scope.PATIENTS);
-        m = _cell(m, Role.RECEPTIONIST, U, Action.CREATE, Scope.PATIENTS);
-        m = _cell(m, Role.RECEPTIONIST, U, Action.UPDATE, Scope.PATIENTS);
-        m = _cell(m, Role.AUDITOR, A, Action.READ, Scope.ANY);
-        m = _cell(m, Role.AUDITOR, A, Action.SEARCH, Scope.ANY);
-        m = _cell(m, Role.PATIENT, U, Action.READ, Scope.OWN);
-        m = _cell(m, Role.PATIENT, H, Action.READ, Scope.OWN);
-        m = _cell(m, Role.PATIENT, A, Action.READ, Scope.OWN);
+        // Clinicians: the patients they care for (care team, admission to their department,
+        // or break-the-glass).
+        _cell(m, Role.DOCTOR, H, Action.CREATE, Scope.CARE);
+        _cell(m, Role.DOCTOR, H, Action.READ, Scope.CARE);
+        _cell(m, Role.DOCTOR, H, Action.UPDATE, Scope.CARE);
+        _cell(m, Role.DOCTOR, H, Action.DELETE, Scope.CARE);
+        _cell(m, Role.NURSE, H, Action.READ, Scope.CARE);
+        _cell(m, Role.NURSE, H, Action.UPDATE, Scope.CARE);
+        _cell(m, Role.RECEPTIONIST, U, Action.CREATE, Scope.PATIENTS);
+        _cell(m, Role.RECEPTIONIST, U, Action.UPDATE, Scope.PATIENTS);
+        _cell(m, Role.AUDITOR, A, Action.READ, Scope.ANY);
+        _cell(m, Role.AUDITOR, A, Action.SEARCH, Scope.ANY);
+        _cell(m, Role.PATIENT, U, Action.READ, Scope.OWN);
+        _cell(m, Role.PATIENT, H, Action.READ, Scope.OWN);
+        _cell(m, Role.PATIENT, A, Action.READ, Scope.OWN);
+        // Care teams: administrators manage them; a doctor on the team adds and ends members
+        // and admits or discharges; nurses on the team see it; the front desk admits and
+        // discharges; patients see their own.
+        _cell(m, Role.ADMIN, T, Action.CREATE, Scope.PATIENTS);
+        _cell(m, Role.ADMIN, T, Action.READ, Scope.PATIENTS);
+        _cell(m, Role.ADMIN, T, Action.UPDATE, Scope.PATIENTS);
+        _cell(m, Role.ADMIN, T, Action.DELETE, Scope.PATIENTS);
+        _cell(m, Role.DOCTOR, T, Action.CREATE, Scope.CARE);
+        _cell(m, Role.DOCTOR, T, Action.READ, Scope.CARE);
+        _cell(m, Role.DOCTOR, T, Action.UPDATE, Scope.CARE);
+        _cell(m, Role.DOCTOR, T, Action.DELETE, Scope.CARE);
+        _cell(m, Role.NURSE, T, Action.READ, Scope.CARE);
+        _cell(m, Role.RECEPTIONIST, T, Action.READ, Scope.PATIENTS);
+        _cell(m, Role.RECEPTIONIST, T, Action.UPDATE, Scope.PATIENTS);
+        _cell(m, Role.PATIENT, T, Action.READ, Scope.OWN);
+        // Break-the-glass: clinicians on any patient; auditors review.
+        _cell(m, Role.DOCTOR, E, Action.CREATE, Scope.PATIENTS);
+        _cell(m, Role.NURSE, E, Action.CREATE, Scope.PATIENTS);
+        _cell(m, Role.AUDITOR, E, Action.READ, Scope.ANY);
+        _cell(m, Role.AUDITOR, E, Action.UPDATE, Scope.ANY);
+        _cell(m, Role.AUDITOR, E, Action.SEARCH, Scope.ANY);
+        // Restrictions: a patient's own.
+        _cell(m, Role.PATIENT, R, Action.CREATE, Scope.OWN);
+        _cell(m, Role.PATIENT, R, Action.READ, Scope.OWN);
+        _cell(m, Role.PATIENT, R, Action.DELETE, Scope.OWN);
     }
 }

@@ -25,11 +25,19 @@ interface ICareLedgerAccess {
         PATIENT
     }
 
-    /// @notice What a request touches.
+    /// @notice What a request touches. Appended: CARE_TEAM (a patient's care relationships:
+    ///         CREATE adds a member, DELETE ends one, UPDATE admits to or discharges from a
+    ///         department, READ lists the team), EMERGENCY_ACCESS (break-the-glass: CREATE
+    ///         breaks the glass on a patient, READ/SEARCH list the reviews, UPDATE closes a
+    ///         review) and RESTRICTION (a patient's restrictions on named staff or a
+    ///         department: CREATE, DELETE lifts, READ lists).
     enum Resource {
         USER_RECORD,
         HEALTH_RECORD,
-        AUDIT_TRAIL
+        AUDIT_TRAIL,
+        CARE_TEAM,
+        EMERGENCY_ACCESS,
+        RESTRICTION
     }
 
     /// @notice What a request does. SEARCH requests carry subject bytes32(0).
@@ -45,17 +53,27 @@ interface ICareLedgerAccess {
     /// NONE: never. OWN: only when subject == actor. PATIENTS: only when the subject (and a
     /// non-NONE target role) is a patient. ANY: any subject. Whatever the scope, on USER_RECORD
     /// and HEALTH_RECORD only ROOT acts on ROOT/ADMIN accounts (anyone may READ their own).
+    /// CARE (appended): as PATIENTS, and the actor has an active relationship with the patient —
+    /// a care-team membership not ended, or an admission to the actor's department — and no
+    /// restriction by the patient applies to them; or a break-the-glass grant of theirs on the
+    /// patient is in force (it overrides restrictions; every access under it emits
+    /// `EmergencyAccess`). On every resource but USER_RECORD a patient subject is anyone who was
+    /// ever a patient and holds no ROOT/ADMIN role: records outlive accounts.
     enum Scope {
         NONE,
         OWN,
         PATIENTS,
-        ANY
+        ANY,
+        CARE
     }
 
     /// @notice The kinds of committed data changes recorded by `recordLifecycle`, then the
     ///         authentication events (appended; they change no state and emit
     ///         `AuthenticationRecorded`): a sign-in, a refused sign-in, a sign-out, and a second
-    ///         factor enrolled, used, or reset by an administrator.
+    ///         factor enrolled, used, or reset by an administrator; then (appended) the care
+    ///         relationships: a care-team member added or ended, a patient admitted to or
+    ///         discharged from a department, a staff member's department assigned, the glass
+    ///         broken and its review, a patient's restriction placed or lifted.
     enum Lifecycle {
         USER_ADDED,
         USER_MODIFIED,
@@ -68,7 +86,24 @@ interface ICareLedgerAccess {
         SIGNED_OUT,
         FACTOR_ENROLLED,
         FACTOR_USED,
-        FACTOR_RESET
+        FACTOR_RESET,
+        CARE_ADDED,
+        CARE_ENDED,
+        ADMITTED,
+        DISCHARGED,
+        DEPARTMENT_ASSIGNED,
+        GLASS_BROKEN,
+        GLASS_REVIEWED,
+        RESTRICTED,
+        RESTRICTION_LIFTED
+    }
+
+    /// @notice Why a clinician broke the glass (`LifecycleEntry.detail` of GLASS_BROKEN).
+    enum GlassReason {
+        EMERGENCY_TREATMENT,
+        CONTINUITY_OF_CARE,
+        PATIENT_REQUEST,
+        OTHER
     }
 
     /// @notice Why a gateway's submission was recorded as refused instead of applied.
@@ -117,6 +152,20 @@ interface ICareLedgerAccess {
     /// @param sequence    USER_ADDED, ROLE_CHANGED, USER_DELETED: the subject's role sequence after
     ///                    this change (1 for USER_ADDED, one more for each later role-bearing
     ///                    change); applied only when greater than the last applied. Else ignored.
+    /// @param counterpart CARE_ADDED, CARE_ENDED: the clinician; RESTRICTED, RESTRICTION_LIFTED:
+    ///                    the staff member, or zero for a department; GLASS_REVIEWED: the clinician
+    ///                    who broke the glass; else zero
+    /// @param department  ADMITTED: the department (opaque id, not 0); DEPARTMENT_ASSIGNED: the
+    ///                    staff member's department (0: none); RESTRICTED, RESTRICTION_LIFTED with
+    ///                    a zero counterpart: the department; else 0
+    /// @param until       CARE_ADDED: when the relationship ends (0: open-ended); else 0
+    /// @param detail      GLASS_BROKEN: the `GlassReason`; GLASS_REVIEWED: 1 justified, 0 not; else 0
+    /// @dev The care kinds use `sequence` too: for a patient (subject) the api numbers its care
+    ///      changes one by one (for DEPARTMENT_ASSIGNED: the staff member's own count); each
+    ///      piece of state (a relationship, a grant, an admission, a restriction, a membership)
+    ///      takes an entry only when it is newer than the last it took. GLASS_REVIEWED: `recordId`
+    ///      is the reviewed GLASS_BROKEN entry's id, `contentHash` the salted hash of the note.
+    ///      GLASS_BROKEN: `contentHash` is the salted hash of the justification.
     struct LifecycleEntry {
         bytes32 entryId;
         Lifecycle kind;
@@ -127,6 +176,10 @@ interface ICareLedgerAccess {
         bytes32 contentHash;
         Role role;
         uint64 sequence;
+        bytes32 counterpart;
+        uint32 department;
+        uint64 until;
+        uint8 detail;
     }
 
     /// @notice Where a submission was first recorded, for a re-recording (`recommit`) after the
@@ -249,6 +302,85 @@ interface ICareLedgerAccess {
     event AuthenticationRecorded(
         bytes32 indexed actor, bytes32 indexed subject, bytes32 entryId, Lifecycle kind, uint64 timestamp
     );
+    /// @notice `actor` added `clinician` to `patient`'s care team until `until` (0: open-ended).
+    event CareRelationshipAdded(
+        bytes32 indexed actor,
+        bytes32 indexed patient,
+        bytes32 indexed clinician,
+        bytes32 entryId,
+        uint64 until,
+        uint64 timestamp
+    );
+
+    /// @notice `actor` ended `clinician`'s care relationship with `patient`.
+    event CareRelationshipEnded(
+        bytes32 indexed actor, bytes32 indexed patient, bytes32 indexed clinician, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice `actor` admitted `patient` to `department`.
+    event PatientAdmitted(
+        bytes32 indexed actor, bytes32 indexed patient, uint32 department, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice `actor` discharged `patient` from `department`.
+    event PatientDischarged(
+        bytes32 indexed actor, bytes32 indexed patient, uint32 department, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice `actor` made `department` the department of staff member `staff` (0: none).
+    event DepartmentAssigned(
+        bytes32 indexed actor, bytes32 indexed staff, uint32 department, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice Clinician `actor` broke the glass on `patient` for `reason`; access is granted
+    ///         until `until`. `justificationHash` is the salted hash of the justification.
+    event GlassBroken(
+        bytes32 indexed actor,
+        bytes32 indexed patient,
+        bytes32 entryId,
+        GlassReason reason,
+        bytes32 justificationHash,
+        uint64 until,
+        uint64 timestamp
+    );
+
+    /// @notice Auditor `actor` closed the review of break-the-glass `grantEntryId` (by
+    ///         `clinician` on `patient`): `justified` or not, `noteHash` the salted note hash.
+    event GlassReviewed(
+        bytes32 indexed actor,
+        bytes32 indexed patient,
+        bytes32 indexed clinician,
+        bytes32 entryId,
+        bytes32 grantEntryId,
+        bool justified,
+        bytes32 noteHash,
+        uint64 timestamp
+    );
+
+    /// @notice `patient` restricted staff member `staff` (or, with `staff` zero, `department`)
+    ///         from their records.
+    event AccessRestricted(
+        bytes32 indexed patient, bytes32 indexed staff, uint32 department, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice `patient` lifted their restriction on `staff` (or `department`).
+    event RestrictionLifted(
+        bytes32 indexed patient, bytes32 indexed staff, uint32 department, bytes32 entryId, uint64 timestamp
+    );
+
+    /// @notice Access request `requestId` (whose `AccessRequested` precedes this event) was
+    ///         decided while `actor`'s break-the-glass grant on `subject` was in force, until
+    ///         `grantedUntil`.
+    event EmergencyAccess(
+        bytes32 indexed actor, bytes32 indexed subject, bytes32 requestId, uint64 grantedUntil, uint64 timestamp
+    );
+
+    /// @notice ROOT `actor` changed how long a break-the-glass grant lasts.
+    event BreakGlassDurationChanged(bytes32 indexed actor, uint64 previousSeconds, uint64 newSeconds, uint64 timestamp);
+
+    /// @notice A non-ROOT `actor` tried to change the break-the-glass duration; nothing changed.
+    event BreakGlassDurationChangeDenied(bytes32 indexed actor, uint64 requestedSeconds, uint64 timestamp);
+
     /// @notice A re-recording of access request `requestId` was refused (`reason` REPLAYED: it
     ///         was re-recorded already); nothing else was emitted for it.
     event ReRecordRefused(bytes32 indexed requestId, Refusal reason, uint64 timestamp);
@@ -269,6 +401,13 @@ interface ICareLedgerAccess {
 
     /// @notice Matrix cells exist only for real roles; `role` (NONE) has none.
     error CareLedgerInvalidPermissionRole(Role role);
+
+    /// @notice Lifecycle entry `index` (entry id `entryId`) carries a value its kind does not
+    ///         allow in `field`.
+    error CareLedgerInvalidLifecycleField(uint256 index, bytes32 entryId, string field);
+
+    /// @notice A break-the-glass grant must last between one minute and seven days; got `seconds_`.
+    error CareLedgerInvalidDuration(uint64 seconds_);
 
     /// @notice A re-recording carried `items` submissions but `originals` originals.
     error CareLedgerLengthMismatch(uint256 items, uint256 originals);
@@ -326,6 +465,42 @@ interface ICareLedgerAccess {
     /// @param action   the action of the cell
     /// @param scope    the new scope
     function setPermission(bytes32 actor, Role role, Resource resource, Action action, Scope scope) external;
+
+    /// @notice Change how long a break-the-glass grant lasts, on behalf of hospital user `actor`.
+    /// @dev GATEWAY_ROLE only. Applied (`BreakGlassDurationChanged`) iff roleOf(actor) is ROOT,
+    ///      otherwise `BreakGlassDurationChangeDenied` and no change. Between 60 s and 7 days
+    ///      (`CareLedgerInvalidDuration`).
+    /// @param actor   system id of the user asking
+    /// @param seconds_ the new duration in seconds
+    function setBreakGlassDuration(bytes32 actor, uint64 seconds_) external;
+
+    /// @notice How long a break-the-glass grant lasts, in seconds (4 hours unless ROOT changed it).
+    /// @return the duration in seconds
+    function breakGlassDuration() external view returns (uint64);
+
+    /// @notice The care state between a patient and a staff member.
+    /// @param patient the patient's system id
+    /// @param staff   the staff member's system id
+    /// @return careUntil   end of the care-team membership (0: none; type(uint64).max: open-ended)
+    /// @return glassUntil  end of the break-the-glass grant (0: none)
+    /// @return restricted  whether the patient restricted this staff member
+    function relationship(bytes32 patient, bytes32 staff)
+        external
+        view
+        returns (uint64 careUntil, uint64 glassUntil, bool restricted);
+
+    /// @notice The department of a staff member, and the department a patient is admitted to
+    ///         (0: none).
+    /// @param systemId the user's system id
+    /// @return member   the department the user works in
+    /// @return admitted the department the user is admitted to as a patient
+    function departmentsOf(bytes32 systemId) external view returns (uint32 member, uint32 admitted);
+
+    /// @notice Whether `patient` restricted `department` from their records.
+    /// @param patient    the patient's system id
+    /// @param department the department's opaque id
+    /// @return restricted true when restricted
+    function departmentRestricted(bytes32 patient, uint32 department) external view returns (bool restricted);
 
     /// @notice The role of a system id (NONE when unknown).
     /// @param systemId the user's system-wide identifier
