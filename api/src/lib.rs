@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod cache;
+pub mod care;
 pub mod chain;
 pub mod config;
 pub mod db;

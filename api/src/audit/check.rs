@@ -391,9 +391,9 @@ async fn insert_exact(conn: &mut PgConnection, e: &AuditEvent) -> Result<(), sql
         r#"INSERT INTO audit_events
                (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                 record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-                refusal, original_tx, original_block, original_at)
+                refusal, original_tx, original_block, original_at, details)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                   $20, $21)"#,
+                   $20, $21, $22)"#,
         db_u64(e.block_number),
         e.block_hash.as_slice(),
         e.transaction_hash.as_slice(),
@@ -415,6 +415,7 @@ async fn insert_exact(conn: &mut PgConnection, e: &AuditEvent) -> Result<(), sql
         e.original.map(|o| o.transaction_hash.to_vec()),
         e.original.map(|o| db_u64(o.block_number)),
         e.original.map(|o| o.timestamp),
+        e.details.clone() as Option<serde_json::Value>,
     )
     .execute(conn)
     .await?;

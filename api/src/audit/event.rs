@@ -49,10 +49,40 @@ pub enum AuditKind {
     FactorUsed,
     /// `AuthenticationRecorded` FACTOR_RESET: actor the administrator.
     FactorReset,
+    /// `CareRelationshipAdded`: actor added `details.counterpart` (the
+    /// clinician) to subject's care team until `details.until` (0 open-ended).
+    CareAdded,
+    /// `CareRelationshipEnded`.
+    CareEnded,
+    /// `PatientAdmitted` to `details.department`.
+    PatientAdmitted,
+    /// `PatientDischarged` from `details.department`.
+    PatientDischarged,
+    /// `DepartmentAssigned`: subject (a staff member) now works in `details.department` (0 none).
+    DepartmentAssigned,
+    /// `GlassBroken`: actor broke the glass on subject; `details.reason`,
+    /// `details.until`; content hash = the salted justification hash.
+    GlassBroken,
+    /// `GlassReviewed`: actor (an auditor) closed the review of grant
+    /// `record` (its entry id); `details.counterpart` the clinician,
+    /// `details.justified`; content hash = the salted note hash.
+    GlassReviewed,
+    /// `AccessRestricted`: subject (the patient) restricted `details.counterpart`
+    /// or `details.department`.
+    AccessRestricted,
+    /// `RestrictionLifted`.
+    RestrictionLifted,
+    /// `EmergencyAccess`: request `entry_id` was decided under actor's
+    /// break-the-glass grant on subject (until `details.until`).
+    EmergencyAccess,
+    /// `BreakGlassDurationChanged`: `details.seconds`.
+    BreakGlassDurationChanged,
+    /// `BreakGlassDurationChangeDenied`: `details.seconds` asked for.
+    BreakGlassDurationChangeDenied,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 22] = [
+    pub const ALL: [AuditKind; 34] = [
         Self::AccessRequested,
         Self::UserAdded,
         Self::UserModified,
@@ -75,6 +105,18 @@ impl AuditKind {
         Self::FactorEnrolled,
         Self::FactorUsed,
         Self::FactorReset,
+        Self::CareAdded,
+        Self::CareEnded,
+        Self::PatientAdmitted,
+        Self::PatientDischarged,
+        Self::DepartmentAssigned,
+        Self::GlassBroken,
+        Self::GlassReviewed,
+        Self::AccessRestricted,
+        Self::RestrictionLifted,
+        Self::EmergencyAccess,
+        Self::BreakGlassDurationChanged,
+        Self::BreakGlassDurationChangeDenied,
     ];
 
     /// The name stored in `audit_events.kind` (and used in GraphQL).
@@ -102,6 +144,18 @@ impl AuditKind {
             Self::FactorEnrolled => "FACTOR_ENROLLED",
             Self::FactorUsed => "FACTOR_USED",
             Self::FactorReset => "FACTOR_RESET",
+            Self::CareAdded => "CARE_ADDED",
+            Self::CareEnded => "CARE_ENDED",
+            Self::PatientAdmitted => "PATIENT_ADMITTED",
+            Self::PatientDischarged => "PATIENT_DISCHARGED",
+            Self::DepartmentAssigned => "DEPARTMENT_ASSIGNED",
+            Self::GlassBroken => "GLASS_BROKEN",
+            Self::GlassReviewed => "GLASS_REVIEWED",
+            Self::AccessRestricted => "ACCESS_RESTRICTED",
+            Self::RestrictionLifted => "RESTRICTION_LIFTED",
+            Self::EmergencyAccess => "EMERGENCY_ACCESS",
+            Self::BreakGlassDurationChanged => "BREAK_GLASS_DURATION_CHANGED",
+            Self::BreakGlassDurationChangeDenied => "BREAK_GLASS_DURATION_CHANGE_DENIED",
         }
     }
 
@@ -136,6 +190,24 @@ impl AuditKind {
                 | Self::RecordVersionCreated
                 | Self::RecordDeleted
         ) || self.is_authentication()
+            || self.is_care()
+    }
+
+    /// Care relationships, admissions, departments, break-the-glass and
+    /// its reviews, restrictions: the care lifecycle entries.
+    pub fn is_care(self) -> bool {
+        matches!(
+            self,
+            Self::CareAdded
+                | Self::CareEnded
+                | Self::PatientAdmitted
+                | Self::PatientDischarged
+                | Self::DepartmentAssigned
+                | Self::GlassBroken
+                | Self::GlassReviewed
+                | Self::AccessRestricted
+                | Self::RestrictionLifted
+        )
     }
 
     /// Sign-ins, refused sign-ins, sign-outs and second-factor events.
@@ -197,6 +269,9 @@ pub struct AuditEvent {
     pub original: Option<Original>,
     /// A row of `audit_lost_events`: when the indexer found its block gone.
     pub lost_at: Option<DateTime<Utc>>,
+    /// What the kind says beyond the columns (the care kinds; an access
+    /// decided under break-the-glass: `emergencyUntil`), as JSON.
+    pub details: Option<serde_json::Value>,
 }
 
 /// Where a re-recorded event was first mined.
@@ -208,6 +283,18 @@ pub struct Original {
 }
 
 impl AuditEvent {
+    /// The access was decided under a break-the-glass grant: the grant's end
+    /// (Unix seconds).
+    pub fn emergency_until(&self) -> Option<u64> {
+        self.details.as_ref()?.get("emergencyUntil")?.as_u64()
+    }
+
+    /// The care kinds' other party (`details.counterpart`): the clinician,
+    /// the restricted staff member.
+    pub fn counterpart(&self) -> Option<B256> {
+        self.details.as_ref()?.get("counterpart")?.as_str()?.parse().ok()
+    }
+
     /// The record id when the word is a left-padded UUID (see
     /// `From<RecordId> for B256`).
     pub fn record_uuid(&self) -> Option<RecordId> {

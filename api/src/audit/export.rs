@@ -78,6 +78,7 @@ fn coded(event: &AuditEvent) -> (Value, Value, &'static str) {
     let attributes = || coding(DCM, "110137", "User Security Attributes Changed");
     let record = || coding(DCM, "110110", "Patient Record");
     let authentication = || coding(DCM, "110114", "User Authentication");
+    let alert = || coding(DCM, "110113", "Security Alert");
     match event.kind {
         AuditKind::AccessRequested => by_interaction(rest(), event.action.unwrap_or(Action::Read)),
         AuditKind::UserAdded => by_interaction(attributes(), Action::Create),
@@ -109,6 +110,22 @@ fn coded(event: &AuditEvent) -> (Value, Value, &'static str) {
         AuditKind::SignedOut => (authentication(), coding(DCM, "110123", "Logout"), "E"),
         AuditKind::FactorEnrolled => by_interaction(attributes(), Action::Create),
         AuditKind::FactorReset => by_interaction(attributes(), Action::Delete),
+        // Care relationships and restrictions change who may see a
+        // patient's records: security roles, in DICOM's terms.
+        AuditKind::CareAdded | AuditKind::PatientAdmitted | AuditKind::AccessRestricted => {
+            by_interaction(roles(), Action::Create)
+        }
+        AuditKind::CareEnded | AuditKind::PatientDischarged | AuditKind::RestrictionLifted => {
+            by_interaction(roles(), Action::Delete)
+        }
+        AuditKind::DepartmentAssigned
+        | AuditKind::BreakGlassDurationChanged
+        | AuditKind::BreakGlassDurationChangeDenied => by_interaction(roles(), Action::Update),
+        // Break-the-glass is an emergency override: a security alert.
+        AuditKind::GlassBroken | AuditKind::EmergencyAccess => {
+            (alert(), coding(DCM, "110127", "Emergency Override Started"), "E")
+        }
+        AuditKind::GlassReviewed => by_interaction(alert(), Action::Update),
     }
 }
 
@@ -241,6 +258,7 @@ mod tests {
             refusal: None,
             original: None,
             lost_at: None,
+            details: None,
         }
     }
 

@@ -116,6 +116,7 @@ pub(crate) struct Row {
     pub original_block: Option<i64>,
     pub original_at: Option<chrono::DateTime<chrono::Utc>>,
     pub lost_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub details: Option<serde_json::Value>,
 }
 
 impl Row {
@@ -150,6 +151,7 @@ impl Row {
                 _ => None,
             },
             lost_at: self.lost_at,
+            details: self.details,
         })
     }
 }
@@ -172,7 +174,7 @@ pub async fn search(
                 occurred_at AS "occurred_at!", kind AS "kind!", actor AS "actor!", subject, record_id,
                 action, resource, role, approved AS "approved!", entry_id, version, content_hash,
                 duplicate AS "duplicate!", refusal, original_tx, original_block, original_at,
-                NULL::timestamptz AS lost_at
+                NULL::timestamptz AS lost_at, details
            FROM audit_events
           WHERE ($1::bytea IS NULL OR actor = $1)
             AND ($2::bytea IS NULL OR subject = $2)
@@ -190,7 +192,7 @@ pub async fn search(
         UNION ALL
         (SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                 record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-                refusal, original_tx, original_block, original_at, lost_at
+                refusal, original_tx, original_block, original_at, lost_at, details
            FROM audit_lost_events
           WHERE $14
             AND ($1::bytea IS NULL OR actor = $1)
@@ -246,7 +248,7 @@ pub async fn all_from(
         r#"
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at
+               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at, details
           FROM audit_events
          WHERE ($1::bigint IS NULL OR (block_number, log_index) > ($1, $2::bigint))
          ORDER BY block_number, log_index
@@ -273,7 +275,7 @@ pub async fn in_blocks(
         r#"
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at
+               refusal, original_tx, original_block, original_at, NULL::timestamptz AS lost_at, details
           FROM audit_events
          WHERE block_number BETWEEN $1 AND $2
          ORDER BY block_number, log_index

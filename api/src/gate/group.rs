@@ -123,6 +123,17 @@ impl GroupGate {
         Self { queue, submitter, counters }
     }
 
+    /// Sends one call of the contract's settings (`setPermission`, …) in a
+    /// transaction of its own, with the submitter's nonces, and waits for it.
+    pub async fn call(
+        &self,
+        input: alloy::primitives::Bytes,
+        gas: u64,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, GateError> {
+        let sent = self.submitter.send_input(input, gas).await?;
+        self.submitter.confirm_receipt(&sent).await
+    }
+
     pub async fn authorize(&self, request: AccessRequest) -> Result<Verdict, GateError> {
         let verdicts = self.authorize_all(vec![request]).await?;
         verdicts.into_iter().next().ok_or(GateError::MissingEvent)

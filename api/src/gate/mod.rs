@@ -27,6 +27,9 @@ use crate::chain::Chain;
 use crate::config::GateMode;
 pub use vocabulary::{AccessRequest, Action, LifecycleEntry, LifecycleKind, Resource};
 
+/// Gas for one settings call: a matrix word or the duration, one event.
+const SETTINGS_GAS: u64 = 120_000;
+
 /// A fresh random 32-byte identifier (request ids, lifecycle entry ids).
 pub fn random_id() -> B256 {
     B256::from(rand::random::<[u8; 32]>())
@@ -160,6 +163,28 @@ impl Gate {
             Inner::Group(g) => g.record(entries).await,
             Inner::Naive(n) => n.record(entries).await,
         }
+    }
+
+    /// Sends one call of the contract's settings (`setPermission`,
+    /// `setBreakGlassDuration`) in a transaction of its own and returns its
+    /// receipt. Settings are the contract's own state, not a record of
+    /// something the database holds: they are not journaled (a chain that
+    /// loses the transaction has lost the change, and the matrix shows it).
+    pub async fn call(
+        &self,
+        input: alloy::primitives::Bytes,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, GateError> {
+        let receipt = match &*self.inner {
+            Inner::Group(g) => g.call(input, SETTINGS_GAS).await?,
+            Inner::Naive(n) => n.call(input).await?,
+        };
+        if !receipt.status() {
+            return Err(GateError::Rejected(format!(
+                "transaction {} reverted",
+                receipt.transaction_hash
+            )));
+        }
+        Ok(receipt)
     }
 
     /// Requests plus entries per transaction (group commit only).

@@ -122,6 +122,26 @@ impl NaiveGate {
             .collect()
     }
 
+    /// Sends one call of the contract's settings (`setPermission`, …) on its own.
+    pub async fn call(&self, input: Bytes) -> Result<TransactionReceipt, GateError> {
+        use alloy::network::TransactionBuilder;
+        use alloy::providers::Provider;
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .with_to(self.contract)
+            .with_input(input);
+        let pending = {
+            let _one_at_a_time = self.sending.lock().await;
+            self.provider.send_transaction(tx).await
+        };
+        let receipt = pending
+            .map_err(|e| GateError::Unavailable(e.to_string()))?
+            .get_receipt()
+            .await
+            .map_err(|e| GateError::Unavailable(e.to_string()))?;
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+        Ok(receipt)
+    }
+
     pub fn stats(&self) -> GateStats {
         GateStats {
             transactions: self.transactions.load(Ordering::Relaxed),

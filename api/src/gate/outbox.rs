@@ -52,6 +52,18 @@ pub struct Change {
     pub version: u64,
     pub content_hash: B256,
     pub role: u8,
+    /// The care kinds' other party (see [`LifecycleEntry::counterpart`]).
+    pub counterpart: B256,
+    pub department: u32,
+    pub until: u64,
+    pub detail: u8,
+}
+
+/// An empty USER_MODIFIED change, for filling in the fields a kind uses.
+impl Default for Change {
+    fn default() -> Self {
+        Self::user(LifecycleKind::UserModified, B256::ZERO, B256::ZERO, 0)
+    }
 }
 
 impl Change {
@@ -67,7 +79,44 @@ impl Change {
             version: 0,
             content_hash: B256::ZERO,
             role,
+            counterpart: B256::ZERO,
+            department: 0,
+            until: 0,
+            detail: 0,
         }
+    }
+
+    /// A care change (`kind.is_care()`) by `actor` about `subject` (the
+    /// patient; the staff member for DEPARTMENT_ASSIGNED); the builder
+    /// methods below fill in what the kind needs.
+    pub fn care(kind: LifecycleKind, actor: B256, subject: B256) -> Self {
+        Self::user(kind, actor, subject, 0)
+    }
+
+    pub fn with_counterpart(mut self, counterpart: B256) -> Self {
+        self.counterpart = counterpart;
+        self
+    }
+
+    pub fn with_department(mut self, department: u32) -> Self {
+        self.department = department;
+        self
+    }
+
+    pub fn with_until(mut self, until: u64) -> Self {
+        self.until = until;
+        self
+    }
+
+    pub fn with_detail(mut self, detail: u8) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    pub fn with_record(mut self, record: B256, content_hash: B256) -> Self {
+        self.record = record;
+        self.content_hash = content_hash;
+        self
     }
 
     /// The contract refuses (reverts) entries without an actor or subject
@@ -79,6 +128,12 @@ impl Change {
             matches!(self.kind, LifecycleKind::RecordVersionCreated | LifecycleKind::RecordDeleted);
         let role_kind = matches!(self.kind, LifecycleKind::UserAdded | LifecycleKind::RoleChanged);
         let may_name_nobody = self.kind == LifecycleKind::SignInFailed;
+        let needs_counterpart = matches!(
+            self.kind,
+            LifecycleKind::CareAdded | LifecycleKind::CareEnded | LifecycleKind::GlassReviewed
+        );
+        let restriction =
+            matches!(self.kind, LifecycleKind::Restricted | LifecycleKind::RestrictionLifted);
         let problem = if may_name_nobody {
             None
         } else if self.actor.is_zero() {
@@ -89,6 +144,14 @@ impl Change {
             Some("record")
         } else if role_kind && self.role == 0 {
             Some("role")
+        } else if needs_counterpart && self.counterpart.is_zero() {
+            Some("counterpart")
+        } else if self.kind == LifecycleKind::GlassReviewed && self.record.is_zero() {
+            Some("record")
+        } else if self.kind == LifecycleKind::Admitted && self.department == 0 {
+            Some("department")
+        } else if restriction && self.counterpart.is_zero() == (self.department == 0) {
+            Some("counterpart")
         } else {
             None
         };
@@ -107,8 +170,9 @@ pub async fn enqueue(
     let entry_id = super::random_id();
     // The database numbers role-bearing entries (migration 0041).
     let sequence = sqlx::query_scalar!(
-        "INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, version, content_hash, role, claimed_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))
+        "INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, version, content_hash, role,
+                                   counterpart, department, until, detail, claimed_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(secs => $13))
          RETURNING sequence",
         entry_id.as_slice(),
         change.kind as i16,
@@ -118,6 +182,10 @@ pub async fn enqueue(
         i64::try_from(change.version).unwrap_or(i64::MAX),
         change.content_hash.as_slice(),
         i16::from(change.role),
+        change.counterpart.as_slice(),
+        i64::from(change.department),
+        i64::try_from(change.until).unwrap_or(i64::MAX),
+        i16::from(change.detail),
         CLAIM.as_secs_f64(),
     )
     .fetch_one(conn)
@@ -132,6 +200,10 @@ pub async fn enqueue(
         content_hash: change.content_hash,
         role: change.role,
         sequence: u64::try_from(sequence).unwrap_or_default(),
+        counterpart: change.counterpart,
+        department: change.department,
+        until: change.until,
+        detail: change.detail,
     })
 }
 
@@ -196,7 +268,8 @@ impl Outbox {
                  WHERE id IN (SELECT id FROM chain_outbox
                                WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role, sequence",
+                 RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role, sequence,
+                           counterpart, department, until, detail",
                 CHUNK,
                 CLAIM.as_secs_f64(),
             )
@@ -319,6 +392,10 @@ struct Row {
     content_hash: Vec<u8>,
     role: i16,
     sequence: i64,
+    counterpart: Vec<u8>,
+    department: i64,
+    until: i64,
+    detail: i16,
 }
 
 impl Row {
@@ -334,6 +411,10 @@ impl Row {
             content_hash: b(&self.content_hash)?,
             role: u8::try_from(self.role).ok()?,
             sequence: u64::try_from(self.sequence).ok()?,
+            counterpart: b(&self.counterpart)?,
+            department: u32::try_from(self.department).ok()?,
+            until: u64::try_from(self.until).ok()?,
+            detail: u8::try_from(self.detail).ok()?,
         })
     }
 }

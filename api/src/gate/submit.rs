@@ -288,6 +288,11 @@ impl Submitter {
     /// within [`LOST_AFTER_UNKNOWN`] × [`LOST_CHECK`], and the nonce is taken
     /// from the node again, so later transactions are not stuck behind it.
     pub async fn confirm(&self, sent: &Sent) -> Result<BatchResult, GateError> {
+        decode(&self.confirm_receipt(sent).await?)
+    }
+
+    /// [`Submitter::confirm`]'s wait, answering with the receipt itself.
+    pub async fn confirm_receipt(&self, sent: &Sent) -> Result<TransactionReceipt, GateError> {
         let started = Instant::now();
         let _waiting = Waiting::new(&self.head);
         let mut blocks = self.head.number.subscribe();
@@ -302,7 +307,7 @@ impl Submitter {
             match self.provider.get_transaction_receipt(sent.hash).await {
                 Ok(Some(receipt)) => {
                     self.confirm_seconds.observe(started.elapsed().as_secs_f64());
-                    return decode(&receipt);
+                    return Ok(receipt);
                 }
                 Ok(None) if Instant::now() >= next_look => {
                     next_look = Instant::now() + LOST_CHECK;
@@ -414,6 +419,40 @@ fn lifecycle_entry_id(log: &alloy::rpc::types::Log) -> Option<B256> {
         return Some(e.inner.data.entryId);
     }
     if let Ok(e) = log.log_decode::<C::AuthenticationRecorded>() {
+        return Some(e.inner.data.entryId);
+    }
+    care_entry_id(log)
+}
+
+/// The entry id of a care event (relationships, admissions, departments,
+/// break-the-glass, restrictions).
+fn care_entry_id(log: &alloy::rpc::types::Log) -> Option<B256> {
+    use CareLedgerAccess as C;
+    if let Ok(e) = log.log_decode::<C::CareRelationshipAdded>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::CareRelationshipEnded>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::PatientAdmitted>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::PatientDischarged>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::DepartmentAssigned>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::GlassBroken>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::GlassReviewed>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::AccessRestricted>() {
+        return Some(e.inner.data.entryId);
+    }
+    if let Ok(e) = log.log_decode::<C::RestrictionLifted>() {
         return Some(e.inner.data.entryId);
     }
     None

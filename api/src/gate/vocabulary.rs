@@ -23,6 +23,14 @@ pub enum Resource {
     UserRecord = 0,
     HealthRecord = 1,
     AuditTrail = 2,
+    /// A patient's care relationships: CREATE adds a member, DELETE ends one,
+    /// UPDATE admits or discharges, READ lists the team.
+    CareTeam = 3,
+    /// Break-the-glass: CREATE breaks it, READ / SEARCH list the reviews,
+    /// UPDATE closes a review.
+    EmergencyAccess = 4,
+    /// A patient's restrictions: CREATE, DELETE (lift), READ.
+    Restriction = 5,
 }
 
 impl Action {
@@ -43,7 +51,14 @@ impl Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 3] = [Self::UserRecord, Self::HealthRecord, Self::AuditTrail];
+    pub const ALL: [Resource; 6] = [
+        Self::UserRecord,
+        Self::HealthRecord,
+        Self::AuditTrail,
+        Self::CareTeam,
+        Self::EmergencyAccess,
+        Self::Restriction,
+    ];
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|r| *r as u8 == code)
     }
@@ -52,6 +67,9 @@ impl Resource {
             Self::UserRecord => "USER_RECORD",
             Self::HealthRecord => "HEALTH_RECORD",
             Self::AuditTrail => "AUDIT_TRAIL",
+            Self::CareTeam => "CARE_TEAM",
+            Self::EmergencyAccess => "EMERGENCY_ACCESS",
+            Self::Restriction => "RESTRICTION",
         }
     }
 }
@@ -109,10 +127,33 @@ pub enum LifecycleKind {
     FactorUsed = 10,
     /// A user's second factor reset: actor = the administrator, subject = the user.
     FactorReset = 11,
+    /// The care kinds: subject = the patient (the staff member for
+    /// DEPARTMENT_ASSIGNED), numbered by the subject's care sequence.
+    /// A clinician joins the care team: counterpart = the clinician.
+    CareAdded = 12,
+    /// A clinician leaves the care team: counterpart = the clinician.
+    CareEnded = 13,
+    /// Admitted to `department`.
+    Admitted = 14,
+    /// Discharged.
+    Discharged = 15,
+    /// A staff member's department set (`department`, 0 none).
+    DepartmentAssigned = 16,
+    /// Break-the-glass: actor = the clinician, `detail` the reason,
+    /// content hash the salted justification hash.
+    GlassBroken = 17,
+    /// A review closed: actor = the auditor, counterpart = the clinician,
+    /// record = the grant's entry id, `detail` 1 justified, content hash the
+    /// salted note hash.
+    GlassReviewed = 18,
+    /// The patient (actor = subject) restricts counterpart, or `department`.
+    Restricted = 19,
+    /// The patient lifts that restriction.
+    RestrictionLifted = 20,
 }
 
 impl LifecycleKind {
-    pub const ALL: [LifecycleKind; 12] = [
+    pub const ALL: [LifecycleKind; 21] = [
         Self::UserAdded,
         Self::UserModified,
         Self::UserDeleted,
@@ -125,13 +166,27 @@ impl LifecycleKind {
         Self::FactorEnrolled,
         Self::FactorUsed,
         Self::FactorReset,
+        Self::CareAdded,
+        Self::CareEnded,
+        Self::Admitted,
+        Self::Discharged,
+        Self::DepartmentAssigned,
+        Self::GlassBroken,
+        Self::GlassReviewed,
+        Self::Restricted,
+        Self::RestrictionLifted,
     ];
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|k| *k as u8 == code)
     }
     /// Sign-ins, refused sign-ins, sign-outs and second-factor events.
     pub fn is_authentication(self) -> bool {
-        (self as u8) >= (Self::SignedIn as u8)
+        (Self::SignedIn as u8..=Self::FactorReset as u8).contains(&(self as u8))
+    }
+    /// Care relationships, admissions, departments, break-the-glass and
+    /// restrictions.
+    pub fn is_care(self) -> bool {
+        (self as u8) >= (Self::CareAdded as u8)
     }
     /// The contract event that records an entry of this kind when applied.
     pub fn event_name(self) -> &'static str {
@@ -142,6 +197,15 @@ impl LifecycleKind {
             Self::RoleChanged => "RoleChanged",
             Self::RecordVersionCreated => "RecordVersionCreated",
             Self::RecordDeleted => "RecordDeleted",
+            Self::CareAdded => "CareRelationshipAdded",
+            Self::CareEnded => "CareRelationshipEnded",
+            Self::Admitted => "PatientAdmitted",
+            Self::Discharged => "PatientDischarged",
+            Self::DepartmentAssigned => "DepartmentAssigned",
+            Self::GlassBroken => "GlassBroken",
+            Self::GlassReviewed => "GlassReviewed",
+            Self::Restricted => "AccessRestricted",
+            Self::RestrictionLifted => "RestrictionLifted",
             _ => "AuthenticationRecorded",
         }
     }
@@ -163,8 +227,39 @@ pub struct LifecycleEntry {
     pub role: u8,
     /// USER_ADDED, ROLE_CHANGED, USER_DELETED: the subject's role sequence
     /// (counted by the database, migration 0041); the contract applies only
-    /// a sequence newer than the last it applied. 0 otherwise.
+    /// a sequence newer than the last it applied. The care kinds: the
+    /// subject's care sequence (migration 0052). 0 otherwise.
     pub sequence: u64,
+    /// The care kinds' other party: the clinician, the restricted staff
+    /// member, the reviewed grant's clinician; zero otherwise.
+    pub counterpart: B256,
+    /// ADMITTED, DEPARTMENT_ASSIGNED, a department's restriction: its opaque id; 0 otherwise.
+    pub department: u32,
+    /// CARE_ADDED: when the membership ends (Unix seconds, 0 open-ended).
+    pub until: u64,
+    /// GLASS_BROKEN: the reason code; GLASS_REVIEWED: 1 justified, 0 not.
+    pub detail: u8,
+}
+
+/// An empty USER_MODIFIED entry, for filling in the fields a kind uses.
+impl Default for LifecycleEntry {
+    fn default() -> Self {
+        Self {
+            entry_id: B256::ZERO,
+            kind: LifecycleKind::UserModified,
+            actor: B256::ZERO,
+            subject: B256::ZERO,
+            record: B256::ZERO,
+            version: 0,
+            content_hash: B256::ZERO,
+            role: 0,
+            sequence: 0,
+            counterpart: B256::ZERO,
+            department: 0,
+            until: 0,
+            detail: 0,
+        }
+    }
 }
 
 impl LifecycleEntry {
@@ -179,6 +274,10 @@ impl LifecycleEntry {
             contentHash: self.content_hash,
             role: self.role,
             sequence: self.sequence,
+            counterpart: self.counterpart,
+            department: self.department,
+            until: self.until,
+            detail: self.detail,
         }
     }
 }

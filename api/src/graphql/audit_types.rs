@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use alloy::primitives::B256;
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -62,6 +62,35 @@ pub enum Kind {
     FactorUsed,
     /// An administrator (actor) reset the subject's second factor.
     FactorReset,
+    /// The actor added a clinician (`counterpartSystemId`) to the subject's
+    /// care team, until `until` (none: until ended).
+    CareAdded,
+    /// The actor ended a clinician's (`counterpartSystemId`) care relationship.
+    CareEnded,
+    /// The actor admitted the subject to department `department`.
+    PatientAdmitted,
+    /// The actor discharged the subject from department `department`.
+    PatientDischarged,
+    /// The subject (a staff member) now works in department `department` (0: none).
+    DepartmentAssigned,
+    /// The actor broke the glass on the subject (`glassReason`), access
+    /// granted until `until`; `contentHash` is the justification's salted hash.
+    GlassBroken,
+    /// The actor (an auditor) closed the review of a break-the-glass
+    /// (`recordId` holds its entry id; `justified`).
+    GlassReviewed,
+    /// The subject (a patient) restricted a staff member
+    /// (`counterpartSystemId`) or a department (`department`).
+    AccessRestricted,
+    /// The subject lifted that restriction.
+    RestrictionLifted,
+    /// The access request `entryId` was decided under the actor's
+    /// break-the-glass grant on the subject.
+    EmergencyAccess,
+    /// ROOT changed how long a break-the-glass grant lasts.
+    BreakGlassDurationChanged,
+    /// Someone not ROOT tried to; nothing changed.
+    BreakGlassDurationChangeDenied,
 }
 
 impl From<AuditKind> for Kind {
@@ -89,6 +118,18 @@ impl From<AuditKind> for Kind {
             AuditKind::FactorEnrolled => Self::FactorEnrolled,
             AuditKind::FactorUsed => Self::FactorUsed,
             AuditKind::FactorReset => Self::FactorReset,
+            AuditKind::CareAdded => Self::CareAdded,
+            AuditKind::CareEnded => Self::CareEnded,
+            AuditKind::PatientAdmitted => Self::PatientAdmitted,
+            AuditKind::PatientDischarged => Self::PatientDischarged,
+            AuditKind::DepartmentAssigned => Self::DepartmentAssigned,
+            AuditKind::GlassBroken => Self::GlassBroken,
+            AuditKind::GlassReviewed => Self::GlassReviewed,
+            AuditKind::AccessRestricted => Self::AccessRestricted,
+            AuditKind::RestrictionLifted => Self::RestrictionLifted,
+            AuditKind::EmergencyAccess => Self::EmergencyAccess,
+            AuditKind::BreakGlassDurationChanged => Self::BreakGlassDurationChanged,
+            AuditKind::BreakGlassDurationChangeDenied => Self::BreakGlassDurationChangeDenied,
         }
     }
 }
@@ -120,6 +161,12 @@ pub enum AccessResource {
     UserRecord,
     HealthRecord,
     AuditTrail,
+    /// A patient's care team and admission.
+    CareTeam,
+    /// Break-the-glass and its reviews.
+    EmergencyAccess,
+    /// A patient's restrictions.
+    Restriction,
 }
 
 /// What to look for in the audit trail; every field narrows.
@@ -339,6 +386,54 @@ impl AuditEventObject {
     /// `includeLost`): when the index found it gone.
     async fn lost_at(&self) -> Option<DateTime<Utc>> {
         self.event.lost_at
+    }
+    /// ACCESS_REQUESTED: decided while the actor's break-the-glass grant on
+    /// the subject was in force (an emergency access).
+    async fn emergency(&self) -> bool {
+        self.event.emergency_until().is_some()
+    }
+    /// CARE_ADDED, CARE_ENDED, GLASS_REVIEWED: the clinician; ACCESS_RESTRICTED,
+    /// RESTRICTION_LIFTED: the staff member restricted (none for a department).
+    async fn counterpart(&self) -> Result<Option<PersonObject>, ApiError> {
+        self.person(self.event.counterpart()).await
+    }
+    /// The counterpart's system id (hex).
+    async fn counterpart_system_id(&self) -> Option<String> {
+        self.event.counterpart().map(|w| w.to_string())
+    }
+    /// PATIENT_ADMITTED, PATIENT_DISCHARGED, DEPARTMENT_ASSIGNED, a
+    /// department's restriction: the department's name.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<String>, ApiError> {
+        let Some(id) = self.detail("department").and_then(|d| d.as_i64()) else {
+            return Ok(None);
+        };
+        let state = super::context::state(ctx)?;
+        let id = i32::try_from(id).unwrap_or_default();
+        Ok(sqlx::query_scalar!("SELECT name FROM departments WHERE id = $1", id)
+            .fetch_optional(&state.pool)
+            .await?)
+    }
+    /// CARE_ADDED: when the membership ends (none: until ended); GLASS_BROKEN
+    /// and EMERGENCY_ACCESS: when the grant ends; ACCESS_REQUESTED under a
+    /// grant: the grant's end.
+    async fn until(&self) -> Option<DateTime<Utc>> {
+        let seconds = self.event.emergency_until().or_else(|| self.detail("until")?.as_u64())?;
+        (seconds > 0).then(|| DateTime::from_timestamp(i64::try_from(seconds).ok()?, 0)).flatten()
+    }
+    /// GLASS_BROKEN: why the clinician broke the glass.
+    async fn glass_reason(&self) -> Option<crate::care::GlassReason> {
+        let code = self.detail("reason")?.as_u64()?;
+        crate::care::GlassReason::ALL.into_iter().find(|r| *r as u64 == code)
+    }
+    /// GLASS_REVIEWED: the auditor's verdict.
+    async fn justified(&self) -> Option<bool> {
+        self.detail("justified")?.as_bool()
+    }
+}
+
+impl AuditEventObject {
+    fn detail(&self, key: &str) -> Option<&serde_json::Value> {
+        self.event.details.as_ref()?.get(key)
     }
 }
 

@@ -23,6 +23,12 @@ pub enum ApiError {
         action: &'static str,
         resource: &'static str,
     },
+    /// A clinician refused a patient's health records: no care relationship
+    /// (or a restriction, which looks exactly the same). FORBIDDEN, with
+    /// `extensions.careRelationship` false: the web app offers break-the-glass.
+    NoCareRelationship {
+        action: &'static str,
+    },
     NotFound(&'static str),
     Conflict {
         message: String,
@@ -53,6 +59,9 @@ impl ApiError {
             Self::Forbidden { action, resource } => {
                 format!("not permitted: {action} on {resource}")
             }
+            Self::NoCareRelationship { .. } => {
+                "you are not on this patient's care team: break the glass if you must".to_owned()
+            }
             Self::NotFound(what) => format!("{what} not found"),
             Self::Conflict { message, .. } | Self::TooManyAttempts { message, .. } => {
                 message.clone()
@@ -65,7 +74,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::Forbidden { .. } | Self::NoCareRelationship { .. } => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::BadInput { .. } => ErrorCode::BadUserInput,
@@ -108,6 +117,11 @@ impl From<ApiError> for async_graphql::Error {
                 ApiError::Forbidden { action, resource } => {
                     ext.set("action", *action);
                     ext.set("resource", *resource);
+                }
+                ApiError::NoCareRelationship { action } => {
+                    ext.set("action", *action);
+                    ext.set("resource", "HEALTH_RECORD");
+                    ext.set("careRelationship", false);
                 }
                 ApiError::BadInput { field, .. } => ext.set("field", field.as_str()),
                 ApiError::Conflict { field, current_version, .. } => {

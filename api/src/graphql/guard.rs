@@ -164,6 +164,10 @@ async fn ask(
         Ok(())
     } else {
         tracing::info!(user = %caller.user_id, action = action.as_str(), resource = resource.as_str(), "access denied by the contract");
+        let clinician = matches!(caller.role, Role::Doctor | Role::Nurse);
+        if clinician && resource == Resource::HealthRecord && !about.subject.is_zero() {
+            return Err(ApiError::NoCareRelationship { action: action.as_str() });
+        }
         Err(ApiError::Forbidden { action: action.as_str(), resource: resource.as_str() })
     }
 }

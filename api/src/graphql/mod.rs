@@ -7,6 +7,7 @@ mod audit;
 mod audit_check;
 mod audit_types;
 mod auth;
+mod care;
 mod context;
 pub mod documents;
 pub mod error;
@@ -52,6 +53,7 @@ pub struct Query(
     records::RecordsQuery,
     audit::AuditQuery,
     audit_check::AuditCheckQuery,
+    care::CareQuery,
 );
 
 /// Every mutation, merged from the domain modules.
@@ -61,6 +63,7 @@ pub struct Mutation(
     factor::FactorMutation,
     users::UsersMutation,
     records::RecordsMutation,
+    care::CareMutation,
 );
 
 /// Every subscription, merged from the domain modules.

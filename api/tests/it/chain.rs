@@ -89,6 +89,10 @@ fn user_added(n: u64, subject: B256, role: u8) -> ICareLedgerAccess::LifecycleEn
         contentHash: B256::ZERO,
         role,
         sequence: 1,
+        counterpart: B256::ZERO,
+        department: 0,
+        until: 0,
+        detail: 0,
     }
 }
 
@@ -103,6 +107,13 @@ async fn a_batch_is_decided_and_every_event_decodes_with_its_fields(pool: PgPool
             user_added(1, doctor, 3),
             user_added(2, patient, 7),
             user_added(3, other_patient, 7),
+            // The doctor cares for the first patient only.
+            ICareLedgerAccess::LifecycleEntry {
+                entryId: id(2004),
+                kind: 12, // CARE_ADDED
+                counterpart: doctor,
+                ..user_added(4, patient, 0)
+            },
         ])
         .send()
         .await
@@ -120,6 +131,7 @@ async fn a_batch_is_decided_and_every_event_decodes_with_its_fields(pool: PgPool
         request(3, patient, 1, 1, other_patient, 0), // patient reads another's: denied
         request(4, stranger, 1, 1, patient, 0), // unknown identifier: denied
         request(5, patient, 0, 1, patient, 0), // patient creates a record: denied
+        request(6, doctor, 1, 1, other_patient, 0), // not on that patient's care team: denied
     ];
     let receipt = contract
         .authorize(batch.clone())
@@ -149,7 +161,7 @@ async fn a_batch_is_decided_and_every_event_decodes_with_its_fields(pool: PgPool
         .await
         .expect("rpc")
         .expect("block");
-    let expected_verdicts = [true, true, false, false, false];
+    let expected_verdicts = [true, true, false, false, false, false];
     for ((event, req), approved) in events.iter().zip(&batch).zip(expected_verdicts) {
         assert_eq!(event.requestId, req.requestId);
         assert_eq!(event.actor, req.actor);

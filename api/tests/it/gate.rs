@@ -21,8 +21,10 @@ use crate::support::{self, id};
 const DOCTOR: u8 = 3;
 const PATIENT: u8 = 7;
 
+/// Registers the users and puts every doctor on every patient's care team
+/// (the contract approves a doctor's health-record request only then).
 async fn register(gate: &Gate, users: &[(B256, u8)]) {
-    let entries = users
+    let mut entries: Vec<LifecycleEntry> = users
         .iter()
         .enumerate()
         .map(|(i, (subject, role))| LifecycleEntry {
@@ -35,10 +37,25 @@ async fn register(gate: &Gate, users: &[(B256, u8)]) {
             content_hash: B256::ZERO,
             role: *role,
             sequence: 1,
+            ..LifecycleEntry::default()
         })
         .collect();
+    let of = |role| users.iter().filter(move |(_, r)| *r == role).map(|(id, _)| *id);
+    for (i, (patient, doctor)) in
+        of(PATIENT).flat_map(|p| of(DOCTOR).map(move |d| (p, d))).enumerate()
+    {
+        entries.push(LifecycleEntry {
+            entry_id: id(9500 + i as u64),
+            kind: LifecycleKind::CareAdded,
+            actor: SYSTEM_ACTOR,
+            subject: patient,
+            counterpart: doctor,
+            sequence: 1,
+            ..LifecycleEntry::default()
+        });
+    }
     let receipts = gate.record(entries).await.expect("register");
-    assert_eq!(receipts.len(), users.len());
+    assert!(receipts.iter().all(|r| r.approved), "every entry applied");
 }
 
 /// Every event of one kind the stack's contract has emitted.
@@ -178,6 +195,7 @@ fn user_added(subject: B256) -> Change {
         version: 0,
         content_hash: B256::ZERO,
         role: PATIENT,
+        ..Change::default()
     }
 }
 

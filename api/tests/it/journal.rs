@@ -59,6 +59,7 @@ async fn accesses_the_chain_lost_are_recorded_again_with_their_origin(pool: PgPo
         content_hash: B256::ZERO,
         role: PATIENT,
         sequence: 1,
+        ..LifecycleEntry::default()
     };
     app.state.gate.record(vec![added]).await.expect("patient on chain");
 
@@ -190,6 +191,7 @@ async fn role_changes_are_numbered_per_user_and_a_stale_copy_changes_nothing(poo
         content_hash: B256::ZERO,
         role: Role::Root.contract_code(),
         sequence: 1,
+        ..LifecycleEntry::default()
     };
     let receipts = app.state.gate.record(vec![stale]).await.expect("recorded");
     assert!(!receipts[0].approved, "refused as stale");

@@ -225,6 +225,29 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Puts `clinician` on `patient`'s care team (open-ended), as the
+    /// clinician's own change, straight through the care service.
+    pub async fn care_for(
+        &self,
+        patient: &careledger::users::User,
+        clinician: &careledger::users::User,
+    ) {
+        let party = |u| careledger::care::Party::of(u, "user").expect("registered");
+        let written = careledger::care::add_member(
+            &self.state.pool,
+            &self.state.outbox,
+            party(clinician),
+            party(patient),
+            clinician,
+            None,
+        )
+        .await
+        .expect("on the care team");
+        assert_eq!(written.events.len(), 1, "CareRelationshipAdded on chain");
+    }
+}
+
 /// The error code of the first error in a raw response.
 pub fn code(response: &serde_json::Value) -> &str {
     response["errors"][0]["extensions"]["code"].as_str().unwrap_or("(no error)")

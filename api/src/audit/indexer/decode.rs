@@ -9,6 +9,16 @@ use crate::audit::event::{nonzero, AuditEvent, AuditKind, Original};
 use crate::chain::bindings::CareLedgerAccess::CareLedgerAccessEvents as Ev;
 use crate::chain::gateways::{gateway_role, ADMIN_ROLE};
 use crate::gate::{Action, LifecycleKind, Resource};
+use serde_json::json;
+
+/// A restriction's target: a staff member, or a department.
+fn restriction(staff: B256, department: u32) -> serde_json::Value {
+    if staff.is_zero() {
+        json!({ "department": department })
+    } else {
+        json!({ "counterpart": staff.to_string() })
+    }
+}
 
 /// The rows for a range's logs, in chain order. A re-recorded event carries
 /// where and when it first was, from the `ReRecorded` mark that follows it in
@@ -19,11 +29,17 @@ pub fn decode_all(mut logs: Vec<Log>) -> Vec<AuditEvent> {
     for i in 1..events.len() {
         let (before, rest) = events.split_at_mut(i);
         let (mark, event) = (&rest[0], &mut before[i - 1]);
-        if mark.kind == AuditKind::ReRecorded
-            && event.transaction_hash == mark.transaction_hash
-            && event.entry_id == mark.entry_id
-        {
+        let same =
+            event.transaction_hash == mark.transaction_hash && event.entry_id == mark.entry_id;
+        if mark.kind == AuditKind::ReRecorded && same {
             event.original = mark.original;
+        }
+        if mark.kind == AuditKind::EmergencyAccess
+            && same
+            && event.kind == AuditKind::AccessRequested
+        {
+            let until = mark.details.as_ref().and_then(|d| d.get("until")).cloned();
+            event.details = until.map(|u| serde_json::json!({ "emergencyUntil": u }));
         }
     }
     events
@@ -60,7 +76,16 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
         refusal: None,
         original: None,
         lost_at: None,
+        details: None,
     };
+    let care = |row: &mut AuditEvent, kind, actor, subject, entry: B256, details| {
+        row.kind = kind;
+        row.actor = actor;
+        row.subject = nonzero(subject);
+        row.entry_id = Some(entry);
+        row.details = Some(details);
+    };
+    let hex = |w: B256| w.to_string();
     let timestamp = match event {
         Ev::AccessRequested(e) => {
             row.actor = e.actor;
@@ -175,6 +200,72 @@ pub fn decode(log: &Log) -> Option<AuditEvent> {
             row.entry_id = Some(e.entryId);
             // A refused sign-in is a refusal, found with `approved: false`.
             row.approved = row.kind != AuditKind::SignInFailed;
+            e.timestamp
+        }
+        Ev::CareRelationshipAdded(e) => {
+            let details = json!({ "counterpart": hex(e.clinician), "until": e.until });
+            care(&mut row, AuditKind::CareAdded, e.actor, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::CareRelationshipEnded(e) => {
+            let details = json!({ "counterpart": hex(e.clinician) });
+            care(&mut row, AuditKind::CareEnded, e.actor, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::PatientAdmitted(e) => {
+            let details = json!({ "department": e.department });
+            care(&mut row, AuditKind::PatientAdmitted, e.actor, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::PatientDischarged(e) => {
+            let details = json!({ "department": e.department });
+            care(&mut row, AuditKind::PatientDischarged, e.actor, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::DepartmentAssigned(e) => {
+            let details = json!({ "department": e.department });
+            care(&mut row, AuditKind::DepartmentAssigned, e.actor, e.staff, e.entryId, details);
+            e.timestamp
+        }
+        Ev::GlassBroken(e) => {
+            let details = json!({ "reason": e.reason, "until": e.until });
+            care(&mut row, AuditKind::GlassBroken, e.actor, e.patient, e.entryId, details);
+            row.content_hash = nonzero(e.justificationHash);
+            e.timestamp
+        }
+        Ev::GlassReviewed(e) => {
+            let details = json!({ "counterpart": hex(e.clinician), "justified": e.justified });
+            care(&mut row, AuditKind::GlassReviewed, e.actor, e.patient, e.entryId, details);
+            row.record = nonzero(e.grantEntryId);
+            row.content_hash = nonzero(e.noteHash);
+            e.timestamp
+        }
+        Ev::AccessRestricted(e) => {
+            let details = restriction(e.staff, e.department);
+            care(&mut row, AuditKind::AccessRestricted, e.patient, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::RestrictionLifted(e) => {
+            let details = restriction(e.staff, e.department);
+            care(&mut row, AuditKind::RestrictionLifted, e.patient, e.patient, e.entryId, details);
+            e.timestamp
+        }
+        Ev::EmergencyAccess(e) => {
+            let details = json!({ "until": e.grantedUntil });
+            care(&mut row, AuditKind::EmergencyAccess, e.actor, e.subject, e.requestId, details);
+            e.timestamp
+        }
+        Ev::BreakGlassDurationChanged(e) => {
+            row.kind = AuditKind::BreakGlassDurationChanged;
+            row.actor = e.actor;
+            row.details = Some(json!({ "seconds": e.newSeconds, "previous": e.previousSeconds }));
+            e.timestamp
+        }
+        Ev::BreakGlassDurationChangeDenied(e) => {
+            row.kind = AuditKind::BreakGlassDurationChangeDenied;
+            row.actor = e.actor;
+            row.approved = false;
+            row.details = Some(json!({ "seconds": e.requestedSeconds }));
             e.timestamp
         }
         Ev::RoleGranted(e) => {

@@ -78,7 +78,7 @@ pub async fn insert_all(
         INSERT INTO audit_events
             (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
              record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-             refusal, original_tx, original_block, original_at)
+             refusal, original_tx, original_block, original_at, details)
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash,
                repeated OR (lifecycle AND EXISTS (SELECT 1 FROM audit_events a
@@ -86,15 +86,15 @@ pub async fn insert_all(
                                                      -- names the partial index's predicate, so
                                                      -- the lookup uses it (migration 0020)
                                                      AND a.kind <> 'ACCESS_REQUESTED')),
-               refusal, original_tx, original_block, original_at
+               refusal, original_tx, original_block, original_at, details
           FROM UNNEST($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], $5::timestamptz[], $6::text[],
                       $7::bytea[], $8::bytea[], $9::bytea[], $10::int2[], $11::int2[], $12::int2[],
                       $13::bool[], $14::bytea[], $15::int8[], $16::bytea[], $17::bool[], $18::bool[],
-                      $19::int2[], $20::bytea[], $21::int8[], $22::timestamptz[])
+                      $19::int2[], $20::bytea[], $21::int8[], $22::timestamptz[], $23::jsonb[])
                WITH ORDINALITY AS r(block_number, block_hash, transaction_hash, log_index, occurred_at, kind,
                                     actor, subject, record_id, action, resource, role, approved, entry_id,
                                     version, content_hash, lifecycle, repeated, refusal, original_tx,
-                                    original_block, original_at, position)
+                                    original_block, original_at, details, position)
          ORDER BY position
         ON CONFLICT ON CONSTRAINT audit_events_position_key DO NOTHING
         RETURNING transaction_hash, log_index, duplicate
@@ -124,6 +124,7 @@ pub async fn insert_all(
             as &[Option<i64>],
         &events.iter().map(|e| e.original.map(|o| o.timestamp)).collect::<Vec<_>>()
             as &[Option<chrono::DateTime<chrono::Utc>>],
+        &events.iter().map(|e| e.details.clone()).collect::<Vec<_>>() as &[Option<serde_json::Value>],
     )
     .fetch_all(conn)
     .await?;
@@ -147,10 +148,10 @@ pub async fn lose_after(conn: &mut PgConnection, block: u64) -> Result<u64, sqlx
         INSERT INTO audit_lost_events
                (block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                 record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-                refusal, original_tx, original_block, original_at)
+                refusal, original_tx, original_block, original_at, details)
         SELECT block_number, block_hash, transaction_hash, log_index, occurred_at, kind, actor, subject,
                record_id, action, resource, role, approved, entry_id, version, content_hash, duplicate,
-               refusal, original_tx, original_block, original_at
+               refusal, original_tx, original_block, original_at, details
           FROM gone
         "#,
         db_u64(block)

@@ -45,13 +45,10 @@ async fn enqueue_record_event(
 ) -> Result<LifecycleEntry, ServiceError> {
     let subject = patient_word(conn, patient).await?;
     let change = Change {
-        kind,
-        actor,
-        subject,
         record: record.into(),
         version: u64::try_from(version).unwrap_or(0),
-        content_hash,
-        role: 0,
-    };
+        ..Change::user(kind, actor, subject, 0)
+    }
+    .with_record(record.into(), content_hash);
     Ok(outbox::enqueue(conn, change).await?)
 }

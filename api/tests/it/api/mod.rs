@@ -62,6 +62,20 @@ impl Hospital {
         }
         let other_patient = app.add_user("pat.two", PASSWORD, Role::Patient).await;
         let other_patient_token = app.login("pat.two", PASSWORD).await;
+        // The doctor and the nurse care for the first patient, not the second.
+        let party = |u: &User| careledger::care::Party::of(u, "user").expect("registered");
+        for clinician in [Role::Doctor, Role::Nurse] {
+            careledger::care::add_member(
+                &app.state.pool,
+                &app.state.outbox,
+                party(&users[&Role::Admin]),
+                party(&users[&Role::Patient]),
+                &users[&clinician],
+                None,
+            )
+            .await
+            .expect("on the care team");
+        }
         Self { app, users, tokens, other_patient, other_patient_token }
     }
 

@@ -181,11 +181,14 @@ async fn patient_records_lists_a_patients_records_with_authors_loaded_once(pool:
     assert!(records
         .iter()
         .all(|r| r.author.full_name == "Test dr.grey" && r.patient.full_name == "Test pat.one"));
-    // The other patient has none.
+    // The other patient is not in the doctor's care: refused, as such, and recorded.
     let patient_id = h.other_patient.id.to_string();
-    let none =
+    let refused =
         h.run::<PatientRecords>(Role::Doctor, patient_records::Variables { patient_id }).await;
-    assert_eq!(none.ok().patient_records, []);
+    assert_eq!(refused.code(), "FORBIDDEN");
+    assert_eq!(refused.extension("careRelationship"), &serde_json::json!(false));
+    assert_eq!(refused.audit.len(), 1);
+    assert!(!refused.audit[0].approved);
 }
 
 /// The schema offers no way to find records but the patient's id: every

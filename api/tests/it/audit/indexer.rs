@@ -171,6 +171,7 @@ async fn a_role_entry_delivered_twice_is_applied_once_and_the_copy_indexed_as_re
         content_hash: id(9),
         role: 7, // PATIENT
         sequence: 1,
+        ..LifecycleEntry::default()
     };
     let first = app.state.gate.record(vec![entry]).await.expect("first");
     let second = app.state.gate.record(vec![entry]).await.expect("again");
@@ -217,6 +218,7 @@ async fn an_entry_that_changes_no_state_delivered_twice_is_indexed_once_and_a_du
         content_hash: id(9),
         role: 0,
         sequence: 0,
+        ..LifecycleEntry::default()
     };
     let first = app.state.gate.record(vec![entry]).await.expect("first");
     let second = app.state.gate.record(vec![entry]).await.expect("again");

@@ -52,6 +52,7 @@ async fn tampering_behind_the_api_is_reported_and_an_untouched_database_verifies
     let pw = "a sound password";
     let patient = app.add_user("pat.verify", pw, Role::Patient).await;
     let doctor = app.add_user("dr.verify", pw, Role::Doctor).await;
+    app.care_for(&patient, &doctor).await;
     let token = app.login("dr.verify", pw).await;
 
     let edited = create_record(&app, &patient, &doctor).await;
@@ -155,6 +156,7 @@ async fn a_recomputed_hash_written_into_the_index_does_not_verify(pool: PgPool) 
     let pw = "a sound password";
     let patient = app.add_user("pat.insider", pw, Role::Patient).await;
     let doctor = app.add_user("dr.insider", pw, Role::Doctor).await;
+    app.care_for(&patient, &doctor).await;
     let token = app.login("dr.insider", pw).await;
     let record = create_record(&app, &patient, &doctor).await;
     caught_up(&app).await;

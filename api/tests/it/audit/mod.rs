@@ -103,6 +103,7 @@ async fn anchor(
             version: u64::try_from(record.version).expect("version"),
             content_hash: B256::from(record.content_hash),
             role: 0,
+            ..Change::default()
         },
     )
     .await
