@@ -9,8 +9,10 @@ import {ICareLedgerAccess} from "../src/ICareLedgerAccess.sol";
 /// @title Gas per request inside `authorize` batches of 1, 10 and 100.
 /// @notice A realistic hospital load: every request in a batch comes from a different user
 ///         (cold role look-ups), subjects are distinct patients, and about a third of the
-///         requests are denied. Users are registered in setUp (an earlier transaction), so
-///         every role slot is cold in the measured call, as on a real chain.
+///         requests are denied; each reading clinician is on the care team of the patient
+///         (CARE scope: one more cold slot, the relationship). Users and relationships are
+///         registered in setUp (an earlier transaction), so every slot is cold in the measured
+///         call, as on a real chain.
 ///         Reported per request: execution gas of the call, and the transaction-equivalent
 ///         (execution + 21,000 intrinsic + calldata gas), which is what a gateway pays.
 ///         Run without `--isolate`. `contracts/tools/gas-report.sh` prints these numbers next
@@ -26,6 +28,7 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
         vm.startPrank(GATEWAY);
         ledger.recordLifecycle(_registrations(0, STAFF));
         ledger.recordLifecycle(_registrations(1000, PATIENTS));
+        ledger.recordLifecycle(_careTeams());
         vm.stopPrank();
     }
 
@@ -43,7 +46,14 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
     ///      would also count the caller copying the 22 KB payload. 21,000 + calldata gas +
     ///      execution gas equals the gasUsed of the same transaction on Anvil.
     function _measure(uint256 n) internal returns (uint256 execPerRequest, uint256 txPerRequest) {
-        ICareLedgerAccess.AccessRequest[] memory batch = _batch(n);
+        (execPerRequest, txPerRequest,) = _measureBatch(_batch(n));
+    }
+
+    function _measureBatch(ICareLedgerAccess.AccessRequest[] memory batch)
+        internal
+        returns (uint256 execPerRequest, uint256 txPerRequest, uint256 approved)
+    {
+        uint256 n = batch.length;
         bytes memory data = abi.encodeCall(CareLedgerAccess.authorize, (batch));
         uint256 calldataGas = _calldataGas(data);
         vm.recordLogs();
@@ -53,7 +63,6 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
         uint256 exec = vm.lastCallGas().gasTotalUsed;
         Vm.Log[] memory logs = vm.getRecordedLogs();
         vm.assertEq(logs.length, n, "one event per request");
-        uint256 approved;
         for (uint256 i; i < n; ++i) {
             (,,,, bool yes,) = abi.decode(logs[i].data, (bytes32, uint8, uint8, uint8, bool, uint64));
             if (yes) ++approved;
@@ -66,7 +75,7 @@ contract CareLedgerGasTest is TestBase, HospitalLoad {
         emit log_named_uint("  calldata gas per request", calldataGas / n);
         emit log_named_uint("  tx gasUsed (21000 + calldata + execution)", txGas);
         emit log_named_uint("  tx gas per request", txGas / n);
-        return (exec / n, txGas / n);
+        return (exec / n, txGas / n, approved);
     }
 
     function test_gas_authorizeBatchOf1() public {

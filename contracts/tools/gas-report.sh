@@ -36,15 +36,17 @@ export BENCH_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 FOUNDRY_BROADCAST="$work/broadcast" "$FORGE" script script/GasBench.s.sol --offline --use "$SOLC_WRAPPER" \
   --rpc-url "$rpc" --broadcast --slow >"$work/script.log" 2>&1 || { cat "$work/script.log" >&2; exit 1; }
 run="$(find "$work/broadcast" -name run-latest.json | head -n1)"
-# transactions: deploy, register staff, register patients, authorize ×1, ×10, ×100, sign-ins ×1, ×100
+# transactions: deploy, register staff, register patients, care teams (60), authorize ×1, ×10,
+# ×100, sign-ins ×1, ×100
 jq -r '
   [.receipts[] | (.gasUsed | if type == "string" then (ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 elif $c >= 65 then $c - 55 else $c - 48 end))) else . end)] as $g
   | "deploy                      gasUsed \($g[0])",
     "recordLifecycle ×100 users  gasUsed \($g[1])  (\($g[1] / 100 | floor) per entry)",
     "recordLifecycle ×200 users  gasUsed \($g[2])  (\($g[2] / 200 | floor) per entry)",
-    "authorize batch of 1        gasUsed \($g[3])  (\($g[3] | floor) per request)",
-    "authorize batch of 10       gasUsed \($g[4])  (\($g[4] / 10 | floor) per request)",
-    "authorize batch of 100      gasUsed \($g[5])  (\($g[5] / 100 | floor) per request)",
-    "sign-ins batch of 1         gasUsed \($g[6])  (\($g[6] | floor) per entry)",
-    "sign-ins batch of 100       gasUsed \($g[7])  (\($g[7] / 100 | floor) per entry)"
+    "care teams ×60 (CARE_ADDED) gasUsed \($g[3])  (\($g[3] / 60 | floor) per entry)",
+    "authorize batch of 1        gasUsed \($g[4])  (\($g[4] | floor) per request)",
+    "authorize batch of 10       gasUsed \($g[5])  (\($g[5] / 10 | floor) per request)",
+    "authorize batch of 100      gasUsed \($g[6])  (\($g[6] / 100 | floor) per request)",
+    "sign-ins batch of 1         gasUsed \($g[7])  (\($g[7] | floor) per entry)",
+    "sign-ins batch of 100       gasUsed \($g[8])  (\($g[8] / 100 | floor) per entry)"
 ' "$run"

@@ -5,7 +5,8 @@ import {ICareLedgerAccess} from "../../src/ICareLedgerAccess.sol";
 
 /// @dev A realistic hospital load, shared by the gas test and script/GasBench.s.sol:
 ///      100 distinct staff and patient actors, 200 distinct patients, batches in which every
-///      request comes from a different user and about a third are denied.
+///      request comes from a different user and about a third are denied; every clinician of
+///      the mixed batches on the care team of the patient they read (`_careTeams`).
 abstract contract HospitalLoad {
     uint256 internal constant STAFF = 100; // distinct actors
     uint256 internal constant PATIENTS = 200; // distinct subjects
@@ -44,9 +45,56 @@ abstract contract HospitalLoad {
                 version: 0,
                 contentHash: keccak256(abi.encode("row", from + i)),
                 role: _roleOf(from + i),
-                sequence: 1
+                sequence: 1,
+                counterpart: bytes32(0),
+                department: 0,
+                until: 0,
+                detail: 0
             });
         }
+    }
+
+    /// @dev CARE_ADDED, by an administrator, of `clinician` to `patient`'s team (open-ended);
+    ///      `sequence` is the patient's count of care changes.
+    function _careAdded(uint256 clinician, uint256 patient, uint64 sequence)
+        internal
+        pure
+        returns (ICareLedgerAccess.LifecycleEntry memory)
+    {
+        return ICareLedgerAccess.LifecycleEntry({
+            entryId: keccak256(abi.encode("care-entry", clinician, patient)),
+            kind: ICareLedgerAccess.Lifecycle.CARE_ADDED,
+            actor: _id(75),
+            subject: _id(patient),
+            recordId: bytes32(0),
+            version: 0,
+            contentHash: bytes32(0),
+            role: ICareLedgerAccess.Role.NONE,
+            sequence: sequence,
+            counterpart: _id(clinician),
+            department: 0,
+            until: 0,
+            detail: 0
+        });
+    }
+
+    /// @dev Each doctor and nurse of the mixed batches on the care team of the patient they
+    ///      read in `_batch` (a distinct patient each: 7 and 200 are coprime): their reads are
+    ///      approved, as in the hospital before the CARE scope.
+    function _careTeams() internal pure returns (ICareLedgerAccess.LifecycleEntry[] memory e) {
+        uint256 clinicians;
+        for (uint256 i; i < STAFF; ++i) {
+            if (_isClinician(_roleOf(i))) ++clinicians;
+        }
+        e = new ICareLedgerAccess.LifecycleEntry[](clinicians);
+        uint256 k;
+        for (uint256 i; i < STAFF; ++i) {
+            if (_isClinician(_roleOf(i))) e[k++] = _careAdded(i, 1000 + (i * 7) % PATIENTS, 1);
+        }
+    }
+
+    function _isClinician(ICareLedgerAccess.Role role) internal pure returns (bool) {
+        return role == ICareLedgerAccess.Role.DOCTOR || role == ICareLedgerAccess.Role.NURSE;
     }
 
     /// @dev Request i of a batch: actor i (distinct), a distinct patient, an action that suits
@@ -112,7 +160,11 @@ abstract contract HospitalLoad {
                 version: 0,
                 contentHash: bytes32(0),
                 role: ICareLedgerAccess.Role.NONE,
-                sequence: 0
+                sequence: 0,
+                counterpart: bytes32(0),
+                department: 0,
+                until: 0,
+                detail: 0
             });
         }
     }
