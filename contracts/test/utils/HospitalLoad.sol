@@ -6,18 +6,23 @@ import {ICareLedgerAccess} from "../../src/ICareLedgerAccess.sol";
 /// @dev A realistic hospital load, shared by the gas test and script/GasBench.s.sol:
 ///      100 distinct staff and patient actors, 200 distinct patients, batches in which every
 ///      request comes from a different user and about a third are denied; every clinician of
-///      the mixed batches on the care team of the patient they read (`_careTeams`).
+///      the mixed batches on the care team of the patient they read (`_careTeams`). And the
+///      common case of the CARE scope on its own: 100 more clinicians, each reading the health
+///      record of a patient whose care team they are on (`_careReads`).
 abstract contract HospitalLoad {
     uint256 internal constant STAFF = 100; // distinct actors
     uint256 internal constant PATIENTS = 200; // distinct subjects
+    uint256 internal constant CLINICIANS = 100; // distinct actors of the care reads, ids 2000..
 
     function _id(uint256 n) internal pure returns (bytes32) {
         return keccak256(abi.encode("careledger-user", n));
     }
 
     /// @dev Staff mix by index: 40 doctors, 20 nurses, 10 receptionists, 5 auditors,
-    ///      5 admins, 20 patients acting on their own data. Ids ≥ 1000 are patients.
+    ///      5 admins, 20 patients acting on their own data. Ids 1000–1999 are patients; ids
+    ///      from 2000 are clinicians, doctors and nurses in turn.
     function _roleOf(uint256 n) internal pure returns (ICareLedgerAccess.Role) {
+        if (n >= 2000) return n % 2 == 0 ? ICareLedgerAccess.Role.DOCTOR : ICareLedgerAccess.Role.NURSE;
         if (n >= 1000) return ICareLedgerAccess.Role.PATIENT;
         uint256 k = n % 100;
         if (k < 40) return ICareLedgerAccess.Role.DOCTOR;
@@ -90,6 +95,33 @@ abstract contract HospitalLoad {
         uint256 k;
         for (uint256 i; i < STAFF; ++i) {
             if (_isClinician(_roleOf(i))) e[k++] = _careAdded(i, 1000 + (i * 7) % PATIENTS, 1);
+        }
+    }
+
+    /// @dev Clinician 2000 + i on the care team of patient 1000 + i (the patient's second care
+    ///      change: some have one from `_careTeams` already).
+    function _careReadTeams(uint256 n) internal pure returns (ICareLedgerAccess.LifecycleEntry[] memory e) {
+        e = new ICareLedgerAccess.LifecycleEntry[](n);
+        for (uint256 i; i < n; ++i) {
+            e[i] = _careAdded(2000 + i, 1000 + i, 2);
+        }
+    }
+
+    /// @dev The common case of the CARE scope: clinician 2000 + i READs a health record of
+    ///      patient 1000 + i, whose care team they are on. All approved.
+    function _careReads(uint256 n) internal pure returns (ICareLedgerAccess.AccessRequest[] memory b) {
+        b = new ICareLedgerAccess.AccessRequest[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 patient = _id(1000 + i);
+            b[i] = ICareLedgerAccess.AccessRequest({
+                requestId: keccak256(abi.encode("care-request", i)),
+                actor: _id(2000 + i),
+                action: ICareLedgerAccess.Action.READ,
+                resource: ICareLedgerAccess.Resource.HEALTH_RECORD,
+                subject: patient,
+                recordId: keccak256(abi.encode("record", patient)),
+                targetRole: ICareLedgerAccess.Role.NONE
+            });
         }
     }
 
