@@ -64,6 +64,11 @@ contract CareLedgerAccessTest is LedgerFixture {
         _expect(NURSE_ID, CREATE, HEALTH, PATIENT_ID, NONE, false, "nurse creates a record");
         _expect(NURSE_ID, DELETE, HEALTH, PATIENT_ID, NONE, false, "nurse deletes a record");
         _expect(NURSE_ID, READ, HEALTH, NURSE_ID, NONE, false, "nurse reads own health record");
+        // The fixture's relationships: the doctor is on PATIENT_ID's care team, the nurse works
+        // in the ward PATIENT_ID is admitted to; nobody cares for PATIENT2.
+        _expect(DOCTOR2_ID, READ, HEALTH, PATIENT_ID, NONE, false, "doctor reads a patient not in their care");
+        _expect(DOCTOR_ID, READ, HEALTH, PATIENT2_ID, NONE, false, "doctor reads a patient with no care team");
+        _expect(NURSE_ID, READ, HEALTH, PATIENT2_ID, NONE, false, "nurse reads a patient not admitted to their ward");
     }
 
     function test_stories_frontDesk() public {
@@ -166,14 +171,22 @@ contract CareLedgerAccessTest is LedgerFixture {
     }
 
     function test_authorize_rejectsOutOfRangeEnumInCalldata() public {
+        // Layout: selector, offset, length, then the 7 words of the request; its word 2 is
+        // `action` (calldata word 4), word 3 `resource` (calldata word 5).
+        vm.assertTrue(_callWithWord(4, uint256(DELETE)), "control: action 3 is fine");
+        vm.assertFalse(_callWithWord(4, 5), "action 5 does not exist");
+        vm.assertTrue(_callWithWord(5, uint256(ICareLedgerAccess.Resource.RESTRICTION)), "resource 5 exists");
+        vm.assertFalse(_callWithWord(5, 6), "resource 6 does not exist");
+    }
+
+    /// @dev `authorize` of one doctor's request with calldata word `word` (after the selector) set to `value`.
+    function _callWithWord(uint256 word, uint256 value) internal returns (bool ok) {
         bytes memory data = abi.encodeCall(ledger.authorize, (_one(_req(DOCTOR_ID, READ, HEALTH, PATIENT_ID, NONE))));
-        // Layout: selector, offset, length, then the 7 words of the request; word 2 is `action`.
         assembly {
-            mstore(add(data, add(32, add(4, mul(5, 32)))), 5)
+            mstore(add(data, add(36, mul(word, 32))), value)
         }
         vm.prank(gateway);
-        (bool ok,) = address(ledger).call(data);
-        vm.assertFalse(ok, "action 5 does not exist");
+        (ok,) = address(ledger).call(data);
     }
 
     function test_checkBatch_matchesCheck() public view {
@@ -207,7 +220,11 @@ contract CareLedgerAccessTest is LedgerFixture {
             version: 7,
             contentHash: keccak256(abi.encode("hash", kind, subject)),
             role: role,
-            sequence: 2
+            sequence: 2,
+            counterpart: bytes32(0),
+            department: 0,
+            until: 0,
+            detail: 0
         });
     }
 
@@ -581,9 +598,15 @@ contract CareLedgerAccessTest is LedgerFixture {
             uint256(ledger.permission(NURSE, HEALTH, CREATE)), uint256(ICareLedgerAccess.Scope.PATIENTS), "applied"
         );
         vm.assertTrue(ledger.check(_req(NURSE_ID, CREATE, HEALTH, PATIENT_ID, NONE)), "after");
-        // Only that cell changed.
-        uint256 diff = ledger.permissionMatrix() ^ ledger.defaultPermissionMatrix();
-        vm.assertEq(diff, uint256(2) << (2 * ((uint256(NURSE) - 1) * 15 + 5 + 0)), "one cell");
+        // Only that cell changed: NURSE/HEALTH_RECORD/CREATE is cell (3·6 + 1)·5 + 0 = 95, the
+        // 4 bits at 4·31 of word 1.
+        uint256[4] memory now_ = ledger.permissionMatrix();
+        uint256[4] memory default_ = ledger.defaultPermissionMatrix();
+        vm.assertEq(_cellIndex(NURSE, HEALTH, CREATE), 95, "cell index");
+        vm.assertEq(now_[0] ^ default_[0], 0, "word 0 unchanged");
+        vm.assertEq(now_[1] ^ default_[1], uint256(2) << 124, "one cell");
+        vm.assertEq(now_[2] ^ default_[2], 0, "word 2 unchanged");
+        vm.assertEq(now_[3] ^ default_[3], 0, "word 3 unchanged");
     }
 
     function test_setPermission_byNonRoot_isRecordedAndChangesNothing() public {
@@ -601,7 +624,7 @@ contract CareLedgerAccessTest is LedgerFixture {
             (,,, uint8 requested,) = abi.decode(logs[0].data, (uint8, uint8, uint8, uint8, uint64));
             vm.assertEq(requested, uint8(ICareLedgerAccess.Scope.ANY), "requested scope");
         }
-        vm.assertEq(ledger.permissionMatrix(), ledger.defaultPermissionMatrix(), "unchanged");
+        _assertMatrixEq(ledger.permissionMatrix(), ledger.defaultPermissionMatrix(), "unchanged");
     }
 
     function test_setPermission_roleNoneReverts() public {

@@ -8,7 +8,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 /// @title Fuzz properties of the access decision and of the event record.
 contract CareLedgerFuzzTest is LedgerFixture {
-    bytes32[10] internal population;
+    bytes32[11] internal population;
 
     function setUp() public override {
         super.setUp();
@@ -22,7 +22,8 @@ contract CareLedgerFuzzTest is LedgerFixture {
             RECEPTIONIST_ID,
             AUDITOR_ID,
             PATIENT_ID,
-            PATIENT2_ID
+            PATIENT2_ID,
+            FORMER_PATIENT_ID
         ];
     }
 
@@ -47,7 +48,7 @@ contract CareLedgerFuzzTest is LedgerFixture {
         });
     }
 
-    /// @dev Pick a population member or (1 in 11) an arbitrary id.
+    /// @dev Pick a population member or (1 in 12) an arbitrary id.
     function _pick(uint256 seed, bytes32 fallbackId) internal view returns (bytes32) {
         uint256 i = seed % (population.length + 1);
         return i == population.length ? fallbackId : population[i];
@@ -95,8 +96,9 @@ contract CareLedgerFuzzTest is LedgerFixture {
         bytes32 actor = population[actorSeed % population.length];
         ICareLedgerAccess.AccessRequest memory r = _fuzzReq(bytes32(0), actor, action, resource, subject, bytes32(0), 0);
         ICareLedgerAccess.Scope scope = ledger.permission(ledger.roleOf(actor), r.resource, r.action);
-        if (scope == ICareLedgerAccess.Scope.PATIENTS && r.action != ICareLedgerAccess.Action.SEARCH) {
-            vm.assertFalse(ledger.check(r), "PATIENTS scope needs a known patient");
+        bool patientScope = scope == ICareLedgerAccess.Scope.PATIENTS || scope == ICareLedgerAccess.Scope.CARE;
+        if (patientScope && r.action != ICareLedgerAccess.Action.SEARCH) {
+            vm.assertFalse(ledger.check(r), "PATIENTS and CARE scopes need a known patient");
         }
         if (scope == ICareLedgerAccess.Scope.OWN) vm.assertFalse(ledger.check(r), "OWN needs subject == actor");
     }
@@ -112,7 +114,8 @@ contract CareLedgerFuzzTest is LedgerFixture {
         );
         ICareLedgerAccess.LifecycleEntry[] memory entries =
             _oneEntry(_userAdded(ROOT_ID, bytes32(seed | 1), ICareLedgerAccess.Role.ROOT));
-        uint256 matrixBefore = ledger.permissionMatrix();
+        uint256[4] memory matrixBefore = ledger.permissionMatrix();
+        uint64 durationBefore = ledger.breakGlassDuration();
 
         vm.recordLogs();
         vm.prank(caller);
@@ -133,9 +136,13 @@ contract CareLedgerFuzzTest is LedgerFixture {
             ICareLedgerAccess.Action.DELETE,
             ICareLedgerAccess.Scope.ANY
         );
+        vm.prank(caller);
+        vm.expectRevert(refusal);
+        ledger.setBreakGlassDuration(ROOT_ID, 1 hours);
 
         vm.assertEq(vm.getRecordedLogs().length, 0, "no event");
-        vm.assertEq(ledger.permissionMatrix(), matrixBefore, "matrix unchanged");
+        _assertMatrixEq(ledger.permissionMatrix(), matrixBefore, "matrix unchanged");
+        vm.assertEq(ledger.breakGlassDuration(), durationBefore, "duration unchanged");
         vm.assertEq(uint256(ledger.roleOf(bytes32(seed | 1))), 0, "no role added");
     }
 
@@ -202,7 +209,7 @@ contract CareLedgerFuzzTest is LedgerFixture {
             ICareLedgerAccess.Role.ADMIN,
             r.resource,
             r.action,
-            ICareLedgerAccess.Scope(matrixSeed % 2 == 0 ? 3 : 2)
+            [ICareLedgerAccess.Scope.ANY, ICareLedgerAccess.Scope.PATIENTS, ICareLedgerAccess.Scope.CARE][matrixSeed % 3]
         );
 
         bytes32[3] memory privileged = [ROOT_ID, ADMIN_ID, ADMIN2_ID];
@@ -241,7 +248,8 @@ contract CareLedgerFuzzTest is LedgerFixture {
             r.resource,
             r.subject == r.actor,
             ledger.roleOf(r.subject),
-            r.targetRole
+            r.targetRole,
+            _careFacts(r.actor, r.subject)
         );
         vm.assertEq(ledger.check(r), expected, "check == model");
         vm.assertEq(_authorizeOne(r), expected, "authorize == model");
@@ -249,10 +257,10 @@ contract CareLedgerFuzzTest is LedgerFixture {
 
     function testFuzz_onlyRootChangesTheMatrix(uint256 actorSeed, uint256 cellSeed) public {
         bytes32 actor = _pick(actorSeed, bytes32(actorSeed));
-        uint256 before = ledger.permissionMatrix();
+        uint256[4] memory before = ledger.permissionMatrix();
         _setAs(actor, cellSeed);
         if (ledger.roleOf(actor) != ICareLedgerAccess.Role.ROOT) {
-            vm.assertEq(ledger.permissionMatrix(), before, "non-root changes nothing");
+            _assertMatrixEq(ledger.permissionMatrix(), before, "non-root changes nothing");
         }
     }
 
@@ -262,9 +270,9 @@ contract CareLedgerFuzzTest is LedgerFixture {
         ledger.setPermission(
             actor,
             ICareLedgerAccess.Role(1 + seed % 7),
-            ICareLedgerAccess.Resource((seed >> 8) % 3),
-            ICareLedgerAccess.Action((seed >> 16) % 5),
-            ICareLedgerAccess.Scope((seed >> 24) % 4)
+            ICareLedgerAccess.Resource((seed >> 8) % RESOURCE_COUNT),
+            ICareLedgerAccess.Action((seed >> 16) % ACTION_COUNT),
+            ICareLedgerAccess.Scope((seed >> 24) % SCOPE_COUNT)
         );
         Vm.Log[] memory logs = vm.getRecordedLogs();
         vm.assertEq(logs.length, 1, "one event either way");

@@ -45,10 +45,13 @@ run_chain() {
   root="$("$CAST" keccak user:root)"; doctor="$("$CAST" keccak user:doctor)"
   patient="$("$CAST" keccak user:patient)"; other="$("$CAST" keccak user:other)"
   local z=0x0000000000000000000000000000000000000000000000000000000000000000
-  "$CAST" send --rpc-url "$rpc" --private-key "$key" "$addr" \
-    'recordLifecycle((bytes32,uint8,bytes32,bytes32,bytes32,uint64,bytes32,uint8)[])' \
-    "[($root,0,$root,$root,$z,0,$z,1),($doctor,0,$root,$doctor,$z,0,$z,3),($patient,0,$root,$patient,$z,0,$z,7)]" >/dev/null
-  # doctor reads patient's health record (approved); doctor reads an unknown user's record (denied)
+  # LifecycleEntry: (entryId, kind, actor, subject, recordId, version, contentHash, role,
+  # sequence, counterpart, department, until, detail). Root, a doctor and a patient
+  # (USER_ADDED, kind 0), then the doctor on the patient's care team (CARE_ADDED, kind 12).
+  local entry='(bytes32,uint8,bytes32,bytes32,bytes32,uint64,bytes32,uint8,uint64,bytes32,uint32,uint64,uint8)'
+  "$CAST" send --rpc-url "$rpc" --private-key "$key" "$addr" "recordLifecycle(${entry}[])" \
+    "[($root,0,$root,$root,$z,0,$z,1,1,$z,0,0,0),($doctor,0,$root,$doctor,$z,0,$z,3,1,$z,0,0,0),($patient,0,$root,$patient,$z,0,$z,7,1,$z,0,0,0),($other,12,$root,$patient,$z,0,$z,0,1,$doctor,0,0,0)]" >/dev/null
+  # doctor reads their patient's health record (approved); an unknown user's record (denied)
   local receipt
   receipt="$("$CAST" send --rpc-url "$rpc" --private-key "$key" "$addr" \
     'authorize((bytes32,bytes32,uint8,uint8,bytes32,bytes32,uint8)[])' \

@@ -5,18 +5,24 @@ import {ICareLedgerAccess} from "../../src/ICareLedgerAccess.sol";
 
 /// @dev A realistic hospital load, shared by the gas test and script/GasBench.s.sol:
 ///      100 distinct staff and patient actors, 200 distinct patients, batches in which every
-///      request comes from a different user and about a third are denied.
+///      request comes from a different user and about a third are denied; every clinician of
+///      the mixed batches on the care team of the patient they read (`_careTeams`). And the
+///      common case of the CARE scope on its own: 100 more clinicians, each reading the health
+///      record of a patient whose care team they are on (`_careReads`).
 abstract contract HospitalLoad {
     uint256 internal constant STAFF = 100; // distinct actors
     uint256 internal constant PATIENTS = 200; // distinct subjects
+    uint256 internal constant CLINICIANS = 100; // distinct actors of the care reads, ids 2000..
 
     function _id(uint256 n) internal pure returns (bytes32) {
         return keccak256(abi.encode("careledger-user", n));
     }
 
     /// @dev Staff mix by index: 40 doctors, 20 nurses, 10 receptionists, 5 auditors,
-    ///      5 admins, 20 patients acting on their own data. Ids ≥ 1000 are patients.
+    ///      5 admins, 20 patients acting on their own data. Ids 1000–1999 are patients; ids
+    ///      from 2000 are clinicians, doctors and nurses in turn.
     function _roleOf(uint256 n) internal pure returns (ICareLedgerAccess.Role) {
+        if (n >= 2000) return n % 2 == 0 ? ICareLedgerAccess.Role.DOCTOR : ICareLedgerAccess.Role.NURSE;
         if (n >= 1000) return ICareLedgerAccess.Role.PATIENT;
         uint256 k = n % 100;
         if (k < 40) return ICareLedgerAccess.Role.DOCTOR;
@@ -44,9 +50,83 @@ abstract contract HospitalLoad {
                 version: 0,
                 contentHash: keccak256(abi.encode("row", from + i)),
                 role: _roleOf(from + i),
-                sequence: 1
+                sequence: 1,
+                counterpart: bytes32(0),
+                department: 0,
+                until: 0,
+                detail: 0
             });
         }
+    }
+
+    /// @dev CARE_ADDED, by an administrator, of `clinician` to `patient`'s team (open-ended);
+    ///      `sequence` is the patient's count of care changes.
+    function _careAdded(uint256 clinician, uint256 patient, uint64 sequence)
+        internal
+        pure
+        returns (ICareLedgerAccess.LifecycleEntry memory)
+    {
+        return ICareLedgerAccess.LifecycleEntry({
+            entryId: keccak256(abi.encode("care-entry", clinician, patient)),
+            kind: ICareLedgerAccess.Lifecycle.CARE_ADDED,
+            actor: _id(75),
+            subject: _id(patient),
+            recordId: bytes32(0),
+            version: 0,
+            contentHash: bytes32(0),
+            role: ICareLedgerAccess.Role.NONE,
+            sequence: sequence,
+            counterpart: _id(clinician),
+            department: 0,
+            until: 0,
+            detail: 0
+        });
+    }
+
+    /// @dev Each doctor and nurse of the mixed batches on the care team of the patient they
+    ///      read in `_batch` (a distinct patient each: 7 and 200 are coprime): their reads are
+    ///      approved, as in the hospital before the CARE scope.
+    function _careTeams() internal pure returns (ICareLedgerAccess.LifecycleEntry[] memory e) {
+        uint256 clinicians;
+        for (uint256 i; i < STAFF; ++i) {
+            if (_isClinician(_roleOf(i))) ++clinicians;
+        }
+        e = new ICareLedgerAccess.LifecycleEntry[](clinicians);
+        uint256 k;
+        for (uint256 i; i < STAFF; ++i) {
+            if (_isClinician(_roleOf(i))) e[k++] = _careAdded(i, 1000 + (i * 7) % PATIENTS, 1);
+        }
+    }
+
+    /// @dev Clinician 2000 + i on the care team of patient 1000 + i (the patient's second care
+    ///      change: some have one from `_careTeams` already).
+    function _careReadTeams(uint256 n) internal pure returns (ICareLedgerAccess.LifecycleEntry[] memory e) {
+        e = new ICareLedgerAccess.LifecycleEntry[](n);
+        for (uint256 i; i < n; ++i) {
+            e[i] = _careAdded(2000 + i, 1000 + i, 2);
+        }
+    }
+
+    /// @dev The common case of the CARE scope: clinician 2000 + i READs a health record of
+    ///      patient 1000 + i, whose care team they are on. All approved.
+    function _careReads(uint256 n) internal pure returns (ICareLedgerAccess.AccessRequest[] memory b) {
+        b = new ICareLedgerAccess.AccessRequest[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 patient = _id(1000 + i);
+            b[i] = ICareLedgerAccess.AccessRequest({
+                requestId: keccak256(abi.encode("care-request", i)),
+                actor: _id(2000 + i),
+                action: ICareLedgerAccess.Action.READ,
+                resource: ICareLedgerAccess.Resource.HEALTH_RECORD,
+                subject: patient,
+                recordId: keccak256(abi.encode("record", patient)),
+                targetRole: ICareLedgerAccess.Role.NONE
+            });
+        }
+    }
+
+    function _isClinician(ICareLedgerAccess.Role role) internal pure returns (bool) {
+        return role == ICareLedgerAccess.Role.DOCTOR || role == ICareLedgerAccess.Role.NURSE;
     }
 
     /// @dev Request i of a batch: actor i (distinct), a distinct patient, an action that suits
@@ -112,7 +192,11 @@ abstract contract HospitalLoad {
                 version: 0,
                 contentHash: bytes32(0),
                 role: ICareLedgerAccess.Role.NONE,
-                sequence: 0
+                sequence: 0,
+                counterpart: bytes32(0),
+                department: 0,
+                until: 0,
+                detail: 0
             });
         }
     }

@@ -26,21 +26,33 @@ abstract contract LedgerFixture is TestBase {
     bytes32 internal constant PATIENT2_ID = keccak256("user:patient2");
     bytes32 internal constant DOCTOR2_ID = keccak256("user:doctor2");
     bytes32 internal constant UNKNOWN_ID = keccak256("user:unknown");
+    /// @dev Added as a patient, then deleted: their records outlive the account.
+    bytes32 internal constant FORMER_PATIENT_ID = keccak256("user:former-patient");
     bytes32 internal constant RECORD_ID = keccak256("record:1");
+    /// @dev The nurse's department, where PATIENT_ID is admitted (an opaque id).
+    uint32 internal constant WARD = 7;
 
     uint256 internal constant ROLE_COUNT = 8; // including NONE
-    uint256 internal constant RESOURCE_COUNT = 3;
+    uint256 internal constant RESOURCE_COUNT = 6;
     uint256 internal constant ACTION_COUNT = 5;
-    uint256 internal constant SCOPE_COUNT = 4;
-    uint256 internal constant LIFECYCLE_COUNT = 6;
+    uint256 internal constant SCOPE_COUNT = 5;
+    uint256 internal constant LIFECYCLE_COUNT = 21;
+    uint256 internal constant CELL_COUNT = 210; // 7 real roles × 6 resources × 5 actions
+
+    /// @dev Who was ever a patient (the contract keeps this in the account; no view exposes it).
+    mapping(bytes32 systemId => bool) internal everPatient;
 
     bytes32 internal constant ACCESS_REQUESTED_SIG =
         keccak256("AccessRequested(bytes32,bytes32,bytes32,bytes32,uint8,uint8,uint8,bool,uint64)");
 
+    /// @dev The hospital: one user of every role (two admins, two doctors, two patients), a
+    ///      former patient, and the care relationships that make the clinicians' stories work —
+    ///      the doctor on PATIENT_ID's care team, the nurse in the WARD where PATIENT_ID is
+    ///      admitted, the doctor on the former patient's team. DOCTOR2 and PATIENT2 have none.
     function setUp() public virtual {
         vm.warp(1_800_000_000);
         ledger = new CareLedgerAccess(admin, gateway);
-        ICareLedgerAccess.LifecycleEntry[] memory e = new ICareLedgerAccess.LifecycleEntry[](10);
+        ICareLedgerAccess.LifecycleEntry[] memory e = new ICareLedgerAccess.LifecycleEntry[](11);
         e[0] = _userAdded(ROOT_ID, ROOT_ID, ICareLedgerAccess.Role.ROOT);
         e[1] = _userAdded(ROOT_ID, ADMIN_ID, ICareLedgerAccess.Role.ADMIN);
         e[2] = _userAdded(ROOT_ID, ADMIN2_ID, ICareLedgerAccess.Role.ADMIN);
@@ -51,6 +63,22 @@ abstract contract LedgerFixture is TestBase {
         e[7] = _userAdded(RECEPTIONIST_ID, PATIENT_ID, ICareLedgerAccess.Role.PATIENT);
         e[8] = _userAdded(RECEPTIONIST_ID, PATIENT2_ID, ICareLedgerAccess.Role.PATIENT);
         e[9] = _userAdded(ADMIN_ID, DOCTOR2_ID, ICareLedgerAccess.Role.DOCTOR);
+        e[10] = _userAdded(RECEPTIONIST_ID, FORMER_PATIENT_ID, ICareLedgerAccess.Role.PATIENT);
+        vm.prank(gateway);
+        ledger.recordLifecycle(e);
+        everPatient[PATIENT_ID] = true;
+        everPatient[PATIENT2_ID] = true;
+        everPatient[FORMER_PATIENT_ID] = true;
+
+        e = new ICareLedgerAccess.LifecycleEntry[](5);
+        e[0] = _care(ICareLedgerAccess.Lifecycle.CARE_ADDED, ADMIN_ID, PATIENT_ID, DOCTOR_ID, 0, 0, 0, 1);
+        e[1] = _care(ICareLedgerAccess.Lifecycle.DEPARTMENT_ASSIGNED, ADMIN_ID, NURSE_ID, 0, WARD, 0, 0, 1);
+        e[2] = _care(ICareLedgerAccess.Lifecycle.ADMITTED, RECEPTIONIST_ID, PATIENT_ID, 0, WARD, 0, 0, 2);
+        e[3] = _care(ICareLedgerAccess.Lifecycle.CARE_ADDED, ADMIN_ID, FORMER_PATIENT_ID, DOCTOR_ID, 0, 0, 0, 1);
+        e[4] = _userAdded(ADMIN_ID, FORMER_PATIENT_ID, ICareLedgerAccess.Role.PATIENT);
+        e[4].kind = ICareLedgerAccess.Lifecycle.USER_DELETED;
+        e[4].entryId = keccak256(abi.encode("delete", FORMER_PATIENT_ID));
+        e[4].sequence = 2;
         vm.prank(gateway);
         ledger.recordLifecycle(e);
     }
@@ -71,7 +99,39 @@ abstract contract LedgerFixture is TestBase {
             version: 0,
             contentHash: keccak256(abi.encode("row", subject)),
             role: role,
-            sequence: 1
+            sequence: 1,
+            counterpart: bytes32(0),
+            department: 0,
+            until: 0,
+            detail: 0
+        });
+    }
+
+    /// @dev A care entry (CARE_ADDED … RESTRICTION_LIFTED) with the fields its kind uses.
+    function _care(
+        ICareLedgerAccess.Lifecycle kind,
+        bytes32 actor,
+        bytes32 subject,
+        bytes32 counterpart,
+        uint32 department,
+        uint64 until,
+        uint8 detail,
+        uint64 sequence
+    ) internal pure returns (ICareLedgerAccess.LifecycleEntry memory) {
+        return ICareLedgerAccess.LifecycleEntry({
+            entryId: keccak256(abi.encode("care", kind, subject, counterpart, department, sequence)),
+            kind: kind,
+            actor: actor,
+            subject: subject,
+            recordId: bytes32(0),
+            version: 0,
+            contentHash: bytes32(0),
+            role: ICareLedgerAccess.Role.NONE,
+            sequence: sequence,
+            counterpart: counterpart,
+            department: department,
+            until: until,
+            detail: detail
         });
     }
 
@@ -149,7 +209,8 @@ abstract contract LedgerFixture is TestBase {
     }
 
     function _resourceName(uint256 r) internal pure returns (string memory) {
-        string[3] memory n = ["USER_RECORD", "HEALTH_RECORD", "AUDIT_TRAIL"];
+        string[6] memory n =
+            ["USER_RECORD", "HEALTH_RECORD", "AUDIT_TRAIL", "CARE_TEAM", "EMERGENCY_ACCESS", "RESTRICTION"];
         return n[r];
     }
 
@@ -159,17 +220,61 @@ abstract contract LedgerFixture is TestBase {
     }
 
     function _scopeName(uint256 s) internal pure returns (string memory) {
-        string[4] memory n = ["NONE", "OWN", "PATIENTS", "ANY"];
+        string[5] memory n = ["NONE", "OWN", "PATIENTS", "ANY", "CARE"];
         return n[s];
     }
 
+    // ------------------------------------------------------------ matrix
+
+    /// @dev The scope of cell i (enum order) in a packed matrix: 4 bits at 4·(i mod 64) of word i / 64.
+    function _cellOf(uint256[4] memory m, uint256 i) internal pure returns (uint256) {
+        return (m[i / 64] >> (4 * (i % 64))) & 15;
+    }
+
+    function _cellIndex(ICareLedgerAccess.Role role, ICareLedgerAccess.Resource res, ICareLedgerAccess.Action act)
+        internal
+        pure
+        returns (uint256)
+    {
+        return ((uint256(role) - 1) * RESOURCE_COUNT + uint256(res)) * ACTION_COUNT + uint256(act);
+    }
+
+    function _assertMatrixEq(uint256[4] memory a, uint256[4] memory b, string memory what) internal pure {
+        for (uint256 w; w < 4; ++w) {
+            vm.assertEq(a[w], b[w], string.concat(what, ", word ", vm.toString(w)));
+        }
+    }
+
     // ---------------------------------------------------- reference model
+
+    /// @dev What the care rules look at, read from the views (each view is checked against
+    ///      the events elsewhere): the subject ever a patient, the actor's care-team membership
+    ///      not ended, the subject admitted to the actor's department, a restriction of the
+    ///      actor or of their department, the actor's break-the-glass grant in force.
+    struct Care {
+        bool everPatient;
+        bool member;
+        bool admitted;
+        bool restricted;
+        bool glass;
+    }
+
+    function _careFacts(bytes32 actor, bytes32 subject) internal view returns (Care memory c) {
+        c.everPatient = everPatient[subject];
+        (uint64 careUntil, uint64 glassUntil, bool restricted) = ledger.relationship(subject, actor);
+        (uint32 department,) = ledger.departmentsOf(actor);
+        (, uint32 admittedTo) = ledger.departmentsOf(subject);
+        c.member = careUntil > block.timestamp;
+        c.glass = glassUntil > block.timestamp;
+        c.admitted = department != 0 && admittedTo == department;
+        c.restricted = restricted || (department != 0 && ledger.departmentRestricted(subject, department));
+    }
 
     function _privileged(ICareLedgerAccess.Role r) internal pure returns (bool) {
         return r == ICareLedgerAccess.Role.ROOT || r == ICareLedgerAccess.Role.ADMIN;
     }
 
-    /// @dev The rules of the issue, written out literally and independently of the contract.
+    /// @dev The rules of the issues, written out literally and independently of the contract.
     function _model(
         ICareLedgerAccess.Role actorRole,
         ICareLedgerAccess.Scope scope,
@@ -177,27 +282,58 @@ abstract contract LedgerFixture is TestBase {
         ICareLedgerAccess.Resource resource,
         bool self,
         ICareLedgerAccess.Role subjectRole,
-        ICareLedgerAccess.Role targetRole
-    ) internal pure returns (bool) {
-        if (actorRole == ICareLedgerAccess.Role.NONE) return false;
-        if (scope == ICareLedgerAccess.Scope.NONE) return false;
+        ICareLedgerAccess.Role targetRole,
+        Care memory care
+    ) internal pure returns (bool approved) {
+        (approved,) = _modelDecision(actorRole, scope, action, resource, self, subjectRole, targetRole, care);
+    }
+
+    /// @dev The verdict, and whether a break-the-glass grant decided it (EmergencyAccess follows).
+    function _modelDecision(
+        ICareLedgerAccess.Role actorRole,
+        ICareLedgerAccess.Scope scope,
+        ICareLedgerAccess.Action action,
+        ICareLedgerAccess.Resource resource,
+        bool self,
+        ICareLedgerAccess.Role subjectRole,
+        ICareLedgerAccess.Role targetRole,
+        Care memory care
+    ) internal pure returns (bool approved, bool emergency) {
+        if (actorRole == ICareLedgerAccess.Role.NONE) return (false, false);
+        if (scope == ICareLedgerAccess.Scope.NONE) return (false, false);
         bool search = action == ICareLedgerAccess.Action.SEARCH;
         bool ownRead = action == ICareLedgerAccess.Action.READ && self;
         bool touchesPrivileged = resource != ICareLedgerAccess.Resource.AUDIT_TRAIL
             && (_privileged(targetRole) || (!search && _privileged(subjectRole) && !ownRead));
-        if (touchesPrivileged && actorRole != ICareLedgerAccess.Role.ROOT) return false;
+        if (touchesPrivileged && actorRole != ICareLedgerAccess.Role.ROOT) return (false, false);
         bool targetOk = targetRole == ICareLedgerAccess.Role.NONE || targetRole == ICareLedgerAccess.Role.PATIENT;
-        if (search) {
-            return scope == ICareLedgerAccess.Scope.ANY || (scope == ICareLedgerAccess.Scope.PATIENTS && targetOk);
-        }
-        if (scope == ICareLedgerAccess.Scope.OWN) return self;
-        if (scope == ICareLedgerAccess.Scope.PATIENTS) {
-            if (resource == ICareLedgerAccess.Resource.USER_RECORD && action == ICareLedgerAccess.Action.CREATE) {
-                return targetRole == ICareLedgerAccess.Role.PATIENT
-                    && (subjectRole == ICareLedgerAccess.Role.NONE || subjectRole == ICareLedgerAccess.Role.PATIENT);
+        bool patientScope = scope == ICareLedgerAccess.Scope.PATIENTS || scope == ICareLedgerAccess.Scope.CARE;
+        if (search) return (scope == ICareLedgerAccess.Scope.ANY || (patientScope && targetOk), false);
+        if (scope == ICareLedgerAccess.Scope.OWN) return (self, false);
+        if (scope == ICareLedgerAccess.Scope.ANY) return (true, false);
+        // PATIENTS or CARE: first the subject must be a patient.
+        bool patient;
+        if (resource == ICareLedgerAccess.Resource.USER_RECORD) {
+            // A user record is a live account: a patient is a PATIENT account. Registering one
+            // needs no relationship, whatever the scope (there is nobody to care for yet).
+            if (action == ICareLedgerAccess.Action.CREATE) {
+                return (
+                    targetRole == ICareLedgerAccess.Role.PATIENT
+                        && (subjectRole == ICareLedgerAccess.Role.NONE || subjectRole == ICareLedgerAccess.Role.PATIENT),
+                    false
+                );
             }
-            return subjectRole == ICareLedgerAccess.Role.PATIENT && targetOk;
+            patient = subjectRole == ICareLedgerAccess.Role.PATIENT;
+        } else {
+            // Records outlive accounts: anyone ever a patient, unless ROOT or ADMIN now.
+            patient = care.everPatient && !_privileged(subjectRole);
         }
-        return true;
+        if (!patient || !targetOk) return (false, false);
+        if (scope == ICareLedgerAccess.Scope.PATIENTS) return (true, false);
+        // CARE: a grant in force decides (over any restriction); else a restriction denies;
+        // else a membership not ended, or an admission to the actor's department.
+        if (care.glass) return (true, true);
+        if (care.restricted) return (false, false);
+        return (care.member || care.admitted, false);
     }
 }
