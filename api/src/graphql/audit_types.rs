@@ -192,16 +192,11 @@ impl Loader<SystemId> for UsersBySystemId {
     type Value = User;
     type Error = Arc<StoreError>;
 
+    /// One query for every person a page (or a burst of the feed) names.
     async fn load(&self, keys: &[SystemId]) -> Result<HashMap<SystemId, User>, Self::Error> {
-        let mut found = HashMap::new();
-        for key in keys {
-            let user =
-                crate::users::repo::get_by_system_id(&self.0, key).await.map_err(Arc::new)?;
-            if let Some(user) = user {
-                found.insert(*key, user);
-            }
-        }
-        Ok(found)
+        let users =
+            crate::users::repo::get_many_by_system_id(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(users.into_iter().filter_map(|u| Some((u.system_id?, u))).collect())
     }
 }
 
