@@ -100,3 +100,4 @@ operation!(VerifyRecord, "tests/queries/audit.graphql");
 operation!(AuditCheck, "tests/queries/audit.graphql");
 operation!(ChainRoleChanges, "tests/queries/audit.graphql");
 operation!(Report, "tests/queries/audit.graphql");
+operation!(AccessReport, "tests/queries/audit.graphql");

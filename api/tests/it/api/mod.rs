@@ -4,6 +4,7 @@
 mod disclosure;
 mod hardening;
 mod records;
+mod report_people;
 mod roles;
 mod schema;
 mod search;
