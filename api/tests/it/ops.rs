@@ -78,6 +78,7 @@ operation!(SetFactorPolicy, "tests/queries/factor.graphql");
 operation!(RenewRecoveryCodes, "tests/queries/factor.graphql");
 operation!(MySecondFactor, "tests/queries/factor.graphql");
 operation!(SearchUsers, "tests/queries/users.graphql");
+operation!(Administrators, "tests/queries/users.graphql");
 operation!(UserById, "tests/queries/users.graphql");
 operation!(CreateUser, "tests/queries/users.graphql");
 operation!(UpdateUser, "tests/queries/users.graphql");
