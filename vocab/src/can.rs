@@ -37,6 +37,11 @@ pub fn delete_user(r: Role) -> bool {
 pub fn set_role(r: Role) -> bool {
     matches!(r, Role::Root | Role::Admin)
 }
+/// Root's list of administrators (USER_RECORD SEARCH naming ADMIN as its
+/// targetRole: the contract refuses it to every role but ROOT).
+pub fn list_administrators(r: Role) -> bool {
+    matches!(r, Role::Root)
+}
 /// The live feed and the searchable audit trail.
 pub fn audit(r: Role) -> bool {
     matches!(r, Role::Auditor | Role::Root)

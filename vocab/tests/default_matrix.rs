@@ -193,3 +193,27 @@ fn creatable_roles_match_the_default_matrix_but_for_a_second_root() {
         assert_eq!(can::creatable_roles(actor), expected.as_slice(), "creatable_roles({actor})");
     }
 }
+
+/// Whether the contract lets `actor` search accounts of role `target`
+/// (USER_RECORD SEARCH with `target` as targetRole): only ROOT may search
+/// ROOT or ADMIN accounts; under PATIENTS only patients.
+fn searchable_by_contract(m: &Matrix, actor: Role, target: Role) -> bool {
+    match m.scope(actor, "USER_RECORD", "SEARCH") {
+        _ if actor != Role::Root && matches!(target, Role::Root | Role::Admin) => false,
+        "ANY" => true,
+        "PATIENTS" => target == Role::Patient,
+        _ => false,
+    }
+}
+
+#[test]
+fn the_administrators_list_is_offered_as_the_default_matrix_allows() {
+    let m = Matrix::load();
+    for actor in Role::ALL {
+        assert_eq!(
+            can::list_administrators(actor),
+            searchable_by_contract(&m, actor, Role::Admin),
+            "list_administrators({actor})"
+        );
+    }
+}

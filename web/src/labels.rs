@@ -3,6 +3,8 @@
 
 use careledger_vocab::{RecordType, Role};
 
+use crate::api::ActorKind;
+
 /// A word for people to read: "Administrator", "Lab result".
 pub trait Label {
     fn label(self) -> &'static str;
@@ -56,6 +58,18 @@ pub fn audit_kind(code: &str) -> Option<&'static str> {
     })
 }
 
+/// What a patient's report calls whoever acted when that is not a person
+/// it names: never an identifier.
+pub fn unnamed_actor(kind: ActorKind) -> &'static str {
+    match kind {
+        ActorKind::Withheld => "Another account (not named)",
+        ActorKind::System => "CareLedger (the system)",
+        ActorKind::ChainAccount => "A chain account",
+        ActorKind::Nobody => "Someone not signed in",
+        ActorKind::Person | ActorKind::Unknown => "An unknown account",
+    }
+}
+
 /// The zero word: who acted in a refused sign-in (nobody proved who they were).
 pub fn is_nobody(system_id: &str) -> bool {
     let hex = system_id.trim_start_matches("0x");
@@ -74,5 +88,12 @@ mod tests {
         assert!(is_nobody(&format!("0x{}", "0".repeat(64))));
         assert!(!is_nobody(&format!("0x{}1", "0".repeat(63))));
         assert!(!is_nobody(""));
+    }
+
+    #[test]
+    fn an_unnamed_actor_reads_as_words() {
+        assert_eq!(unnamed_actor(ActorKind::System), "CareLedger (the system)");
+        assert_eq!(unnamed_actor(ActorKind::Nobody), "Someone not signed in");
+        assert_eq!(unnamed_actor(ActorKind::Withheld), "Another account (not named)");
     }
 }

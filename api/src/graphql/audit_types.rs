@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::guard::parse_record_id;
 use super::person_object::PersonObject;
 use crate::audit::{self, AuditKind};
+use crate::bootstrap::SYSTEM_ACTOR;
 use crate::db::StoreError;
 use crate::gate::{Action, Resource};
 use crate::users::{Person, Role, SystemId, User};
@@ -143,6 +144,27 @@ impl From<Kind> for AuditKind {
     }
 }
 
+/// Who acted in an event, in one word, so that a client can say so in words
+/// rather than show an identifier.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "AuditActorKind")]
+pub enum ActorKind {
+    /// A user of the hospital, named in `actor` (the caller themself too).
+    Person,
+    /// An account the caller is not shown: to a patient, another patient.
+    Withheld,
+    /// CareLedger itself: the root account made at first start, an
+    /// identifier assigned at first login, an access recorded again after
+    /// the chain lost it.
+    System,
+    /// A chain account (GATEWAY_* and CONTRACT_ADMIN_*): `sender`.
+    ChainAccount,
+    /// No one proved who they were: a refused sign-in.
+    Nobody,
+    /// An identifier no account here holds.
+    Unknown,
+}
+
 /// An action, as the access contract knows it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "crate::gate::Action")]
@@ -239,16 +261,11 @@ impl Loader<SystemId> for UsersBySystemId {
     type Value = User;
     type Error = Arc<StoreError>;
 
+    /// One query for every person a page (or a burst of the feed) names.
     async fn load(&self, keys: &[SystemId]) -> Result<HashMap<SystemId, User>, Self::Error> {
-        let mut found = HashMap::new();
-        for key in keys {
-            let user =
-                crate::users::repo::get_by_system_id(&self.0, key).await.map_err(Arc::new)?;
-            if let Some(user) = user {
-                found.insert(*key, user);
-            }
-        }
-        Ok(found)
+        let users =
+            crate::users::repo::get_many_by_system_id(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(users.into_iter().filter_map(|u| Some((u.system_id?, u))).collect())
     }
 }
 
@@ -287,13 +304,20 @@ pub struct AuditEventObject {
 }
 
 impl AuditEventObject {
-    async fn person(
-        &self,
-        word: Option<alloy::primitives::B256>,
-    ) -> Result<Option<PersonObject>, ApiError> {
-        let Some(id) = word.map(|w| SystemId::from_bytes(w.0)) else { return Ok(None) };
+    /// The account holding `word`, through the request's loader, and
+    /// whether the caller may see it named.
+    async fn holder(&self, word: B256) -> Result<Option<(Person, bool)>, ApiError> {
+        let id = SystemId::from_bytes(word.0);
         let user = self.users.load_one(id).await.map_err(ApiError::internal)?;
-        Ok(user.map(Person::from).filter(|p| self.reveal.allows(&id, p)).map(PersonObject))
+        Ok(user.map(Person::from).map(|p| {
+            let shown = self.reveal.allows(&id, &p);
+            (p, shown)
+        }))
+    }
+
+    async fn person(&self, word: Option<B256>) -> Result<Option<PersonObject>, ApiError> {
+        let Some(word) = word else { return Ok(None) };
+        Ok(self.holder(word).await?.filter(|(_, shown)| *shown).map(|(p, _)| PersonObject(p)))
     }
 }
 
@@ -314,6 +338,28 @@ impl AuditEventObject {
     /// none for a refused sign-in at an account that does not exist).
     async fn actor(&self) -> Result<Option<PersonObject>, ApiError> {
         self.person(audit::event::nonzero(self.event.actor)).await
+    }
+    /// Who acted, in one word: a PERSON is named in `actor`; the others
+    /// are not users (SYSTEM, CHAIN_ACCOUNT, NOBODY), or an account the
+    /// caller is not shown (WITHHELD) or none here holds (UNKNOWN).
+    async fn actor_kind(&self) -> Result<ActorKind, ApiError> {
+        let (kind, actor) = (self.event.kind, self.event.actor);
+        if kind.names_accounts() {
+            return Ok(ActorKind::ChainAccount);
+        }
+        if actor == SYSTEM_ACTOR
+            || matches!(kind, AuditKind::ReRecorded | AuditKind::ReRecordRefused)
+        {
+            return Ok(ActorKind::System);
+        }
+        if actor.is_zero() {
+            return Ok(ActorKind::Nobody);
+        }
+        Ok(match self.holder(actor).await? {
+            Some((_, true)) => ActorKind::Person,
+            Some((_, false)) => ActorKind::Withheld,
+            None => ActorKind::Unknown,
+        })
     }
     /// The system id of the affected user (hex), if any.
     async fn subject_system_id(&self) -> Option<String> {

@@ -31,6 +31,9 @@ pub enum Target {
     Record { id: ID, field: &'static str },
     /// A user whose role is to become `role`.
     UserWithRole { id: ID, role: Role },
+    /// No particular user: a search of the accounts holding `role` (the
+    /// request's targetRole, which the contract weighs).
+    AccountsOfRole(Role),
 }
 
 /// `#[graphql(guard = "Access::new(Resource::HealthRecord, Action::Read, Target::Record { .. })")]`
@@ -196,6 +199,9 @@ async fn resolve(state: &AppState, caller: SystemId, target: &Target) -> Result<
             record: zero,
             target_role: role.contract_code(),
         },
+        Target::AccountsOfRole(role) => {
+            About { target_role: role.contract_code(), ..About::default() }
+        }
     })
 }
 

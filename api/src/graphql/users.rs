@@ -21,7 +21,7 @@ use crate::users::{self, NewUser, PasswordHash, SearchCursor};
 /// Results per page when `first` is not given.
 const DEFAULT_PAGE: i32 = 20;
 
-/// A page of `searchUsers` results (Relay connection).
+/// A page of `searchUsers` or `administrators` results (Relay connection).
 #[derive(SimpleObject)]
 pub struct PersonConnection {
     pub edges: Vec<PersonEdge>,
@@ -41,6 +41,24 @@ use async_graphql::connection::PageInfo;
 
 fn page_info(has_next_page: bool, end_cursor: Option<String>) -> PageInfo {
     PageInfo { has_previous_page: false, has_next_page, start_cursor: None, end_cursor }
+}
+
+/// `first` (1 to 100, default 20) and `after` (a previous page's
+/// `endCursor`), parsed.
+fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<(i64, Option<SearchCursor>), ApiError> {
+    let first = first.unwrap_or(DEFAULT_PAGE);
+    if !(1..=users::repo::search::MAX_PAGE_SIZE as i32).contains(&first) {
+        return Err(ApiError::bad_input("first", "must be 1 to 100"));
+    }
+    let after = after
+        .as_deref()
+        .map(str::parse::<SearchCursor>)
+        .transpose()
+        .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
+    Ok((i64::from(first), after))
 }
 
 /// Lists the lifecycle events a write produced in `extensions.audit`.
@@ -72,27 +90,13 @@ impl UsersQuery {
         after: Option<String>,
     ) -> Result<PersonConnection, ApiError> {
         let (state, session, _) = context::caller(ctx)?;
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=users::repo::search::MAX_PAGE_SIZE as i32).contains(&first) {
-            return Err(ApiError::bad_input("first", "must be 1 to 100"));
-        }
-        let after = after
-            .as_deref()
-            .map(str::parse::<SearchCursor>)
-            .transpose()
-            .map_err(|e| ApiError::bad_input(e.field, e.reason))?;
+        let (first, after) = page_args(first, after)?;
         let role = role.map(users::Role::from);
         if role.is_some_and(|r| !r.is_searchable()) {
             return Ok(PersonConnection { edges: Vec::new(), page_info: page_info(false, None) });
         }
-        let page = users::repo::search(
-            &state.pool,
-            query.as_deref(),
-            role,
-            i64::from(first),
-            after.as_ref(),
-        )
-        .await?;
+        let page =
+            users::repo::search(&state.pool, query.as_deref(), role, first, after.as_ref()).await?;
         let end_cursor = page.end_cursor().map(|c| c.to_string());
         let listed: Vec<&users::User> = page.edges.iter().map(|e| &e.user).collect();
         let shown = guard::decide_listing(state, session, &listed).await?;
@@ -104,6 +108,36 @@ impl UsersQuery {
                 .zip(shown)
                 .filter(|(_, shown)| *shown)
                 .map(|(e, _)| PersonEdge { cursor: e.cursor.to_string(), node: e.user.into() })
+                .collect(),
+        })
+    }
+
+    /// The administrators (live ADMIN accounts), by name, for root to find
+    /// and manage them: `searchUsers` never lists them. A USER_RECORD
+    /// SEARCH naming ADMIN as its targetRole, which the contract approves
+    /// for ROOT only in the default matrix; anyone else is refused
+    /// (FORBIDDEN), and the refusal recorded. `first`: 1 to 100 (default
+    /// 20); `after`: a previous page's `endCursor`. Results are people: the
+    /// whole account is `user(id)`.
+    #[graphql(
+        guard = "Access::new(Resource::UserRecord, Action::Search, Target::AccountsOfRole(users::Role::Admin))"
+    )]
+    async fn administrators(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PersonConnection, ApiError> {
+        let state = context::state(ctx)?;
+        let (first, after) = page_args(first, after)?;
+        let page = users::repo::administrators(&state.pool, first, after.as_ref()).await?;
+        let end_cursor = page.end_cursor().map(|c| c.to_string());
+        Ok(PersonConnection {
+            page_info: page_info(page.has_next_page, end_cursor),
+            edges: page
+                .edges
+                .into_iter()
+                .map(|e| PersonEdge { cursor: e.cursor.to_string(), node: e.user.into() })
                 .collect(),
         })
     }

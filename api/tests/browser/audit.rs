@@ -6,6 +6,8 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::harness::{Browser, Server, PASSWORD};
+use crate::ops::{login, patient_records, update_user, Login, PatientRecords, UpdateUser};
+use crate::support::ROOT_PASSWORD;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool) {
@@ -44,6 +46,17 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     let dr = server.user("dr_ross", Role::Doctor).await;
     let mine = server.user("pat_me", Role::Patient).await;
     let other = server.user("pat_other", Role::Patient).await;
+    let root = server.app.login("root", ROOT_PASSWORD).await;
+    let details = update_user::Variables {
+        id: dr.id.to_string(),
+        input: update_user::UpdateUserInput {
+            full_name: None,
+            address: Some("9 Private Lane, Ashby".to_owned()),
+            designation: Some("Attending Physician".to_owned()),
+            department: Some("Cardiology".to_owned()),
+        },
+    };
+    server.app.run::<UpdateUser>(Some(&root), details).await.ok();
     let token = server.token("dr_ross").await;
     server
         .record(
@@ -63,6 +76,13 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
             json!({ "code": "J45" }),
         )
         .await;
+    // Another patient tries her records, and someone guesses her password.
+    let other_token = server.token("pat_other").await;
+    let mine_records = patient_records::Variables { patient_id: mine.id.to_string() };
+    let tried = server.app.run::<PatientRecords>(Some(&other_token), mine_records).await;
+    assert_eq!(tried.code(), "FORBIDDEN");
+    let guess = login::Variables { username: "pat_me".to_owned(), password: "a guess".to_owned() };
+    assert_eq!(server.app.run::<Login>(None, guess).await.code(), "UNAUTHENTICATED");
 
     // The doctor looks her up under People: a search result shows her name
     // and patient ID (no address, no username), and lists her on chain.
@@ -82,23 +102,30 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     b.login("pat_me", PASSWORD).await;
     b.visit("/my-access").await;
     b.find("#trail").await;
-    // Staff who acted are named, by name and role; her own account's
-    // details are never anyone else's to see.
-    let actors = b.texts("#trail tbody td:nth-child(2)").await;
-    assert!(
-        actors.contains(&"Test dr_ross · Doctor".to_owned()),
-        "the doctor ({}) is named: {actors:?}",
-        dr.id
-    );
-    let subjects = b.texts("#trail tbody td:nth-child(4)").await;
-    assert!(
-        !subjects.is_empty() && subjects.iter().all(|s| s == "Test pat_me · Patient"),
-        "only events about me: {subjects:?}"
-    );
-    // The search that listed her is in her report.
-    let listed =
-        ["Test dr_ross · Doctor", "Listed in a search", "Test pat_me · Patient", "approved"];
+    // Staff are people: name, role, department and position; never an
+    // address, a username or an identifier.
+    let doctor = "Test dr_ross\nDoctor · Cardiology — Attending Physician";
+    let listed = [doctor, "Listed in a search", "You", "approved"];
     assert_eq!(b.row_becomes("#trail", &listed).await, listed);
+    for row in [
+        ["You", "Read · Audit trail", "You", "approved"],
+        ["Another account (not named)", "Read · Health record", "You", "refused"],
+        ["Someone not signed in", "Sign-in refused", "You", "refused"],
+        ["You", "Signed in", "You", "approved"],
+        ["CareLedger (the system)", "User added", "You", "approved"],
+    ] {
+        assert_eq!(b.row_becomes("#trail", &row).await, row);
+    }
+    let who = b.texts("#trail tbody td:nth-child(2)").await;
+    let about = b.texts("#trail tbody td:nth-child(4)").await;
+    assert!(who.contains(&doctor.to_owned()), "the doctor is named: {who:?}");
+    assert!(about.iter().all(|s| s == "You"), "only events about her: {about:?}");
+    for text in who.iter().chain(&about) {
+        assert!(
+            !text.contains("0x") && !text.contains("Private Lane") && !text.contains('@'),
+            "no identifier, address or username: {text:?}"
+        );
+    }
     b.screenshot("patient-access-report").await;
     b.close().await;
 }

@@ -4,6 +4,8 @@ use careledger::users::Role;
 use sqlx::PgPool;
 
 use crate::harness::{Browser, Server, PASSWORD};
+use crate::ops::{update_user, UpdateUser};
+use crate::support::ROOT_PASSWORD;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn people_search_never_shows_root_or_admin(pool: PgPool) {
@@ -80,10 +82,53 @@ async fn a_receptionist_registers_a_patient_and_root_changes_a_role(pool: PgPool
     assert!(!b.has("#delete-user").await);
     b.click("#logout").await;
 
-    b.login("root", crate::support::ROOT_PASSWORD).await;
+    b.login("root", ROOT_PASSWORD).await;
     b.visit(&format!("/admin/users/{}", nurse.id)).await;
     b.find("#new-role option[value='DOCTOR']").await.click().await.expect("pick role");
     b.click("#save-user").await;
     assert_eq!(b.text_becomes("#person-name + p .badge", "Doctor").await, "Doctor");
+    b.close().await;
+}
+
+/// Root finds the administrators it made, whom the people search never
+/// shows, and opens one to manage it; an administrator gets no such list.
+#[sqlx::test(migrations = "../migrations")]
+async fn root_lists_the_administrators_and_opens_one(pool: PgPool) {
+    let server = Server::start(pool).await;
+    let ada = server.user("ada_admin", Role::Admin).await;
+    server.user("ben_admin", Role::Admin).await;
+    server.user("dr_who", Role::Doctor).await;
+    let root = server.app.login("root", ROOT_PASSWORD).await;
+    let details = update_user::Variables {
+        id: ada.id.to_string(),
+        input: update_user::UpdateUserInput {
+            full_name: None,
+            address: None,
+            designation: Some("Systems Administrator".to_owned()),
+            department: Some("IT Services".to_owned()),
+        },
+    };
+    server.app.run::<UpdateUser>(Some(&root), details).await.ok();
+    let b = Browser::open(&server.base).await;
+    b.login("root", ROOT_PASSWORD).await;
+    b.visit("/admin").await;
+    b.find("#admin-list").await;
+    assert_eq!(
+        b.texts("#admin-list tbody tr").await,
+        ["Test ada_admin IT Services Systems Administrator", "Test ben_admin — —"]
+    );
+    b.screenshot("admin-list").await;
+
+    // The list opens the person's page, where root edits the account.
+    b.click(&format!("#admin-list a[href='/people/{}']", ada.id)).await;
+    assert_eq!(b.text_becomes("#person-name", "Test ada_admin").await, "Test ada_admin");
+    assert_eq!(b.text("#person-name + p .badge").await, "Administrator");
+    assert!(b.has(&format!("a[href='/admin/users/{}']", ada.id)).await);
+    b.click("#logout").await;
+
+    b.login("ada_admin", PASSWORD).await;
+    b.visit("/admin").await;
+    b.find("#people-title").await;
+    assert!(!b.has("#admin-list-title").await, "only root is offered the list");
     b.close().await;
 }

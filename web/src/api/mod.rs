@@ -273,6 +273,26 @@ pub struct Version {
     pub author: Option<Person>,
 }
 
+/// Who acted in an audit event (the schema's `AuditActorKind`); a kind
+/// this app does not know reads as `Unknown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActorKind {
+    /// Named in `actor`.
+    Person,
+    /// An account the caller is not shown (to a patient, another patient).
+    Withheld,
+    /// CareLedger itself.
+    System,
+    /// A chain account (`sender`).
+    ChainAccount,
+    /// No one proved who they were: a refused sign-in.
+    Nobody,
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
 /// One audit event — the `Event` fragment.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -285,6 +305,8 @@ pub struct Event {
     pub version: Option<i64>,
     pub approved: bool,
     pub actor_system_id: Option<String>,
+    /// Who acted, in a word: a person (`actor`), or what else.
+    pub actor_kind: ActorKind,
     pub actor: Option<Person>,
     pub subject_system_id: Option<String>,
     pub subject: Option<Person>,

@@ -77,6 +77,7 @@ operation!(SetFactorPolicy, "graphql/factor.graphql");
 operation!(SecurityStatus, "graphql/factor.graphql");
 operation!(ChangePassword, "graphql/users.graphql");
 operation!(SearchUsers, "graphql/users.graphql");
+operation!(Administrators, "graphql/users.graphql");
 operation!(UserById, "graphql/users.graphql");
 operation!(CreateUser, "graphql/users.graphql");
 operation!(UpdateUser, "graphql/users.graphql");

@@ -1,5 +1,6 @@
-//! Administration: find, create, edit and delete accounts and change roles.
-//! Receptionists see the same screens limited to registering patients.
+//! Administration: find, create, edit and delete accounts and change roles
+//! (root also gets the list of administrators). Receptionists see the same
+//! screens limited to registering patients.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -15,6 +16,7 @@ use crate::api::ops::{
 use crate::api::{self, Account, ApiError, Role};
 use crate::hooks::use_query;
 use crate::labels::Label;
+use crate::pages::administrators::AdministratorsCard;
 use crate::pages::people::PeoplePage;
 use crate::routes::Route;
 use crate::session::{can, use_api, use_session};
@@ -43,6 +45,9 @@ pub fn admin_page() -> Html {
                     </Link<Route>>
                 </div>
             </section>
+            if can::list_administrators(role) {
+                <AdministratorsCard />
+            }
             <PeoplePage />
         </>
     }

@@ -8,11 +8,11 @@ use crate::api::ops::{
     AuditTrail,
 };
 use crate::api::ws::{self, FeedUpdate, Live};
-use crate::api::{self, ApiError, Event};
+use crate::api::{self, ActorKind, ApiError, Event};
 use crate::hooks::use_query;
-use crate::labels::{audit_kind, is_nobody, Label};
+use crate::labels::{audit_kind, is_nobody, unnamed_actor, Label};
 use crate::receipts::short_hash;
-use crate::session::use_api;
+use crate::session::{use_api, use_session};
 use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
 
 const RESOURCES: [&str; 3] = ["HEALTH_RECORD", "USER_RECORD", "AUDIT_TRAIL"];
@@ -95,6 +95,21 @@ fn who(name: &Option<api::Person>, sid: &Option<String>) -> Html {
     }
 }
 
+/// Who acted, as a patient's own report shows them: "You", a staff member by
+/// name, role and designation (department and position), or in words;
+/// never an identifier.
+fn who_for_patient(e: &Event, you: &str) -> Html {
+    match (&e.actor, e.actor_kind) {
+        (Some(p), _) if p.id == you => html! { <strong class="you">{ "You" }</strong> },
+        (Some(p), ActorKind::Person) => {
+            let role = p.role.map(|r| r.label().to_owned());
+            let about: Vec<String> = role.into_iter().chain(p.designation.clone()).collect();
+            html! { <>{ p.full_name.clone() }<div class="muted small">{ about.join(" · ") }</div></> }
+        }
+        (_, kind) => html! { <span class="muted">{ unnamed_actor(kind) }</span> },
+    }
+}
+
 /// A chain account (an api server's gateway key, the contract's admin),
 /// shortened, with the whole address on hover.
 fn account(address: &str) -> Html {
@@ -104,7 +119,9 @@ fn account(address: &str) -> Html {
     }
 }
 
-fn event_rows(events: &[Event], id: &str) -> Html {
+/// The events as a table; `you` (the signed-in patient's id) for their own
+/// report, which names people in words only.
+fn event_rows(events: &[Event], id: &str, you: Option<&str>) -> Html {
     html! {
         <div class="table-wrap">
             <table class="table events" id={id.to_owned()}>
@@ -119,9 +136,10 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                                 if let Some(at) = &e.lost_at {
                                     <div class="small bad lost-mark">{ format!("lost from the chain {}", when(at)) }</div>
                                 }</td>
-                            <td>{ match &e.sender {
-                                Some(a) => account(a),
-                                None => who(&e.actor, &e.actor_system_id),
+                            <td>{ match (&e.sender, you) {
+                                (_, Some(you)) => who_for_patient(e, you),
+                                (Some(a), None) => account(a),
+                                (None, None) => who(&e.actor, &e.actor_system_id),
                             } }</td>
                             <td>{ match (&e.action, &e.resource) {
                                 // A search naming a subject: that search listed them.
@@ -131,9 +149,11 @@ fn event_rows(events: &[Event], id: &str) -> Html {
                                 (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
                                 _ => audit_kind(&e.kind).map_or_else(|| pretty(&e.kind), str::to_owned),
                             } }</td>
-                            <td>{ match &e.account {
-                                Some(a) => account(a),
-                                None => who(&e.subject, &e.subject_system_id),
+                            <td>{ match (&e.account, you) {
+                                // A patient's report is about them alone.
+                                (_, Some(_)) => html! { <strong class="you">{ "You" }</strong> },
+                                (Some(a), None) => account(a),
+                                (None, None) => who(&e.subject, &e.subject_system_id),
                             } }</td>
                             <td>{ if e.approved { html! { <span class="badge badge-ok">{ "approved" }</span> } } else { html! { <span class="badge badge-bad">{ "refused" }</span> } } }</td>
                             <td class="small"><code class="hash" title={e.transaction_hash.clone()}>{ short_hash(&e.transaction_hash) }</code>
@@ -239,7 +259,7 @@ fn live_feed() -> Html {
                 if events.is_empty() {
                     <Empty>{ "Waiting for accesses… each one appears here as soon as its block is mined." }</Empty>
                 } else {
-                    { event_rows(&events, "feed") }
+                    { event_rows(&events, "feed", None) }
                 }
             </div>
         </section>
@@ -298,6 +318,8 @@ fn trail_query(
 #[function_component(Trail)]
 fn trail(props: &TrailProps) -> Html {
     let api = use_api();
+    // A patient's own report names people in words only.
+    let you = use_session().map(|s| s.user.id).filter(|_| props.own);
     let resource = use_state(String::new);
     let action = use_state(String::new);
     let verdict = use_state(String::new);
@@ -372,7 +394,7 @@ fn trail(props: &TrailProps) -> Html {
         }
         Load::Done(p) => html! {
             <>
-                { event_rows(&p.events, "trail") }
+                { event_rows(&p.events, "trail", you.as_deref()) }
                 if let Some(cursor) = p.next.clone() {
                     <button class="btn" onclick={show_more.reform(move |_| cursor.clone())}>{ "Show more" }</button>
                 }

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod admin;
+pub mod administrators;
 pub mod audit;
 pub mod home;
 pub mod login;

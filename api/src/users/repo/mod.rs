@@ -13,9 +13,9 @@ mod update;
 
 pub use create::create;
 pub use delete::soft_delete;
-pub use many::get_many;
+pub use many::{get_many, get_many_by_system_id};
 pub use read::{get, get_by_system_id, get_by_username};
-pub use search::search;
+pub use search::{administrators, search};
 pub use system_id::{assign_system_id, system_id_of};
 pub use update::{set_role, update};
 

@@ -1,9 +1,11 @@
 //! The GraphQL API through the real schema: what every role may and may not
 //! do, search, records, hardening, and the committed schema.
 
+mod administrators;
 mod disclosure;
 mod hardening;
 mod records;
+mod report_people;
 mod roles;
 mod schema;
 mod search;

@@ -2,7 +2,7 @@
 //! and soft deletion.
 
 use careledger::db::{Conflict, Entity, InvalidInput, StoreError};
-use careledger::users::{self, FullName, Role, UserChanges, Username};
+use careledger::users::{self, FullName, Role, SystemId, UserChanges, Username};
 use sqlx::PgPool;
 
 use super::support::{new_user, user};
@@ -82,6 +82,29 @@ async fn deleted_users_cannot_log_in_but_stay_on_record(pool: PgPool) -> anyhow:
         .await
         .expect_err("never reused");
     assert!(matches!(err, StoreError::Conflict(Conflict::DuplicateUsername)), "{err:?}");
+    Ok(())
+}
+
+/// The audit trail's people, by system id, in one query: deleted accounts
+/// too (the trail keeps naming them), an identifier no one holds left out.
+#[sqlx::test(migrations = "../migrations")]
+async fn many_by_system_id_finds_deleted_accounts_and_skips_unknown_ids(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let nurse = user(&pool, "nurse.amy", "Amy Hart", Role::Nurse).await?;
+    let gone = user(&pool, "dr.gone", "Dan Gone", Role::Doctor).await?;
+    let mut conn = pool.acquire().await?;
+    users::repo::soft_delete(&mut conn, gone.id).await?;
+    let ids = [nurse.system_id.expect("set"), gone.system_id.expect("set"), SystemId::random()];
+
+    let mut found: Vec<_> = users::repo::get_many_by_system_id(&pool, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.system_id, u.is_deleted()))
+        .collect();
+    found.sort_by_key(|f| f.0);
+    assert_eq!(found, [(nurse.id, Some(ids[0]), false), (gone.id, Some(ids[1]), true)]);
+    assert!(users::repo::get_many_by_system_id(&pool, &[]).await?.is_empty());
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! User search for the directory page: every live account except root and
-//! admin, by name or username, prefix or fuzzy, a page at a time.
+//! admin, by name or username, prefix or fuzzy, a page at a time; and, apart
+//! from it, root's list of administrators.
 
+mod administrators;
 mod browse;
 mod cursor;
 mod matching;
@@ -69,7 +71,26 @@ pub async fn search(
         }
         Some(q) => matching::rows(db, &q, role, first + 1, after).await?,
     };
+    page(rows, first)
+}
 
+/// Live ADMIN accounts, by name, a page at a time: root's list of
+/// administrators (whoever may ask is the contract's to decide, before this
+/// runs). `first` and `after` as for [`search`].
+#[tracing::instrument(skip(db))]
+pub async fn administrators(
+    db: impl PgExecutor<'_>,
+    first: i64,
+    after: Option<&SearchCursor>,
+) -> Result<UserPage, StoreError> {
+    if !(1..=MAX_PAGE_SIZE).contains(&first) {
+        return Err(InvalidInput::new("first", "must be 1 to 100").into());
+    }
+    page(administrators::rows(db, first + 1, after).await?, first)
+}
+
+/// The first `first` of `rows` (one more was fetched, to tell whether a next page exists).
+fn page(rows: Vec<SearchRow>, first: i64) -> Result<UserPage, StoreError> {
     let has_next_page = rows.len() as i64 > first;
     let edges = rows
         .into_iter()
