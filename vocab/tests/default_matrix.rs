@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use careledger_vocab::{can, Role};
 use serde::Deserialize;
 
-const RESOURCES: [&str; 3] = ["USER_RECORD", "HEALTH_RECORD", "AUDIT_TRAIL"];
+const RESOURCES: [&str; 6] =
+    ["USER_RECORD", "HEALTH_RECORD", "AUDIT_TRAIL", "CARE_TEAM", "EMERGENCY_ACCESS", "RESTRICTION"];
 const ACTIONS: [&str; 5] = ["CREATE", "READ", "UPDATE", "DELETE", "SEARCH"];
 
 #[derive(Deserialize)]
@@ -19,7 +20,7 @@ struct Cell {
     scope: String,
 }
 
-/// (role, resource, action) → scope (`NONE`, `OWN`, `PATIENTS`, `ANY`).
+/// (role, resource, action) → scope (`NONE`, `OWN`, `PATIENTS`, `ANY`, `CARE`).
 struct Matrix(BTreeMap<(String, String, String), String>);
 
 impl Matrix {
@@ -52,8 +53,9 @@ struct Capability {
 }
 
 /// OWN is no grant for acting on others (and a SEARCH has no subject to own);
-/// PATIENTS is, for patients' records and accounts.
-const ON_OTHERS: &[&str] = &["PATIENTS", "ANY"];
+/// PATIENTS is, for patients' records and accounts, and so is CARE, for the
+/// patients the actor cares for.
+const ON_OTHERS: &[&str] = &["PATIENTS", "ANY", "CARE"];
 
 const CAPABILITIES: &[Capability] = &[
     Capability {
@@ -136,7 +138,10 @@ fn the_fixture_has_every_cell_once() {
         for resource in RESOURCES {
             for action in ACTIONS {
                 let scope = m.scope(role, resource, action);
-                assert!(["NONE", "OWN", "PATIENTS", "ANY"].contains(&scope), "scope {scope}");
+                assert!(
+                    ["NONE", "OWN", "PATIENTS", "ANY", "CARE"].contains(&scope),
+                    "scope {scope}"
+                );
             }
         }
     }

@@ -210,6 +210,8 @@ mod tests {
             "codes 6..11"
         );
         assert_eq!(LifecycleKind::from_code(11), Some(LifecycleKind::FactorReset));
-        assert_eq!(LifecycleKind::from_code(12), None);
+        assert_eq!(LifecycleKind::from_code(12), Some(LifecycleKind::CareAdded));
+        assert!(!LifecycleKind::CareAdded.is_authentication());
+        assert_eq!(LifecycleKind::from_code(21), None);
     }
 }
