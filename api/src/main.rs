@@ -272,6 +272,11 @@ fn print_seed_report(report: &careledger::seed::Report) {
         report.records,
         report.versions
     );
+    let care = &report.care;
+    println!(
+        "Care: {} care-team memberships, {} admissions, {} break-the-glass ({} reviewed), {} restrictions.",
+        care.memberships, care.admissions, care.glass_broken, care.glass_reviewed, care.restrictions
+    );
     println!("\nDemo logins (username, role, designation):");
     for login in report.staff.iter().chain(&report.sample_patients) {
         println!(

@@ -90,6 +90,19 @@ impl CareError {
     }
 }
 
+/// How long a break-the-glass grant lasts now (the contract's setting), in seconds.
+pub async fn glass_seconds(
+    chain: &crate::chain::Chain,
+    contract: alloy::primitives::Address,
+) -> Result<u64, crate::chain::ChainError> {
+    let access = crate::chain::bindings::CareLedgerAccess::new(contract, chain.provider());
+    access
+        .breakGlassDuration()
+        .call()
+        .await
+        .map_err(|e| crate::chain::ChainError::Call(e.to_string()))
+}
+
 /// A time as Unix seconds for the chain (0 for none).
 fn unix(at: Option<DateTime<Utc>>) -> u64 {
     at.map_or(0, |t| u64::try_from(t.timestamp()).unwrap_or_default())

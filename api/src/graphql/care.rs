@@ -286,15 +286,6 @@ async fn read_matrix(state: &AppState) -> Result<PermissionMatrixObject, ApiErro
     })
 }
 
-/// How long a break-the-glass grant lasts now, in seconds.
-async fn glass_seconds(state: &AppState) -> Result<u64, ApiError> {
-    let contract = CareLedgerAccess::new(state.deployment.address, state.chain.provider());
-    contract.breakGlassDuration().call().await.map_err(|e| {
-        tracing::warn!(error = %e, "reading the break-the-glass duration failed");
-        ApiError::Unavailable("the chain could not be reached; try again".into())
-    })
-}
-
 /// Notes a settings transaction's events and says whether the contract applied it.
 fn settled(session: &Session, receipt: &alloy::rpc::types::TransactionReceipt) -> bool {
     let mut applied = false;
@@ -539,7 +530,7 @@ impl CareMutation {
         crate::auth::factor::step_up::require(&state.pool, caller, session.address)
             .await
             .map_err(ApiError::from)?;
-        let seconds = glass_seconds(state).await?;
+        let seconds = care::glass_seconds(&state.chain, state.deployment.address).await?;
         let written =
             care::break_glass(&state.pool, &state.outbox, me(caller), patient, &request, seconds)
                 .await?;

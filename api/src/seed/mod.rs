@@ -10,6 +10,7 @@
 //! share that hash (and its salt). Acceptable for a demo, never for real
 //! accounts: `createUser` hashes every password with its own salt.
 
+mod care;
 mod content;
 mod names;
 mod people;
@@ -69,6 +70,7 @@ pub struct Report {
     pub patients: usize,
     pub records: usize,
     pub versions: usize,
+    pub care: care::CareReport,
 }
 
 /// Creates the demo hospital.
@@ -111,19 +113,25 @@ pub async fn run(state: &AppState, options: Options) -> anyhow::Result<Report> {
     progress.set_message("patients");
     let patient_users = create_people(state, &patients, &hashes, &progress).await?;
 
+    // Every patient belongs to a department: its doctors and nurses write
+    // their records and care for them.
+    progress.set_message("care teams and admissions");
+    let wards = care::wards(&staff_users, &names::DEPARTMENTS);
+    anyhow::ensure!(!wards.is_empty(), "the demo staff has no doctors");
+    let home: Vec<&care::Ward> =
+        (0..patient_users.len()).map(|i| &wards[i % wards.len()]).collect();
+    let mut care_report = care::relationships(state, &staff_users, &patient_users, &home).await?;
+
     progress.set_message("health records");
-    let clinicians: Arc<Vec<User>> =
-        Arc::new(staff_users.iter().filter(|u| matches!(u.role, Role::Doctor)).cloned().collect());
-    let nurses: Arc<Vec<User>> =
-        Arc::new(staff_users.iter().filter(|u| matches!(u.role, Role::Nurse)).cloned().collect());
-    anyhow::ensure!(!clinicians.is_empty(), "the demo staff has no doctors");
     let mut tasks = JoinSet::new();
     for (i, (patient, plan)) in patient_users.iter().zip(plans).enumerate() {
         while tasks.len() >= CONCURRENCY {
             join_one(&mut tasks).await?;
         }
-        let (state, patient, doctors, nurses, progress) =
-            (state.clone(), patient.clone(), clinicians.clone(), nurses.clone(), progress.clone());
+        let ward = home[i];
+        let doctors: Arc<Vec<User>> = Arc::new(ward.doctors.iter().map(|&u| u.clone()).collect());
+        let nurses: Arc<Vec<User>> = Arc::new(ward.nurses.iter().map(|&u| u.clone()).collect());
+        let (state, patient, progress) = (state.clone(), patient.clone(), progress.clone());
         let seed = options.seed.wrapping_add(1_000 + i as u64);
         tasks.spawn(async move {
             patient_records(&state, &patient, &plan, &doctors, &nurses, seed, &progress).await
@@ -132,6 +140,8 @@ pub async fn run(state: &AppState, options: Options) -> anyhow::Result<Report> {
     while !tasks.is_empty() {
         join_one(&mut tasks).await?;
     }
+    progress.set_message("break-the-glass and restrictions");
+    care::emergencies(state, &staff_users, &patient_users, &home, &mut care_report).await?;
     progress.finish_with_message("done");
 
     let login = |u: &User| Login {
@@ -146,6 +156,7 @@ pub async fn run(state: &AppState, options: Options) -> anyhow::Result<Report> {
         patients: patient_users.len(),
         records,
         versions,
+        care: care_report,
     })
 }
 
