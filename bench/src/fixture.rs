@@ -1,5 +1,8 @@
 //! The run's own small hospital, created through the api as root: doctors,
-//! patients with one record each, and logins for both.
+//! patients with one record each, and logins for both. Every doctor is on
+//! every patient's care team (added by an administrator of the run), so each
+//! guarded read is decided under the contract's CARE scope, as a hospital's
+//! would be; a build without care relationships skips that step.
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -10,9 +13,13 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use crate::client::Client;
+use crate::client::{Client, Outcome};
 
 const CREATE_USER: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }";
+const ADD_MEMBER: &str =
+    "mutation($p: ID!, $u: ID!) { addCareTeamMember(patientId: $p, userId: $u) { since } }";
+/// How many care-team additions are in flight at once while setting up.
+const SETUP_CONCURRENCY: usize = 32;
 const CREATE_RECORD: &str =
     "mutation($input: CreateRecordInput!) { createRecord(input: $input) { id version } }";
 
@@ -74,15 +81,18 @@ impl Fixture {
             }
         }
         let mut doctor_names = vec![String::new(); doctors];
+        let mut doctor_ids = vec![String::new(); doctors];
         let mut patient_ids = vec![String::new(); patients];
         while let Some(done) = made.join_next().await {
             let (role, i, username, id) = done??;
             if role == Role::Doctor {
                 doctor_names[i] = username;
+                doctor_ids[i] = id;
             } else {
                 patient_ids[i] = id;
             }
         }
+        care_for_all(client, &root, &run, &password, &doctor_ids, &patient_ids).await?;
         let mut doctor_tokens = Vec::new();
         for name in &doctor_names {
             doctor_tokens.push((name.clone(), client.login(name, &password).await?));
@@ -122,4 +132,72 @@ impl Fixture {
             versions,
         })
     }
+}
+
+/// Puts every doctor on every patient's care team, as an administrator the
+/// run creates. A build whose schema has no `addCareTeamMember` (before care
+/// relationships) needs none: its doctors may read any patient.
+async fn care_for_all(
+    client: &Client,
+    root: &str,
+    run: &str,
+    password: &str,
+    doctors: &[String],
+    patients: &[String],
+) -> anyhow::Result<()> {
+    let username = format!("bench-{run}-admin");
+    client
+        .must(
+            Some(root),
+            CREATE_USER,
+            json!({ "input": {
+                "username": username, "password": password, "fullName": "Bench Administrator",
+                "role": Role::Admin,
+            }}),
+        )
+        .await?;
+    let admin = client.login(&username, password).await?;
+    let pairs: Vec<(String, String)> =
+        patients.iter().flat_map(|p| doctors.iter().map(move |d| (p.clone(), d.clone()))).collect();
+    let Some((p, d)) = pairs.first() else { return Ok(()) };
+    let (outcome, body) = client.graphql(Some(&admin), ADD_MEMBER, json!({ "p": p, "u": d })).await;
+    if outcome != Outcome::Ok {
+        if outcome == Outcome::Error("BAD_REQUEST".into()) {
+            eprintln!("this build has no care relationships: its doctors read any patient");
+            return Ok(());
+        }
+        anyhow::bail!("adding a doctor to a care team: {outcome:?} {}", body["errors"]);
+    }
+    eprintln!(
+        "care teams: {} doctors on each of {} patients' teams",
+        doctors.len(),
+        patients.len()
+    );
+    let mut adding = JoinSet::new();
+    for (p, d) in pairs.into_iter().skip(1) {
+        while adding.len() >= SETUP_CONCURRENCY {
+            if let Some(done) = adding.join_next().await {
+                done??;
+            }
+        }
+        let (client, admin) = (client.clone(), admin.clone());
+        adding.spawn(async move {
+            // One administrator adds them all: past its request quota, wait and retry.
+            loop {
+                match client.graphql(Some(&admin), ADD_MEMBER, json!({ "p": p, "u": d })).await {
+                    (Outcome::Ok, _) => return anyhow::Ok(()),
+                    (Outcome::Error(code), _) if code == "RATE_LIMITED" => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    (outcome, body) => {
+                        anyhow::bail!("adding a care-team member: {outcome:?} {}", body["errors"])
+                    }
+                }
+            }
+        });
+    }
+    while let Some(done) = adding.join_next().await {
+        done??;
+    }
+    Ok(())
 }
