@@ -140,9 +140,19 @@ CREATE TRIGGER users_department_assigned
     AFTER INSERT OR UPDATE OF department, system_id, role, deleted_at ON users
     FOR EACH ROW EXECUTE FUNCTION users_department_assigned();
 
--- Staff already in departments: their memberships go on chain now.
-UPDATE users SET department = department
- WHERE system_id IS NOT NULL AND deleted_at IS NULL AND role <> 'PATIENT' AND department IS NOT NULL;
+-- Staff already in departments: their memberships go on chain now, by
+-- the system (the outbox sends them at the api's start).
+INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, content_hash, department)
+SELECT decode(replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), 'hex'),
+       16,
+       '\xf987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec',
+       u.system_id,
+       '\x0000000000000000000000000000000000000000000000000000000000000000',
+       '\x0000000000000000000000000000000000000000000000000000000000000000',
+       department_id(u.department)
+  FROM users u
+ WHERE u.system_id IS NOT NULL AND u.deleted_at IS NULL AND u.role <> 'PATIENT' AND u.department IS NOT NULL
+ ORDER BY u.id;
 
 -- A patient's care team: who, since when, until when (planned), ended when
 -- (early, by whom). Active: not ended, and `until` not passed.
