@@ -17,6 +17,7 @@ mod inputs;
 pub mod introspection;
 pub mod loaders;
 pub mod operations;
+mod passkey;
 mod person_object;
 mod record_objects;
 mod records;
@@ -59,6 +60,7 @@ pub struct Query(
 pub struct Mutation(
     auth::AuthMutation,
     factor::FactorMutation,
+    passkey::PasskeyMutation,
     users::UsersMutation,
     records::RecordsMutation,
 );
