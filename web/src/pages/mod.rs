@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod home;
 pub mod login;
+pub mod passkeys;
 pub mod patients;
 pub mod people;
 pub mod person;
