@@ -12,6 +12,12 @@ COPY rust-toolchain.toml Cargo.toml Cargo.lock ./
 RUN rustup show active-toolchain \
  && rustup target add wasm32-unknown-unknown \
  && cargo install wasm-bindgen-cli --version "$(sed -n '/^name = "wasm-bindgen"$/{n;s/version = "\(.*\)"/\1/p}' Cargo.lock)"
+# OpenSSL's headers and pkg-config: webauthn-rs (passkeys) links OpenSSL
+# (the official rust image has them; the stand-in base of
+# deploy/check-image.sh does not, and neither may another base).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 # Dependency layer: the manifests with empty crates, built once and cached
 # until Cargo.toml or Cargo.lock change.
 COPY api/Cargo.toml api/Cargo.toml
@@ -43,8 +49,9 @@ RUN touch api/src/main.rs api/src/lib.rs api/password/src/lib.rs vocab/src/lib.r
  && scripts/build-web.sh
 
 FROM ${RUNTIME_IMAGE}
+# libssl3: the api links OpenSSL (webauthn-rs, for passkeys).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/careledger --create-home careledger
 COPY --from=build /src/target/release/careledger /usr/local/bin/careledger

@@ -84,7 +84,7 @@ sqlx-check: $(STAMPS)/sqlx-cli
 reset:
 	@scripts/reset.sh
 
-deps: $(STAMPS)/npm $(STAMPS)/wasm-target $(STAMPS)/wasm-bindgen-$(WASM_BINDGEN_VERSION)
+deps: $(STAMPS)/npm $(STAMPS)/wasm-target $(STAMPS)/wasm-bindgen-$(WASM_BINDGEN_VERSION) $(STAMPS)/openssl
 deps-test: deps $(STAMPS)/sqlx-cli $(STAMPS)/chromium
 
 $(STAMPS):
@@ -110,6 +110,11 @@ $(STAMPS)/sqlx-cli: | $(STAMPS)
 	@if ! cargo sqlx --version 2>/dev/null | grep -q "$(SQLX_CLI_VERSION)"; then \
 	  cargo install sqlx-cli --version $(SQLX_CLI_VERSION) --no-default-features --features postgres,rustls; \
 	fi
+	@touch $@
+
+# OpenSSL's headers and pkg-config: webauthn-rs (passkeys) links OpenSSL.
+$(STAMPS)/openssl: | $(STAMPS)
+	@scripts/install-openssl.sh
 	@touch $@
 
 $(STAMPS)/chromium: | $(STAMPS)

@@ -248,6 +248,8 @@ check_image() {
     "CARELEDGER_GATE=group"
     "TLS_CERT="
     "TLS_KEY="
+    "CARELEDGER_WEBAUTHN_ORIGIN=https://localhost:8443"
+    "CARELEDGER_WEBAUTHN_RP_ID="
   )
   in_image() {
     chroot --userspec="$uid:$gid" "$mnt" /usr/bin/env -i "${image_env[@]}" "HOME=/var/lib/careledger" "$@"

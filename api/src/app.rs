@@ -34,6 +34,8 @@ pub struct AppState {
     pub token_keys: TokenKeys,
     /// The key TOTP secrets are sealed with at rest.
     pub factor_key: crate::auth::factor::FactorKey,
+    /// The WebAuthn relying party passkeys are made for.
+    pub passkeys: crate::auth::factor::RelyingParty,
     /// Session checks remembered until the database says they changed.
     pub sessions: Arc<crate::cache::sessions::Sessions>,
     /// Whom requests are about (identifiers that never change), remembered.
@@ -97,6 +99,11 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
     crate::bootstrap::announce(&root);
     let token_keys = TokenKeys::load_or_generate(&config.data_dir)?;
     let factor_key = crate::auth::factor::FactorKey::load_or_generate(&config.data_dir)?;
+    let passkeys =
+        crate::auth::factor::RelyingParty::new(&config.webauthn_rp_id, &config.webauthn_origin)
+            .context(
+                "CARELEDGER_WEBAUTHN_ORIGIN, CARELEDGER_WEBAUTHN_RP_ID: not a relying party",
+            )?;
     let audit = crate::audit::Audit::start(
         crate::audit::indexer::Indexer::new(pool.clone(), chain.clone(), &deployment),
         config.audit_check_every,
@@ -120,6 +127,7 @@ pub async fn assemble(pool: PgPool, mut config: Config) -> anyhow::Result<AppSta
         reads,
         token_keys,
         factor_key,
+        passkeys,
         sessions,
         subjects: Arc::default(),
         admission: Arc::new(crate::http::admission::Admission::new(config.max_in_progress)),

@@ -39,6 +39,10 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let url = public_url(config.bind);
     println!("CareLedger is running at {url} (GraphiQL at {url}graphql, health at {url}healthz)");
+    println!(
+        "  passkeys work at {} (CARELEDGER_WEBAUTHN_ORIGIN): open the app there",
+        config.webauthn_origin
+    );
     if let Some(metrics) = metrics {
         println!("  metrics: http://{metrics}/metrics (CARELEDGER_METRICS_BIND)");
     }

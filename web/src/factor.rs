@@ -1,16 +1,19 @@
 //! Second-factor pieces several screens share: enrolling an authenticator
 //! app (QR code, secret, first code), the recovery codes shown once, and the
-//! step-up form an account change asks for.
+//! step-up form an account change asks for (a code, or a passkey when the
+//! account has one).
 
 use yew::prelude::*;
 
 use crate::api::ops::{
-    begin_totp_enrolment, confirm_totp_enrolment, step_up, BeginTotpEnrolment,
-    ConfirmTotpEnrolment, StepUp,
+    begin_passkey_verification, begin_totp_enrolment, confirm_totp_enrolment, security_status,
+    step_up, step_up_with_passkey, BeginPasskeyVerification, BeginTotpEnrolment,
+    ConfirmTotpEnrolment, SecurityStatus, StepUp, StepUpWithPasskey,
 };
 use crate::api::{self, Account, ApiError};
-use crate::session::{use_api, Session};
-use crate::ui::{bind, when, ErrorBox, Loading};
+use crate::hooks::use_query;
+use crate::session::{use_api, Api, Session};
+use crate::ui::{bind, when, ErrorBox, Load, Loading};
 
 /// The QR code (an SVG document from the api) as an image: a `data:` URI,
 /// which the Content-Security-Policy allows for images.
@@ -137,13 +140,40 @@ pub fn recovery_codes(props: &RecoveryProps) -> Html {
     }
 }
 
-/// Asks for a code to prove the second factor now (step-up); the change
-/// that asked can then be made again within 5 minutes.
+/// Proves the factor with a passkey: a ceremony from the api, the browser's
+/// assertion, the answer; returns until when the session counts as fresh.
+async fn step_up_with_passkey(api: &Api) -> Result<String, ApiError> {
+    let vars = begin_passkey_verification::Variables { challenge: None };
+    let begun = api.run::<BeginPasskeyVerification>(vars).await?.begin_passkey_verification;
+    let credential = crate::passkey::get(begun.options).await?;
+    let vars = step_up_with_passkey::Variables { challenge: begun.challenge, credential };
+    Ok(api.run::<StepUpWithPasskey>(vars).await?.step_up_with_passkey.fresh_until)
+}
+
+/// Asks for a code, or a passkey when the account has one, to prove the
+/// second factor now (step-up); the change that asked can then be made
+/// again within 5 minutes.
 #[function_component(StepUpForm)]
 pub fn step_up_form() -> Html {
     let api = use_api();
     let code = use_state(String::new);
     let outcome = use_state(|| None::<Result<String, ApiError>>);
+    let mine = use_query::<SecurityStatus, _, _>(Some(security_status::Variables), |d| {
+        (d.my_second_factor.totp_enrolled, !d.my_second_factor.passkeys.is_empty())
+    });
+    let (totp, passkey) = match &*mine {
+        Load::Done(found) => *found,
+        _ => (true, false),
+    };
+    let use_passkey = {
+        let (api, outcome) = (api.clone(), outcome.clone());
+        Callback::from(move |_| {
+            let (api, outcome) = (api.clone(), outcome.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                outcome.set(Some(step_up_with_passkey(&api).await));
+            });
+        })
+    };
     let onsubmit = {
         let (code, outcome) = (code.clone(), outcome.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -158,7 +188,10 @@ pub fn step_up_form() -> Html {
     };
     html! {
         <form class="form step-up" {onsubmit} id="step-up-form">
-            <label for="step-up-code">{ "Code from your authenticator app (or a recovery code)" }</label>
+            if passkey && crate::passkey::supported() {
+                <button class="btn btn-primary" type="button" id="step-up-passkey" onclick={use_passkey}>{ "Use a passkey" }</button>
+            }
+            <label for="step-up-code">{ if !totp && passkey { "Or a recovery code" } else { "Code from your authenticator app (or a recovery code)" } }</label>
             <input id="step-up-code" autocomplete="one-time-code" required=true value={(*code).clone()} oninput={bind(&code)} />
             <button class="btn btn-primary" type="submit" id="step-up-confirm">{ "Confirm it's you" }</button>
             { match &*outcome {

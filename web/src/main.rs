@@ -12,6 +12,7 @@ mod hooks;
 mod idle;
 mod labels;
 mod pages;
+mod passkey;
 mod receipts;
 mod routes;
 mod session;

@@ -82,6 +82,14 @@ pub struct Config {
     /// GraphQL requests a second each signed-in user may send on average,
     /// in bursts of twice that (`CARELEDGER_USER_RATE`, default 200; `off`).
     pub user_rate: Option<u32>,
+    /// Where people open the web app, for passkeys (WebAuthn): a passkey
+    /// works only at this origin (`CARELEDGER_WEBAUTHN_ORIGIN`, default
+    /// `https://localhost:<CARELEDGER_BIND's port>`).
+    pub webauthn_origin: url::Url,
+    /// The WebAuthn relying party id every passkey is bound to: the origin's
+    /// host, or a domain it belongs to (`CARELEDGER_WEBAUTHN_RP_ID`, default
+    /// the origin's host).
+    pub webauthn_rp_id: String,
 }
 
 /// A configuration problem, naming the variable at fault.
@@ -107,6 +115,8 @@ const KNOWN: &[&str] = &[
     "CARELEDGER_TRUSTED_PROXIES",
     "CARELEDGER_METRICS_BIND",
     "CARELEDGER_USER_RATE",
+    "CARELEDGER_WEBAUTHN_ORIGIN",
+    "CARELEDGER_WEBAUTHN_RP_ID",
 ];
 
 impl Config {
@@ -201,9 +211,10 @@ impl Config {
                     .into(),
             ));
         }
-        let bind = parse("CARELEDGER_BIND", "127.0.0.1:8443")?.parse().map_err(|e| {
-            invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})"))
-        })?;
+        let bind =
+            parse("CARELEDGER_BIND", "127.0.0.1:8443")?.parse::<SocketAddr>().map_err(|e| {
+                invalid("CARELEDGER_BIND", format!("expected HOST:PORT, e.g. 127.0.0.1:8443 ({e})"))
+            })?;
         let data_dir = PathBuf::from(parse("CARELEDGER_DATA_DIR", ".data")?);
         let tls_cert = get("TLS_CERT").map(PathBuf::from);
         let tls_key = get("TLS_KEY").map(PathBuf::from);
@@ -275,6 +286,23 @@ impl Config {
                 )?)
             }
         };
+        let default_origin = format!("https://localhost:{}", bind.port());
+        let webauthn_origin =
+            webauthn_origin(&parse("CARELEDGER_WEBAUTHN_ORIGIN", &default_origin)?)
+                .map_err(|e| invalid("CARELEDGER_WEBAUTHN_ORIGIN", e))?;
+        let origin_host = webauthn_origin.host_str().unwrap_or_default().to_owned();
+        let webauthn_rp_id = parse("CARELEDGER_WEBAUTHN_RP_ID", &origin_host)?.to_ascii_lowercase();
+        if !(origin_host == webauthn_rp_id || origin_host.ends_with(&format!(".{webauthn_rp_id}")))
+            || webauthn_rp_id.parse::<std::net::IpAddr>().is_ok()
+        {
+            return Err(invalid(
+                "CARELEDGER_WEBAUTHN_RP_ID",
+                format!(
+                    "must be the host of CARELEDGER_WEBAUTHN_ORIGIN ({origin_host}) or a domain \
+                     it belongs to, e.g. example-hospital.org for records.example-hospital.org"
+                ),
+            ));
+        }
         Ok(Self {
             database_url: SecretString::from(database_url),
             chain_rpc_url,
@@ -294,8 +322,32 @@ impl Config {
             trusted_proxies,
             metrics_bind,
             user_rate,
+            webauthn_origin,
+            webauthn_rp_id,
         })
     }
+}
+
+/// The origin people open the web app at: `https://` and a host name (a
+/// browser refuses passkeys at an IP address), an optional port, nothing else.
+fn webauthn_origin(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("`{text}` is not a URL such as https://records.example.org ({e})"))?;
+    let host_is_name = matches!(url.host(), Some(url::Host::Domain(_)));
+    if url.scheme() != "https"
+        || !host_is_name
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+    {
+        return Err(format!(
+            "`{text}` must be https:// and a host name (not an IP address: browsers refuse \
+             passkeys there), with an optional port and nothing else, e.g. \
+             https://records.example.org or https://localhost:8443"
+        ));
+    }
+    Ok(url)
 }
 
 /// A comma-separated list of addresses (`10.0.0.2`, `::1`) and CIDR ranges
@@ -340,6 +392,27 @@ mod tests {
         assert_eq!(c.max_in_progress, 512);
         assert!(c.gateway_key.is_none());
         assert!(c.admin_key.is_none() && c.admin_address.is_none());
+        assert_eq!(c.webauthn_origin.as_str(), "https://localhost:8443/");
+        assert_eq!(c.webauthn_rp_id, "localhost");
+    }
+
+    #[test]
+    fn the_webauthn_origin_follows_the_bind_port_and_names_its_relying_party() {
+        let c = Config::from_vars(vars(&[("CARELEDGER_BIND", "0.0.0.0:9443")])).expect("valid");
+        assert_eq!(c.webauthn_origin.as_str(), "https://localhost:9443/");
+        let c = Config::from_vars(vars(&[
+            ("CARELEDGER_WEBAUTHN_ORIGIN", "https://records.example-hospital.org"),
+            ("CARELEDGER_WEBAUTHN_RP_ID", "example-hospital.org"),
+        ]))
+        .expect("valid");
+        assert_eq!(c.webauthn_origin.as_str(), "https://records.example-hospital.org/");
+        assert_eq!(c.webauthn_rp_id, "example-hospital.org");
+        let c = Config::from_vars(vars(&[(
+            "CARELEDGER_WEBAUTHN_ORIGIN",
+            "https://records.example-hospital.org",
+        )]))
+        .expect("valid");
+        assert_eq!(c.webauthn_rp_id, "records.example-hospital.org");
     }
 
     // Keys of no account anyone uses: 1, 2 and 3 (public, as their addresses).
@@ -425,6 +498,11 @@ mod tests {
             ("CARELEDGER_METRICS_BIND", "9464"),
             ("CARELEDGER_USER_RATE", "0"),
             ("CARELEDGER_USER_RATE", "fast"),
+            ("CARELEDGER_WEBAUTHN_ORIGIN", "http://localhost:8443"),
+            ("CARELEDGER_WEBAUTHN_ORIGIN", "https://127.0.0.1:8443"),
+            ("CARELEDGER_WEBAUTHN_ORIGIN", "https://localhost:8443/app"),
+            ("CARELEDGER_WEBAUTHN_ORIGIN", "records.example.org"),
+            ("CARELEDGER_WEBAUTHN_RP_ID", "example.org"),
         ] {
             let err = Config::from_vars(vars(&[(name, value)])).expect_err("refused");
             let shown = err.to_string();

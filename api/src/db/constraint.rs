@@ -21,6 +21,11 @@ pub(super) fn to_error(constraint: &str) -> Option<StoreError> {
         "health_records_history_closed_by_fkey" => invalid("actorId", "no such user"),
         "health_records_title_check" => invalid("title", "must be 1 to 200 characters"),
         "health_records_content_check" => invalid("content", "must be a JSON object"),
+        "passkeys_user_name_key" => {
+            invalid("name", crate::auth::factor::passkey::store::NAME_TAKEN)
+        }
+        "passkeys_credential_id_key" => invalid("credential", "this passkey is registered already"),
+        "passkeys_name_check" => invalid("name", "must be 1 to 64 characters"),
         _ => None,
     }
 }

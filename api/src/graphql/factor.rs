@@ -10,8 +10,10 @@ use super::context;
 use super::error::ApiError;
 use super::guard::Access;
 use super::inputs;
+use super::passkey::AddingFactor;
 use super::users::note_events;
-use crate::auth::factor::{self, challenge::Challenge, challenge::Purpose, FactorCode};
+use crate::auth::factor::step_up::Adding;
+use crate::auth::factor::{self, challenge::Challenge, challenge::Purpose, Answer, FactorCode};
 use crate::gate::Action;
 
 /// Refuses (FACTOR_REQUIRED, recorded) a caller who has a second factor,
@@ -30,13 +32,16 @@ impl Guard for StepUp {
     }
 }
 
-/// The second login step: send `challenge` to `verifyFactor` with a code
-/// (or, when `enrolmentRequired`, to `beginTotpEnrolment` and
-/// `confirmTotpEnrolment`).
+/// The second login step: send `challenge` to `verifyFactor` with a code,
+/// or answer with a passkey (`beginPasskeyVerification`, `verifyPasskey`)
+/// when `passkey`; when `enrolmentRequired`, to `beginTotpEnrolment` and
+/// `confirmTotpEnrolment`.
 #[derive(SimpleObject)]
 pub struct FactorChallenge {
     /// Single use; valid 5 minutes and for 5 wrong codes.
     pub challenge: String,
+    /// The account has a passkey: the step may be answered with it.
+    pub passkey: bool,
     /// The policy requires a second factor this account does not have:
     /// it must enrol one before it gets a token.
     pub enrolment_required: bool,
@@ -47,6 +52,7 @@ impl From<Challenge> for FactorChallenge {
     fn from(c: Challenge) -> Self {
         Self {
             challenge: c.secret,
+            passkey: c.passkey,
             enrolment_required: c.purpose == Purpose::Enrol,
             expires_at: c.expires_at,
         }
@@ -79,6 +85,8 @@ pub struct TotpEnrolled {
 #[derive(SimpleObject)]
 pub struct SecondFactor {
     pub totp_enrolled: bool,
+    /// The caller's passkeys, oldest first.
+    pub passkeys: Vec<super::passkey::Passkey>,
     pub recovery_codes_left: i32,
     /// The policy requires one for the caller's role.
     pub required: bool,
@@ -121,6 +129,7 @@ impl FactorQuery {
         let status = factor::status::of(&state.pool, caller).await?;
         Ok(SecondFactor {
             totp_enrolled: status.totp_enrolled,
+            passkeys: status.passkeys.into_iter().map(Into::into).collect(),
             recovery_codes_left: i32::try_from(status.recovery_codes_left).unwrap_or(i32::MAX),
             required: status.required,
             fresh_until: status.fresh_until,
@@ -153,9 +162,8 @@ impl FactorMutation {
         let code = parse_code(&code)?;
         let done = factor::login_step::verify(
             super::auth::deps(state),
-            &state.factor_key,
             &challenge,
-            &code,
+            Answer::Code(&state.factor_key, &code),
             session.address,
         )
         .await?;
@@ -166,7 +174,9 @@ impl FactorMutation {
     }
 
     /// Starts enrolling an authenticator app: signed in, or with a login
-    /// challenge that requires enrolment. Shows the secret once.
+    /// challenge that requires enrolment. Shows the secret once. Signed in
+    /// with a passkey already, it needs step-up.
+    #[graphql(guard = "AddingFactor(Adding::Totp)")]
     async fn begin_totp_enrolment(
         &self,
         ctx: &Context<'_>,
@@ -255,9 +265,9 @@ impl FactorMutation {
         let fresh_until = factor::step_up::step_up(
             &state.pool,
             &state.outbox,
-            &state.factor_key,
             caller,
-            &code,
+            Answer::Code(&state.factor_key, &code),
+            None,
             session.address,
         )
         .await?;

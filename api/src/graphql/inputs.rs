@@ -181,3 +181,11 @@ pub fn record_id(id: &ID) -> Result<RecordId, ApiError> {
 pub fn user_id(id: &ID, field: &'static str) -> Result<UserId, ApiError> {
     parse_user_id(id, field)
 }
+
+/// One of the caller's passkeys, by the id `mySecondFactor` lists.
+pub fn passkey_id(id: &ID, field: &'static str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::bad_input(field, "must be a passkey id (a positive whole number)"))
+}

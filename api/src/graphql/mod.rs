@@ -18,6 +18,7 @@ mod inputs;
 pub mod introspection;
 pub mod loaders;
 pub mod operations;
+mod passkey;
 mod person_object;
 mod record_objects;
 mod records;
@@ -61,6 +62,7 @@ pub struct Query(
 pub struct Mutation(
     auth::AuthMutation,
     factor::FactorMutation,
+    passkey::PasskeyMutation,
     users::UsersMutation,
     records::RecordsMutation,
     care::CareMutation,

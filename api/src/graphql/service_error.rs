@@ -60,6 +60,13 @@ impl From<FactorError> for ApiError {
             FactorError::WrongCode | FactorError::ReusedCode | FactorError::UsedRecoveryCode => {
                 ApiError::bad_input("code", message)
             }
+            FactorError::PasskeyRefused => ApiError::bad_input("credential", message),
+            FactorError::CeremonyInvalid => ApiError::bad_input("challenge", message),
+            FactorError::NoCeremony | FactorError::LastFactor => {
+                ApiError::Conflict { message, field: None, current_version: None }
+            }
+            FactorError::NoPasskey => ApiError::FactorRequired(message),
+            FactorError::PasskeyNotFound => ApiError::NotFound("passkey"),
             FactorError::ChallengeInvalid => ApiError::Unauthenticated(message),
             FactorError::TooManyAttempts { retry_after } => ApiError::TooManyAttempts {
                 message,
@@ -78,7 +85,10 @@ impl From<FactorError> for ApiError {
             FactorError::Service(e) => e.into(),
             FactorError::Login(e) => e.into(),
             FactorError::Database(e) => e.into(),
-            FactorError::Unsealable(_) | FactorError::Qr(_) => ApiError::internal(e),
+            FactorError::Unsealable(_)
+            | FactorError::Qr(_)
+            | FactorError::Webauthn(_)
+            | FactorError::StoredPasskey(_) => ApiError::internal(e),
         }
     }
 }

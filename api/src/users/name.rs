@@ -59,19 +59,32 @@ pub const DECEPTIVE: &str = "must not contain invisible or direction-changing ch
 #[derive(Clone, PartialEq, Eq)]
 pub struct FullName(String);
 
+/// A name as entered into `field`: trimmed, 1 to `max` characters (else
+/// `length`, the refusal's wording), no control characters and no invisible
+/// or direction-changing ones ([`deceptive_char`]).
+pub fn plain_name(
+    raw: &str,
+    field: &'static str,
+    max: usize,
+    length: &'static str,
+) -> Result<String, InvalidInput> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > max {
+        return Err(InvalidInput::new(field, length));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(InvalidInput::new(field, "must not contain control characters"));
+    }
+    if deceptive_char(name).is_some() {
+        return Err(InvalidInput::new(field, DECEPTIVE));
+    }
+    Ok(name.to_owned())
+}
+
 impl FullName {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > careledger_vocab::limits::FULL_NAME_MAX_CHARS {
-            return Err(InvalidInput::new("fullName", "must be 1 to 200 characters"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(InvalidInput::new("fullName", "must not contain control characters"));
-        }
-        if deceptive_char(name).is_some() {
-            return Err(InvalidInput::new("fullName", DECEPTIVE));
-        }
-        Ok(FullName(name.to_owned()))
+        let max = careledger_vocab::limits::FULL_NAME_MAX_CHARS;
+        plain_name(raw, "fullName", max, "must be 1 to 200 characters").map(FullName)
     }
 
     pub fn as_str(&self) -> &str {

@@ -43,21 +43,25 @@ fn tool(var: &str, default: &str, what: &str) -> PathBuf {
 pub struct Server {
     pub app: TestApp,
     pub base: String,
+    /// The same server by name, `https://localhost:<port>`: its WebAuthn
+    /// origin, where passkeys work (a browser refuses them at an address).
+    pub origin: String,
     handle: axum_server::Handle,
 }
 
 impl Server {
     pub async fn start(pool: PgPool) -> Self {
         let dist = web_dist();
-        let app = support::app(pool).await;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let origin = format!("https://localhost:{port}");
+        let app = support::app_with(pool, &[("CARELEDGER_WEBAUTHN_ORIGIN", origin.as_str())]).await;
         let mut state = app.state.clone();
         state.web_dir = dist;
         let files =
             careledger::http::tls::ensure_files(&state.config.data_dir, None).expect("tls files");
         let tls = careledger::http::tls::load(&files).await.expect("tls config");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
         let handle = axum_server::Handle::new();
         let service =
             careledger::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -65,7 +69,7 @@ impl Server {
         tokio::spawn(async move {
             let _ = server.serve(service).await;
         });
-        Self { app, base: format!("https://127.0.0.1:{port}"), handle }
+        Self { app, base: format!("https://127.0.0.1:{port}"), origin, handle }
     }
 
     /// Stops answering (for the "server unreachable" case).
@@ -450,5 +454,46 @@ impl Browser {
                 )
             })
             .collect()
+    }
+}
+
+/// WebDriver's WebAuthn extension: a virtual authenticator for the session
+/// (`POST /session/{id}/webauthn/authenticator`); not one of fantoccini's
+/// commands.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, UrlError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+impl Browser {
+    /// Gives the browser a platform authenticator that makes and uses
+    /// passkeys with user verification (as a fingerprint reader would),
+    /// answering without a person; returns its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let id = self
+            .client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .expect("chromedriver adds a virtual authenticator");
+        id.as_str().expect("an authenticator id").to_owned()
     }
 }

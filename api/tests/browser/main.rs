@@ -20,5 +20,6 @@ mod factor;
 mod graphiql;
 mod harness;
 mod login;
+mod passkey;
 mod people;
 mod records;

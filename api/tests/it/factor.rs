@@ -12,7 +12,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use crate::ops::*;
 use crate::support::{self, Reply, TestApp, ROOT_PASSWORD};
 
-const PASSWORD: &str = "a sound password";
+pub const PASSWORD: &str = "a sound password";
 
 /// An authenticator app holding the secret `beginTotpEnrolment` showed.
 struct App(TOTP);
@@ -36,7 +36,7 @@ impl App {
     }
 }
 
-async fn login_step(
+pub async fn login_step(
     app: &TestApp,
     username: &str,
     password: &str,
@@ -47,7 +47,7 @@ async fn login_step(
 }
 
 /// The challenge a correct password got (panics if it got a token).
-async fn challenge(app: &TestApp, username: &str) -> login_step::LoginStepLoginFactorChallenge {
+pub async fn challenge(app: &TestApp, username: &str) -> login_step::LoginStepLoginFactorChallenge {
     let out = login_step(app, username, PASSWORD).await;
     let login = &out.ok().login;
     assert_eq!(login.token, None, "no token before the second step");
@@ -76,7 +76,7 @@ async fn enrol(app: &TestApp, token: &str) -> (App, Vec<String>) {
 }
 
 /// `(kind, reason)` of every factor event about `user`, oldest first.
-async fn factor_events(app: &TestApp, user: &User) -> Vec<(String, Option<String>)> {
+pub async fn factor_events(app: &TestApp, user: &User) -> Vec<(String, Option<String>)> {
     sqlx::query_as("SELECT kind::text, reason FROM factor_events WHERE user_id = $1 ORDER BY id")
         .bind(user.id.0)
         .fetch_all(&app.state.pool)
@@ -84,7 +84,7 @@ async fn factor_events(app: &TestApp, user: &User) -> Vec<(String, Option<String
         .expect("factor events")
 }
 
-fn ev(kind: &str, reason: Option<&str>) -> (String, Option<String>) {
+pub fn ev(kind: &str, reason: Option<&str>) -> (String, Option<String>) {
     (kind.to_owned(), reason.map(str::to_owned))
 }
 
@@ -92,7 +92,7 @@ async fn step_up(app: &TestApp, token: &str, code: &str) -> Reply<step_up::Respo
     app.run::<StepUp>(Some(token), step_up::Variables { code: code.to_owned() }).await
 }
 
-async fn role_of(app: &TestApp, user: &User) -> String {
+pub async fn role_of(app: &TestApp, user: &User) -> String {
     sqlx::query_scalar("SELECT role::text FROM users WHERE id = $1")
         .bind(user.id.0)
         .fetch_one(&app.state.pool)

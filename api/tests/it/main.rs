@@ -15,5 +15,6 @@ mod journal;
 mod keys;
 mod limits;
 mod ops;
+mod passkey;
 mod support;
 mod throttle;

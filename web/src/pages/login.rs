@@ -1,14 +1,17 @@
 //! Sign in: clear errors for wrong credentials, a lock-out (with the wait)
 //! and an unreachable server; then, for an account with a second factor, a
-//! code from the authenticator app (or a recovery code), or — when the
-//! policy requires a factor the account lacks — setting one up.
+//! code from the authenticator app (or a recovery code) or a passkey, or —
+//! when the policy requires a factor the account lacks — setting one up.
 
 use std::rc::Rc;
 
 use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
-use crate::api::ops::{login, verify_factor, Login, VerifyFactor};
+use crate::api::ops::{
+    begin_passkey_verification, login, verify_factor, verify_passkey, BeginPasskeyVerification,
+    Login, VerifyFactor, VerifyPasskey,
+};
 use crate::api::{self, ApiError};
 use crate::factor::{EnrolTotp, Enrolled, RecoveryCodes};
 use crate::session::{use_api, AuthHandle, Session};
@@ -18,8 +21,9 @@ use crate::ui::{bind, input_to};
 /// Where sign-in stands after a correct password.
 #[derive(Clone, PartialEq)]
 enum SecondStep {
-    /// A code from the enrolled factor, with this challenge.
-    Code(String),
+    /// A code from the enrolled factor (or a passkey, when the account has
+    /// one), with this challenge.
+    Code(String, bool),
     /// The policy requires a factor: enrol one with this challenge.
     Enrol(String),
     /// Enrolled at sign-in: the recovery codes, then the session.
@@ -106,7 +110,7 @@ pub fn login_page() -> Html {
                             form.dispatch(CredentialsAction::Step(if c.enrolment_required {
                                 SecondStep::Enrol(c.challenge)
                             } else {
-                                SecondStep::Code(c.challenge)
+                                SecondStep::Code(c.challenge, c.passkey)
                             }));
                         } else if let (Some(token), Some(user), Some(expires_at), Some(ends)) = (
                             login.token,
@@ -175,8 +179,8 @@ fn second_step(
     api: &crate::session::Api,
 ) -> Html {
     match step {
-        SecondStep::Code(challenge) => html! {
-            <CodeStep challenge={challenge.clone()} error={form.error.clone()} busy={form.busy}
+        SecondStep::Code(challenge, passkey) => html! {
+            <CodeStep challenge={challenge.clone()} passkey={*passkey} error={form.error.clone()} busy={form.busy}
                 on_result={let form = form.dispatcher(); Callback::from(move |a| form.dispatch(a))} />
         },
         SecondStep::Enrol(challenge) => {
@@ -215,16 +219,70 @@ fn second_step(
 #[derive(Properties, PartialEq)]
 struct CodeStepProps {
     challenge: String,
+    /// The account has a passkey: offer it.
+    passkey: bool,
     error: Option<ApiError>,
     busy: bool,
     on_result: Callback<CredentialsAction>,
 }
 
-/// A code from the authenticator app (or a recovery code) for the challenge.
+/// Answers the login's challenge with a passkey: the ceremony begun on the
+/// challenge, the browser's assertion, the answer; returns the session.
+async fn sign_in_with_passkey(
+    api: &crate::session::Api,
+    challenge: String,
+) -> Result<Session, ApiError> {
+    let vars = begin_passkey_verification::Variables { challenge: Some(challenge.clone()) };
+    let begun = api.run::<BeginPasskeyVerification>(vars).await?.begin_passkey_verification;
+    let credential = crate::passkey::get(begun.options).await?;
+    let s = api
+        .run::<VerifyPasskey>(verify_passkey::Variables { challenge, credential })
+        .await?
+        .verify_passkey;
+    let user = api::convert(s.user)
+        .ok_or_else(|| ApiError::local(ErrorCode::Internal, "the account could not be read"))?;
+    Ok(Session {
+        token: s.token,
+        user,
+        expires_at: s.expires_at,
+        session_ends_at: s.session_ends_at,
+    })
+}
+
+/// Where a refused second step leaves the form: a spent challenge starts
+/// again from the password; anything else keeps the step.
+fn step_refused(e: ApiError) -> CredentialsAction {
+    if e.code == ErrorCode::Unauthenticated {
+        // The challenge is spent: start again from the password.
+        CredentialsAction::Refused(ApiError::local(
+            ErrorCode::BadUserInput,
+            "That sign-in step expired or had too many wrong codes. Sign in again.",
+        ))
+    } else {
+        CredentialsAction::CodeRefused(e)
+    }
+}
+
+/// A code from the authenticator app (or a recovery code), or a passkey,
+/// for the challenge.
 #[function_component(CodeStep)]
 fn code_step(props: &CodeStepProps) -> Html {
     let api = use_api();
     let code = use_state(String::new);
+    let use_passkey = {
+        let (api, challenge, on_result) =
+            (api.clone(), props.challenge.clone(), props.on_result.clone());
+        Callback::from(move |_| {
+            on_result.emit(CredentialsAction::Trying);
+            let (api, challenge, on_result) = (api.clone(), challenge.clone(), on_result.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match sign_in_with_passkey(&api, challenge).await {
+                    Ok(session) => api.sign_in(session),
+                    Err(e) => on_result.emit(step_refused(e)),
+                }
+            });
+        })
+    };
     let onsubmit = {
         let (code, challenge, on_result) =
             (code.clone(), props.challenge.clone(), props.on_result.clone());
@@ -248,23 +306,24 @@ fn code_step(props: &CodeStepProps) -> Html {
                             });
                         }
                     }
-                    // The challenge is spent: start again from the password.
-                    Err(e) if e.code == ErrorCode::Unauthenticated => {
-                        on_result.emit(CredentialsAction::Refused(ApiError::local(
-                            ErrorCode::BadUserInput,
-                            "That sign-in step expired or had too many wrong codes. Sign in again.",
-                        )))
-                    }
-                    Err(e) => on_result.emit(CredentialsAction::CodeRefused(e)),
+                    Err(e) => on_result.emit(step_refused(e)),
                 }
             });
         })
     };
     html! {
         <>
-            <p class="muted">{ "Enter the 6-digit code your authenticator app shows, or one of your recovery codes." }</p>
             if let Some(e) = &props.error {
                 <div class="alert alert-error" role="alert" id="code-error">{ code_refusal(e) }</div>
+            }
+            if props.passkey && crate::passkey::supported() {
+                <p class="muted">{ "Confirm it's you with your passkey (your device asks for a fingerprint, face or PIN)." }</p>
+                <button class="btn btn-primary" type="button" id="use-passkey" onclick={use_passkey} disabled={props.busy}>
+                    { "Use a passkey" }
+                </button>
+                <p class="muted">{ "Or enter a code from your authenticator app, or one of your recovery codes." }</p>
+            } else {
+                <p class="muted">{ "Enter the 6-digit code your authenticator app shows, or one of your recovery codes." }</p>
             }
             <form {onsubmit} class="form" id="code-form">
                 <label for="factor-code">{ "Code" }</label>

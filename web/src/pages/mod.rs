@@ -5,6 +5,7 @@ pub mod administrators;
 pub mod audit;
 pub mod home;
 pub mod login;
+pub mod passkeys;
 pub mod patients;
 pub mod people;
 pub mod person;

@@ -1,6 +1,7 @@
 //! Security: the signed-in user's second factor — set up an authenticator
-//! app (QR code, then a code), see how many recovery codes are left, renew
-//! them — and, for root, the policy requiring a factor of every staff account.
+//! app (QR code, then a code), add and remove passkeys, see how many
+//! recovery codes are left, renew them — and, for root, the policy
+//! requiring a factor of every staff account.
 
 use yew::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::api::ops::{
 use crate::api::{ApiError, Role};
 use crate::factor::{EnrolTotp, Enrolled, RecoveryCodes};
 use crate::hooks::use_query;
+use crate::pages::passkeys::Passkeys;
 use crate::session::{use_api, use_session};
 use crate::ui::{when, ErrorBox, Load, Loading};
 
@@ -26,7 +28,19 @@ pub fn security_page() -> Html {
         let (enrolling, codes, status) = (enrolling.clone(), codes.clone(), status.clone());
         Callback::from(move |done: Enrolled| {
             enrolling.set(false);
-            codes.set(Some(done.recovery_codes));
+            // The account's first factor brings recovery codes; a later one keeps them.
+            if !done.recovery_codes.is_empty() {
+                codes.set(Some(done.recovery_codes));
+            }
+            status.reload();
+        })
+    };
+    let on_passkeys = {
+        let (codes, status) = (codes.clone(), status.clone());
+        Callback::from(move |given: Vec<String>| {
+            if !given.is_empty() {
+                codes.set(Some(given));
+            }
             status.reload();
         })
     };
@@ -90,7 +104,8 @@ pub fn security_page() -> Html {
                         <button class="btn btn-primary" id="start-enrol" onclick={let e = enrolling.clone(); Callback::from(move |_| e.set(true))}>{ "Set up an authenticator app" }</button>
                     }
                     if *enrolling { <EnrolTotp on_done={on_enrolled.clone()} /> }
-                    if mine.totp_enrolled {
+                    <Passkeys passkeys={mine.passkeys.clone()} on_change={on_passkeys} />
+                    if mine.totp_enrolled || !mine.passkeys.is_empty() {
                         <div class="actions">
                             <button class="btn" id="renew-recovery" onclick={renew}>{ "Renew recovery codes" }</button>
                         </div>
@@ -118,7 +133,7 @@ pub fn security_page() -> Html {
     html! {
         <section class="card" aria-labelledby="security-title">
             <h1 id="security-title">{ "Security" }</h1>
-            <p class="muted">{ "A second factor: a code from an app on your phone, asked at sign-in and before account, role and permission changes." }</p>
+            <p class="muted">{ "A second factor: a code from an app on your phone, or a passkey, asked at sign-in and before account, role and permission changes." }</p>
             { body }
         </section>
     }

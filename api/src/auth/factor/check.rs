@@ -1,18 +1,73 @@
-//! Checking a code against a user's factor, once. Every check of a user's
-//! codes locks that user's `totp_factors` row first, so checks of one
-//! account run one at a time: the refusal count and the replay mark are
-//! read and written without a race.
+//! Checking a code or a passkey's assertion against a user's factors,
+//! once. Every check of a user's factors takes that account's lock first
+//! ([`lock_account`]), so checks of one account run one at a time: the
+//! refusal count and the replay marks are read and written without a race.
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::PgConnection;
 
+use webauthn_rs::prelude::PublicKeyCredential;
+
+use super::challenge::{self, Held};
 use super::code::{recovery_hash, FactorCode};
 use super::events::{self, Event, EventKind};
+use super::passkey::{self, RelyingParty};
 use super::sealing::{FactorKey, Sealed};
 use super::{totp, FactorError, REFUSALS_LIMIT, WINDOW};
 use crate::users::UserId;
+
+/// What a user answers a second-factor question with.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    /// A code from the authenticator app, or a recovery code.
+    Code(&'a FactorKey, &'a FactorCode),
+    /// A passkey's assertion, answering the ceremony kept on a challenge.
+    Passkey(&'a RelyingParty, &'a PublicKeyCredential),
+}
+
+/// Checks `answer` for `user` in the caller's transaction (see [`check`]
+/// and [`passkey::verify::check`]); a passkey's ceremony is taken from
+/// `ceremony_of`, the challenge it was begun on.
+pub async fn answer(
+    conn: &mut PgConnection,
+    user: UserId,
+    answer: Answer<'_>,
+    ceremony_of: Option<&Held>,
+    address: Option<IpAddr>,
+) -> Result<(), FactorError> {
+    match answer {
+        Answer::Code(key, code) => check(conn, key, user, code, address).await.map(|_| ()),
+        Answer::Passkey(rp, credential) => {
+            let ceremony = match ceremony_of {
+                Some(held) => challenge::take_ceremony(&mut *conn, held).await?,
+                None => None,
+            };
+            passkey::verify::check(conn, rp, user, ceremony, credential, address).await
+        }
+    }
+}
+
+/// Whether `user` has a factor: a confirmed authenticator app or a passkey.
+pub async fn enrolled(db: impl sqlx::PgExecutor<'_>, user: UserId) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+               OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1) AS "enrolled!""#,
+        user.0
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Serialises the checks of one account's factors until the transaction
+/// ends (a transaction-level advisory lock in a namespace of its own).
+pub(super) async fn lock_account(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(20060, ($1::int8 % 2147483647)::int4)", user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 /// How a code passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +119,8 @@ pub(super) fn totp_step(
 }
 
 /// Refuses at once, unchecked, when the account had [`REFUSALS_LIMIT`]
-/// codes refused (wrong, reused or spent) within [`WINDOW`], counted under
-/// the row lock.
+/// codes or passkeys refused (wrong, reused, spent, unknown) within
+/// [`WINDOW`], counted under the account's lock.
 pub(super) async fn throttle(
     conn: &mut PgConnection,
     user: UserId,
@@ -75,7 +130,8 @@ pub(super) async fn throttle(
         r#"SELECT count(*) AS "refused!", min(at) AS oldest, now() AS "now!" FROM (
              SELECT at FROM factor_events
               WHERE user_id = $1 AND kind IN ('CODE_REFUSED', 'ENROLMENT_REFUSED')
-                AND reason IN ('WRONG_CODE', 'REUSED_CODE', 'USED_RECOVERY_CODE')
+                AND reason IN ('WRONG_CODE', 'REUSED_CODE', 'USED_RECOVERY_CODE',
+                               'WRONG_PASSKEY', 'UNKNOWN_PASSKEY')
                 AND at > now() - make_interval(secs => $2)
               ORDER BY at DESC LIMIT $3) recent"#,
         user.0,
@@ -107,18 +163,28 @@ pub async fn check(
     address: Option<IpAddr>,
 ) -> Result<Accepted, FactorError> {
     let refuse = |reason| Event::own(user, EventKind::CodeRefused, address).because(reason);
-    let Some(factor) = lock(&mut *conn, user).await?.filter(|f| f.confirmed) else {
+    lock_account(&mut *conn, user).await?;
+    let factor = lock(&mut *conn, user).await?.filter(|f| f.confirmed);
+    // An account with passkeys only has recovery codes too.
+    if factor.is_none() && !passkey::store::exists(&mut *conn, user).await? {
         events::record(conn, refuse("NO_FACTOR")).await?;
         return Err(FactorError::NoFactor);
-    };
+    }
     throttle(&mut *conn, user, address).await?;
     let accepted = match code {
-        FactorCode::Totp(digits) => match totp_step(key, user, &factor, digits)? {
+        FactorCode::Totp(digits) => match factor
+            .as_ref()
+            .map(|factor| totp_step(key, user, factor, digits))
+            .transpose()?
+            .flatten()
+        {
             None => {
                 events::record(conn, refuse("WRONG_CODE")).await?;
                 return Err(FactorError::WrongCode);
             }
-            Some(step) if factor.last_step.is_some_and(|last| step <= last) => {
+            Some(step)
+                if factor.as_ref().and_then(|f| f.last_step).is_some_and(|last| step <= last) =>
+            {
                 events::record(conn, refuse("REUSED_CODE")).await?;
                 return Err(FactorError::ReusedCode);
             }
@@ -183,5 +249,8 @@ pub fn is_refusal(e: &FactorError) -> bool {
             | FactorError::TooManyAttempts { .. }
             | FactorError::EnrolmentRequired
             | FactorError::NotStarted
+            | FactorError::PasskeyRefused
+            | FactorError::NoCeremony
+            | FactorError::NoPasskey
     )
 }

@@ -1,8 +1,8 @@
 //! Enrolling a TOTP authenticator: [`begin`] makes a secret, seals it and
 //! shows it once (URI, QR code, base32); [`confirm_in`] accepts the first
-//! code from the app, which confirms the factor and gives ten recovery
-//! codes (stored hashed, shown once). Confirming is recorded on chain as
-//! `UserModified` by the user themself.
+//! code from the app, which confirms the factor and, when it is the
+//! account's first factor, gives ten recovery codes (stored hashed, shown
+//! once). Confirming is recorded on chain as `FACTOR_ENROLLED`.
 
 use std::net::IpAddr;
 
@@ -111,7 +111,7 @@ pub async fn confirm_in(
     )
     .execute(&mut *conn)
     .await?;
-    let codes = replace_recovery_codes(conn, id).await?;
+    let codes = first_recovery_codes(conn, id).await?;
     events::record(conn, Event::own(id, EventKind::Enrolled, address)).await?;
     let entry = on_trail(conn, AuthEvent::FactorEnrolled(registered(user)?)).await?;
     Ok((codes, entry))
@@ -165,6 +165,24 @@ pub(super) async fn replace_recovery_codes(
     Ok(codes)
 }
 
+/// Ten recovery codes for an account's first factor: when it has none yet
+/// (a first enrolment, or after a reset), else none (it keeps its own).
+pub(super) async fn first_recovery_codes(
+    conn: &mut PgConnection,
+    id: UserId,
+) -> Result<Vec<String>, sqlx::Error> {
+    let has_codes = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM recovery_codes WHERE user_id = $1) AS "has!""#,
+        id.0
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if has_codes {
+        return Ok(vec![]);
+    }
+    replace_recovery_codes(conn, id).await
+}
+
 /// Ten new recovery codes for a signed-in user with a factor (the old ones
 /// stop working). The caller has stepped up.
 #[tracing::instrument(skip(pool))]
@@ -174,7 +192,7 @@ pub async fn renew_recovery_codes(
     address: Option<IpAddr>,
 ) -> Result<Vec<String>, FactorError> {
     let mut tx = pool.begin().await?;
-    if !lock(&mut tx, id).await?.is_some_and(|f| f.confirmed) {
+    if !check::enrolled(&mut *tx, id).await? {
         return Err(FactorError::NoFactor);
     }
     let codes = replace_recovery_codes(&mut tx, id).await?;

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 
 use crate::users::UserId;
 
-/// `factor_event_kind` (migration 0050).
+/// `factor_event_kind` (migrations 0050, 0060).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "factor_event_kind", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
@@ -23,6 +23,10 @@ pub enum EventKind {
     RecoveryCodesRenewed,
     PolicySet,
     PolicyRefused,
+    PasskeyEnrolled,
+    PasskeyUsed,
+    PasskeyRemoved,
+    RemovalRefused,
 }
 
 /// One event: about `user`'s factor, done by `actor`.

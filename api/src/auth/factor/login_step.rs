@@ -13,7 +13,7 @@ use super::challenge::{self, Challenge, Purpose};
 use super::check;
 use super::enrol::{self, account};
 use super::totp::Provisioning;
-use super::{policy, step_up, FactorCode, FactorError, FactorKey};
+use super::{policy, step_up, Answer, FactorCode, FactorError, FactorKey};
 use crate::auth::login::{self, LoggedIn, LoginDeps};
 use crate::auth::trail::AuthEvent;
 use crate::lifecycle::{deliver, Written};
@@ -22,29 +22,25 @@ use crate::users::User;
 /// The challenge a correct password leads to, if the account needs one.
 pub async fn after_password(pool: &PgPool, user: &User) -> Result<Option<Challenge>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let has_factor = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS "has!""#,
-        user.id.0
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let purpose = if has_factor {
+    let purpose = if check::enrolled(&mut *conn, user.id).await? {
         Purpose::Verify
     } else if policy::get(&mut *conn).await?.requires(user.role) {
         Purpose::Enrol
     } else {
         return Ok(None);
     };
-    Ok(Some(challenge::open(&mut conn, user.id, purpose).await?))
+    let mut opened = challenge::open(&mut conn, user.id, purpose).await?;
+    opened.passkey = super::passkey::store::exists(&mut *conn, user.id).await?;
+    Ok(Some(opened))
 }
 
-/// Completes a login with a code from the enrolled factor or a recovery code.
+/// Completes a login with a code from the enrolled factor, a recovery code,
+/// or a passkey's assertion (for the ceremony begun on this challenge).
 #[tracing::instrument(skip_all)]
 pub async fn verify(
     deps: LoginDeps<'_>,
-    key: &FactorKey,
     secret: &str,
-    code: &FactorCode,
+    answer: Answer<'_>,
     address: Option<IpAddr>,
 ) -> Result<LoggedIn, FactorError> {
     let mut tx = deps.pool.begin().await?;
@@ -57,8 +53,8 @@ pub async fn verify(
     };
     let user = account(&mut tx, held.user).await?;
     let sid = enrol::registered(&user)?;
-    match check::check(&mut tx, key, held.user, code, address).await {
-        Ok(_) => {}
+    match check::answer(&mut tx, held.user, answer, Some(&held), address).await {
+        Ok(()) => {}
         Err(e) if check::is_refusal(&e) => {
             challenge::failed(&mut tx, &held).await?;
             // A wrong second step is a refused sign-in at the account.

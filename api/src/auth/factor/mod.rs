@@ -1,5 +1,5 @@
-//! The second factor: TOTP authenticators with one-time recovery codes
-//! (migrations 0050, 0051).
+//! The second factor: TOTP authenticators and passkeys (WebAuthn), with
+//! one-time recovery codes (migrations 0050, 0051, 0060).
 //!
 //! - [`enrol`]: a secret sealed at rest ([`sealing`]), shown once as a QR
 //!   code; confirmed by a first code, which also gives ten recovery codes.
@@ -8,7 +8,9 @@
 //!   and a code get the token. Under the root's [`policy`], a staff account
 //!   without a factor is made to enrol at that step.
 //! - [`check`]: a code is accepted once: a TOTP code only for a later time
-//!   step than the last accepted, a recovery code only while unused.
+//!   step than the last accepted, a recovery code only while unused; a
+//!   passkey's assertion once per ceremony ([`passkey`]).
+//! - [`passkey`]: registering, using and removing passkeys.
 //! - [`step_up`]: account, role and permission changes need a factor proved
 //!   within the last five minutes.
 //! - [`reset`]: an administrator removes a lost factor (recorded on chain as
@@ -23,6 +25,7 @@ pub mod code;
 pub mod enrol;
 pub mod events;
 pub mod login_step;
+pub mod passkey;
 pub mod policy;
 pub mod purge;
 pub mod reset;
@@ -33,7 +36,9 @@ pub mod totp;
 
 use std::time::Duration;
 
+pub use check::Answer;
 pub use code::FactorCode;
+pub use passkey::RelyingParty;
 pub use sealing::FactorKey;
 
 use crate::db::InvalidInput;
@@ -83,6 +88,24 @@ pub enum FactorError {
     Database(#[from] sqlx::Error),
     #[error("the QR code could not be made")]
     Qr(#[from] qrcode::types::QrError),
+    #[error("the passkey was not accepted")]
+    PasskeyRefused,
+    #[error("no passkey request is in progress: start again")]
+    NoCeremony,
+    #[error("the passkey request expired, was used, or belongs to another session: start again")]
+    CeremonyInvalid,
+    #[error("you have no passkey: add one on the Security page first")]
+    NoPasskey,
+    #[error("you have no such passkey")]
+    PasskeyNotFound,
+    #[error(
+        "the policy requires a second factor for your role: add another before removing your last"
+    )]
+    LastFactor,
+    #[error("a WebAuthn ceremony could not be started")]
+    Webauthn(#[from] webauthn_rs::prelude::WebauthnError),
+    #[error("a stored passkey or ceremony could not be read: {0}")]
+    StoredPasskey(String),
 }
 
 impl From<InvalidInput> for FactorError {

@@ -1,5 +1,5 @@
-//! An administrator resets a user's lost factor: the authenticator, its
-//! recovery codes and any open login challenge are removed, every session
+//! An administrator resets a user's lost factor: the authenticator, every
+//! passkey, the recovery codes and any open login challenge are removed, every session
 //! of the user ends (their tokens are revoked), and the change is recorded
 //! on chain as `UserModified` by the administrator. The access decision
 //! (USER_RECORD UPDATE of the user) and the administrator's own step-up are
@@ -33,7 +33,11 @@ pub async fn reset(
     let removed = sqlx::query!("DELETE FROM totp_factors WHERE user_id = $1", target.0)
         .execute(&mut *tx)
         .await?
-        .rows_affected();
+        .rows_affected()
+        + sqlx::query!("DELETE FROM passkeys WHERE user_id = $1", target.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if removed == 0 {
         events::record(&mut tx, event(EventKind::ResetRefused).because("NO_FACTOR")).await?;
         tx.commit().await?;

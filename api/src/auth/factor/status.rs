@@ -7,9 +7,10 @@ use sqlx::PgPool;
 use super::step_up;
 use crate::auth::caller::Caller;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Status {
     pub totp_enrolled: bool,
+    pub passkeys: Vec<super::passkey::store::PasskeyInfo>,
     pub recovery_codes_left: i64,
     pub required: bool,
     pub fresh_until: Option<chrono::DateTime<chrono::Utc>>,
@@ -24,7 +25,8 @@ pub async fn of(pool: &PgPool, caller: &Caller) -> Result<Status, sqlx::Error> {
     .fetch_one(pool)
     .await?;
     Ok(Status {
-        totp_enrolled: standing.has_factor,
+        totp_enrolled: standing.totp,
+        passkeys: super::passkey::store::list(pool, caller.user_id).await?,
         recovery_codes_left: left,
         required: standing.required,
         fresh_until: standing.fresh_until,
