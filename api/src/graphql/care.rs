@@ -4,7 +4,7 @@
 //! state carries the access guard (resources CARE_TEAM, EMERGENCY_ACCESS,
 //! RESTRICTION), so the contract decides and records each one.
 
-use alloy::primitives::B256;
+use alloy::primitives::{B256, U256};
 use alloy::sol_types::SolCall;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -248,7 +248,7 @@ const ROLES: [users::Role; 7] = [
 
 /// The matrix as the contract holds it: four words of 4-bit cells, cell i
 /// = ((role − 1)·6 + resource)·5 + action (contracts/README.md).
-fn cells(words: &[alloy::primitives::U256; 4]) -> Vec<PermissionObject> {
+fn cells(words: &[U256; 4]) -> Vec<PermissionObject> {
     let mut cells = Vec::new();
     for role in ROLES {
         for resource in Resource::ALL {
@@ -257,7 +257,8 @@ fn cells(words: &[alloy::primitives::U256; 4]) -> Vec<PermissionObject> {
                     + resource as usize)
                     * Action::ALL.len()
                     + action as usize;
-                let code = (words[i / 64] >> ((i % 64) * 4)).to::<u64>() & 15;
+                // Mask before narrowing: the cells above this one are still in the word.
+                let code = ((words[i / 64] >> ((i % 64) * 4)) & U256::from(15)).to::<u64>();
                 let scope =
                     Scope::from_code(u8::try_from(code).unwrap_or(0)).unwrap_or(Scope::None);
                 cells.push(PermissionObject {
@@ -743,7 +744,6 @@ mod tests {
 
     #[test]
     fn cells_read_the_contracts_layout() {
-        use alloy::primitives::U256;
         let mut words = [U256::ZERO; 4];
         // DOCTOR (code 3) · HEALTH_RECORD (1) · READ (1): i = ((3-1)·6 + 1)·5 + 1 = 66 → word 1, nibble 2.
         words[1] = U256::from(4u8) << 8;
@@ -755,5 +755,14 @@ mod tests {
             (set[0].role, set[0].resource, set[0].action, set[0].scope),
             (Role::Doctor, AccessResource::HealthRecord, AccessAction::Read, Scope::Care)
         );
+    }
+
+    #[test]
+    fn each_cell_is_read_alone_whatever_its_neighbours_hold() {
+        // Every cell ANY (3): a cell low in a word has 63 cells above it.
+        let any = (0..64).fold(U256::ZERO, |w, n| w | (U256::from(3u8) << (4 * n)));
+        let cells = cells(&[any; 4]);
+        assert_eq!(cells.len(), 7 * 6 * 5);
+        assert!(cells.iter().all(|c| c.scope == Scope::Any));
     }
 }
