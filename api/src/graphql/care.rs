@@ -575,9 +575,11 @@ impl CareMutation {
             .parse::<uuid::Uuid>()
             .map_err(|_| ApiError::bad_input("id", "must be a break-the-glass id (a UUID)"))?;
         let grant = care::break_glass_grant(&state.pool, grant_id).await?;
-        let target = Target::User {
-            id: ID(grant.as_ref().map_or(0, |g| g.patient.0).to_string()),
-            field: "id",
+        let target = match &grant {
+            Some(g) => Target::User { id: ID(g.patient.0.to_string()), field: "id" },
+            // No such grant: decided about nobody, so that only those who may
+            // close reviews learn that it does not exist.
+            None => Target::Nobody,
         };
         guard::decide(state, session, Resource::EmergencyAccess, Action::Update, &target).await?;
         let grant = grant.ok_or(ApiError::NotFound("break-the-glass"))?;
