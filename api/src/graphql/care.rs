@@ -41,10 +41,13 @@ impl From<CareError> for ApiError {
     }
 }
 
-/// An account by id for a care change (deleted ones too: records outlive accounts).
+/// An account by id for a care change (deleted ones too: records outlive
+/// accounts); an id naming no account is bad input in `field`.
 async fn account(state: &AppState, id: &ID, field: &'static str) -> Result<User, ApiError> {
     let id = parse_user_id(id, field)?;
-    users::repo::get(&state.pool, id).await?.ok_or(ApiError::NotFound("user"))
+    users::repo::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "no such user"))
 }
 
 /// The patient named by `patientId`: an account that is, or was, a patient.
