@@ -207,6 +207,42 @@ pub async fn enqueue(
     })
 }
 
+/// Names `actor` as who makes the changes of the caller's transaction, for
+/// the entries the database writes itself: a staff member's
+/// DEPARTMENT_ASSIGNED follows `users.department` by trigger (migration
+/// 0052), which would otherwise name the system.
+pub async fn name_actor(conn: &mut PgConnection, actor: B256) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT set_config('careledger.actor', $1, true)", hex::encode(actor))
+        .fetch_one(conn)
+        .await?;
+    Ok(())
+}
+
+/// Claims, in the caller's transaction, the entries of `kind` about
+/// `subject` that the database wrote itself and nobody is sending, oldest
+/// first: the caller delivers them with its own once committed, so the
+/// change is on chain when it is answered (not at the next sweep).
+pub async fn claim_written(
+    conn: &mut PgConnection,
+    kind: LifecycleKind,
+    subject: B256,
+) -> Result<Vec<LifecycleEntry>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        "UPDATE chain_outbox SET claimed_until = now() + make_interval(secs => $3)
+          WHERE kind = $1 AND subject = $2 AND sent_at IS NULL
+            AND (claimed_until IS NULL OR claimed_until < now())
+         RETURNING id, entry_id, kind, actor, subject, record_id, version, content_hash, role, sequence,
+                   counterpart, department, until, detail",
+        kind as i16,
+        subject.as_slice(),
+        CLAIM.as_secs_f64(),
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(entries_in_order(rows))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error(transparent)]

@@ -4,7 +4,7 @@
 //! state carries the access guard (resources CARE_TEAM, EMERGENCY_ACCESS,
 //! RESTRICTION), so the contract decides and records each one.
 
-use alloy::primitives::B256;
+use alloy::primitives::{B256, U256};
 use alloy::sol_types::SolCall;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -41,10 +41,13 @@ impl From<CareError> for ApiError {
     }
 }
 
-/// An account by id for a care change (deleted ones too: records outlive accounts).
+/// An account by id for a care change (deleted ones too: records outlive
+/// accounts); an id naming no account is bad input in `field`.
 async fn account(state: &AppState, id: &ID, field: &'static str) -> Result<User, ApiError> {
     let id = parse_user_id(id, field)?;
-    users::repo::get(&state.pool, id).await?.ok_or(ApiError::NotFound("user"))
+    users::repo::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "no such user"))
 }
 
 /// The patient named by `patientId`: an account that is, or was, a patient.
@@ -248,7 +251,7 @@ const ROLES: [users::Role; 7] = [
 
 /// The matrix as the contract holds it: four words of 4-bit cells, cell i
 /// = ((role − 1)·6 + resource)·5 + action (contracts/README.md).
-fn cells(words: &[alloy::primitives::U256; 4]) -> Vec<PermissionObject> {
+fn cells(words: &[U256; 4]) -> Vec<PermissionObject> {
     let mut cells = Vec::new();
     for role in ROLES {
         for resource in Resource::ALL {
@@ -257,7 +260,8 @@ fn cells(words: &[alloy::primitives::U256; 4]) -> Vec<PermissionObject> {
                     + resource as usize)
                     * Action::ALL.len()
                     + action as usize;
-                let code = (words[i / 64] >> ((i % 64) * 4)).to::<u64>() & 15;
+                // Mask before narrowing: the cells above this one are still in the word.
+                let code = ((words[i / 64] >> ((i % 64) * 4)) & U256::from(15)).to::<u64>();
                 let scope =
                     Scope::from_code(u8::try_from(code).unwrap_or(0)).unwrap_or(Scope::None);
                 cells.push(PermissionObject {
@@ -565,9 +569,11 @@ impl CareMutation {
             .parse::<uuid::Uuid>()
             .map_err(|_| ApiError::bad_input("id", "must be a break-the-glass id (a UUID)"))?;
         let grant = care::break_glass_grant(&state.pool, grant_id).await?;
-        let target = Target::User {
-            id: ID(grant.as_ref().map_or(0, |g| g.patient.0).to_string()),
-            field: "id",
+        let target = match &grant {
+            Some(g) => Target::User { id: ID(g.patient.0.to_string()), field: "id" },
+            // No such grant: decided about nobody, so that only those who may
+            // close reviews learn that it does not exist.
+            None => Target::Nobody,
         };
         guard::decide(state, session, Resource::EmergencyAccess, Action::Update, &target).await?;
         let grant = grant.ok_or(ApiError::NotFound("break-the-glass"))?;
@@ -734,7 +740,6 @@ mod tests {
 
     #[test]
     fn cells_read_the_contracts_layout() {
-        use alloy::primitives::U256;
         let mut words = [U256::ZERO; 4];
         // DOCTOR (code 3) · HEALTH_RECORD (1) · READ (1): i = ((3-1)·6 + 1)·5 + 1 = 66 → word 1, nibble 2.
         words[1] = U256::from(4u8) << 8;
@@ -746,5 +751,14 @@ mod tests {
             (set[0].role, set[0].resource, set[0].action, set[0].scope),
             (Role::Doctor, AccessResource::HealthRecord, AccessAction::Read, Scope::Care)
         );
+    }
+
+    #[test]
+    fn each_cell_is_read_alone_whatever_its_neighbours_hold() {
+        // Every cell ANY (3): a cell low in a word has 63 cells above it.
+        let any = (0..64).fold(U256::ZERO, |w, n| w | (U256::from(3u8) << (4 * n)));
+        let cells = cells(&[any; 4]);
+        assert_eq!(cells.len(), 7 * 6 * 5);
+        assert!(cells.iter().all(|c| c.scope == Scope::Any));
     }
 }

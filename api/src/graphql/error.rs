@@ -23,8 +23,9 @@ pub enum ApiError {
         action: &'static str,
         resource: &'static str,
     },
-    /// A clinician refused a patient's health records: no care relationship
-    /// (or a restriction, which looks exactly the same). FORBIDDEN, with
+    /// A clinician refused a patient's health records although their role's
+    /// cell allows the action under care: no care relationship (or a
+    /// restriction, which looks exactly the same). FORBIDDEN, with
     /// `extensions.careRelationship` false: the web app offers break-the-glass.
     NoCareRelationship {
         action: &'static str,

@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::session::{AuditNote, Session};
 use crate::app::AppState;
 use crate::auth::access::About;
+use crate::chain::bindings::CareLedgerAccess;
 use crate::gate::{Action, Resource};
 use crate::records::RecordId;
 use crate::users::{Role, SystemId, User, UserId};
@@ -167,12 +168,25 @@ async fn ask(
         Ok(())
     } else {
         tracing::info!(user = %caller.user_id, action = action.as_str(), resource = resource.as_str(), "access denied by the contract");
-        let clinician = matches!(caller.role, Role::Doctor | Role::Nurse);
-        if clinician && resource == Resource::HealthRecord && !about.subject.is_zero() {
+        let records = resource == Resource::HealthRecord && !about.subject.is_zero();
+        if records && by_care(state, caller.role, resource, action).await {
             return Err(ApiError::NoCareRelationship { action: action.as_str() });
         }
         Err(ApiError::Forbidden { action: action.as_str(), resource: resource.as_str() })
     }
+}
+
+/// Whether `role` reaches `resource` for `action` through care relationships
+/// (the contract's cell is CARE): only then is a refusal "not on the care
+/// team", which break-the-glass would change. A nurse refused a record's
+/// deletion is refused by her role, on the team or not. (The cell is the
+/// same for every patient, so this tells nothing of a restriction.)
+async fn by_care(state: &AppState, role: Role, resource: Resource, action: Action) -> bool {
+    /// The contract's `Scope.CARE`.
+    const CARE: u8 = 4;
+    let contract = CareLedgerAccess::new(state.deployment.address, state.chain.provider());
+    let cell = contract.permission(role.contract_code(), resource as u8, action as u8).call().await;
+    matches!(cell, Ok(CARE))
 }
 
 async fn resolve(state: &AppState, caller: SystemId, target: &Target) -> Result<About, ApiError> {

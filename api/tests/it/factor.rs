@@ -15,7 +15,7 @@ use crate::support::{self, Reply, TestApp, ROOT_PASSWORD};
 pub const PASSWORD: &str = "a sound password";
 
 /// An authenticator app holding the secret `beginTotpEnrolment` showed.
-struct App(TOTP);
+pub struct App(TOTP);
 
 impl App {
     fn new(base32: &str) -> Self {
@@ -24,7 +24,7 @@ impl App {
     }
 
     /// The code for `steps` steps from now (-1, 0, +1 are accepted).
-    fn code(&self, steps: i64) -> String {
+    pub fn code(&self, steps: i64) -> String {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64;
         self.0.generate((now + 30 * steps) as u64)
     }
@@ -61,7 +61,7 @@ async fn verify(app: &TestApp, challenge: &str, code: &str) -> Reply<verify_fact
 
 /// Enrols an authenticator for the holder of `token` with the code of the
 /// step before now; returns the app and the recovery codes.
-async fn enrol(app: &TestApp, token: &str) -> (App, Vec<String>) {
+pub async fn enrol(app: &TestApp, token: &str) -> (App, Vec<String>) {
     let begun = app
         .run::<BeginTotpEnrolment>(Some(token), begin_totp_enrolment::Variables { challenge: None })
         .await;
@@ -88,7 +88,7 @@ pub fn ev(kind: &str, reason: Option<&str>) -> (String, Option<String>) {
     (kind.to_owned(), reason.map(str::to_owned))
 }
 
-async fn step_up(app: &TestApp, token: &str, code: &str) -> Reply<step_up::ResponseData> {
+pub async fn step_up(app: &TestApp, token: &str, code: &str) -> Reply<step_up::ResponseData> {
     app.run::<StepUp>(Some(token), step_up::Variables { code: code.to_owned() }).await
 }
 

@@ -45,21 +45,48 @@ pub enum AccessResource {
     UserRecord,
     HealthRecord,
     AuditTrail,
+    CareTeam,
+    EmergencyAccess,
+    Restriction,
+}
+
+/// Why a clinician broke the glass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GlassReason {
+    EmergencyTreatment,
+    ContinuityOfCare,
+    PatientRequest,
+    Other,
+}
+
+/// How far a permission reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Scope {
+    None,
+    Own,
+    Patients,
+    Any,
+    Care,
 }
 
 macro_rules! operation {
     ($name:ident, $file:literal) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-            schema_path = "../schema.graphql",
-            query_path = $file,
-            response_derives = "Debug, Clone, PartialEq",
-            variables_derives = "Debug, Clone",
-            // An omitted input field is absent, not null (`UpdateUserInput`
-            // tells the two apart; `ClearUserAddress` sends the null).
-            skip_serializing_none,
-            extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind")
-        )]
+                    schema_path = "../schema.graphql",
+                    query_path = $file,
+                    response_derives = "Debug, Clone, PartialEq",
+                    variables_derives = "Debug, Clone",
+                    // An omitted input field is absent, not null (`UpdateUserInput`
+                    // tells the two apart; `ClearUserAddress` sends the null).
+                    skip_serializing_none,
+                    extern_enums(
+                        "Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource",
+                        "AuditEventKind", "GlassReason", "Scope"
+                    )
+                )]
         pub struct $name;
     };
 }
@@ -109,3 +136,20 @@ operation!(AuditCheck, "tests/queries/audit.graphql");
 operation!(ChainRoleChanges, "tests/queries/audit.graphql");
 operation!(Report, "tests/queries/audit.graphql");
 operation!(AccessReport, "tests/queries/audit.graphql");
+operation!(CareTeam, "tests/queries/care.graphql");
+operation!(AddCareTeamMember, "tests/queries/care.graphql");
+operation!(EndCareRelationship, "tests/queries/care.graphql");
+operation!(AdmitPatient, "tests/queries/care.graphql");
+operation!(DischargePatient, "tests/queries/care.graphql");
+operation!(Departments, "tests/queries/care.graphql");
+operation!(BreakGlass, "tests/queries/care.graphql");
+operation!(BreakGlassReviews, "tests/queries/care.graphql");
+operation!(BreakGlassReviewCount, "tests/queries/care.graphql");
+operation!(ReviewBreakGlass, "tests/queries/care.graphql");
+operation!(RestrictAccess, "tests/queries/care.graphql");
+operation!(LiftRestriction, "tests/queries/care.graphql");
+operation!(MyRestrictions, "tests/queries/care.graphql");
+operation!(PermissionMatrix, "tests/queries/care.graphql");
+operation!(SetPermission, "tests/queries/care.graphql");
+operation!(SetBreakGlassDuration, "tests/queries/care.graphql");
+operation!(CareTrail, "tests/queries/care.graphql");

@@ -41,3 +41,19 @@ async fn enqueue_user_event(
     let change = Change::user(kind, actor, subject, role.map_or(0, Role::contract_code));
     Ok(outbox::enqueue(conn, change).await?)
 }
+
+/// The DEPARTMENT_ASSIGNED entries the database wrote about `user` in this
+/// transaction (its trigger follows `users.department`, migration 0052),
+/// claimed to go on chain with the change; [`outbox::name_actor`] named
+/// their actor first.
+async fn department_entries(
+    conn: &mut PgConnection,
+    user: &User,
+) -> Result<Vec<(LifecycleEntry, &'static str)>, ServiceError> {
+    let Some(subject) = user.system_id.map(B256::from) else {
+        return Ok(Vec::new());
+    };
+    let kind = LifecycleKind::DepartmentAssigned;
+    let entries = outbox::claim_written(conn, kind, subject).await?;
+    Ok(entries.into_iter().map(|e| (e, kind.event_name())).collect())
+}

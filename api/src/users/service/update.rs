@@ -1,15 +1,16 @@
 use alloy::primitives::B256;
 use sqlx::PgPool;
 
-use super::enqueue_user_event;
+use super::{department_entries, enqueue_user_event};
 use crate::db::{Entity, StoreError};
-use crate::gate::outbox::Outbox;
+use crate::gate::outbox::{self, Outbox};
 use crate::gate::LifecycleKind;
 use crate::lifecycle::{deliver, ServiceError, Written};
 use crate::users::{repo, User, UserChanges, UserId};
 
-/// Changes an account's details (`UserModified`). A change that leaves every
-/// field as it was writes nothing and records no event.
+/// Changes an account's details (`UserModified`; a staff member's new
+/// department also `DepartmentAssigned`, by `actor`). A change that leaves
+/// every field as it was writes nothing and records no event.
 #[tracing::instrument(skip(pool, outbox, changes))]
 pub async fn update(
     pool: &PgPool,
@@ -19,6 +20,7 @@ pub async fn update(
     changes: &UserChanges,
 ) -> Result<Written<User>, ServiceError> {
     let mut tx = pool.begin().await?;
+    outbox::name_actor(&mut tx, actor).await?;
     let before = repo::get(&mut *tx, id)
         .await?
         .filter(|u| !u.is_deleted())
@@ -33,8 +35,10 @@ pub async fn update(
     }
     let entry =
         enqueue_user_event(&mut tx, LifecycleKind::UserModified, actor, &after, None).await?;
+    let mut entries = vec![(entry, "UserModified")];
+    entries.extend(department_entries(&mut tx, &after).await?);
     tx.commit().await?;
-    let events = deliver(outbox, &[(entry, "UserModified")]).await;
+    let events = deliver(outbox, &entries).await;
     Ok(Written { value: after, events })
 }
 

@@ -2,6 +2,7 @@
 //! do, search, records, hardening, and the committed schema.
 
 mod administrators;
+mod care;
 mod demo;
 mod disclosure;
 mod hardening;

@@ -113,6 +113,7 @@ async fn a_patients_report_names_staff_by_name_role_department_and_designation(p
     let h = Hospital::new(pool).await;
     let (doctor, read) = accesses(&h).await;
     let me = plain(h.user(Role::Patient), ops::Role::Patient);
+    let admin = plain(h.user(Role::Admin), ops::Role::Admin);
     let read_access = Some(AccessAction::Read);
 
     let out = h.run::<AccessReport>(Role::Patient, report(None)).await;
@@ -127,6 +128,9 @@ async fn a_patients_report_names_staff_by_name_role_department_and_designation(p
             row("ACCESS_REQUESTED", read_access, false, Kind::WITHHELD, None),
             // The doctor, as a person: no address, username or system id.
             row("ACCESS_REQUESTED", read_access, true, Kind::PERSON, Some(doctor)),
+            // The administrator put the doctor and the nurse on the care team.
+            row("CARE_ADDED", None, true, Kind::PERSON, Some(admin.clone())),
+            row("CARE_ADDED", None, true, Kind::PERSON, Some(admin)),
             row("SIGNED_IN", None, true, Kind::PERSON, Some(me)),
             // The account was registered by CareLedger itself.
             row("USER_ADDED", None, true, Kind::SYSTEM, None),
@@ -166,6 +170,7 @@ async fn an_auditor_still_sees_everyone_who_acted_named(pool: PgPool) {
     let patient = h.user(Role::Patient);
     let two = plain(&h.other_patient, ops::Role::Patient);
     let me = plain(patient, ops::Role::Patient);
+    let admin = plain(h.user(Role::Admin), ops::Role::Admin);
     let read_access = Some(AccessAction::Read);
     let out = h.run::<AccessReport>(Role::Auditor, report(Some(patient))).await;
     assert_eq!(
@@ -174,6 +179,8 @@ async fn an_auditor_still_sees_everyone_who_acted_named(pool: PgPool) {
             row("SIGN_IN_FAILED", None, false, Kind::NOBODY, None),
             row("ACCESS_REQUESTED", read_access, false, Kind::PERSON, Some(two)),
             row("ACCESS_REQUESTED", read_access, true, Kind::PERSON, Some(doctor)),
+            row("CARE_ADDED", None, true, Kind::PERSON, Some(admin.clone())),
+            row("CARE_ADDED", None, true, Kind::PERSON, Some(admin)),
             row("SIGNED_IN", None, true, Kind::PERSON, Some(me)),
             row("USER_ADDED", None, true, Kind::SYSTEM, None),
         ]
