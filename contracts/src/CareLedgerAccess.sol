@@ -539,21 +539,25 @@ contract CareLedgerAccess is ICareLedgerAccess, AccessControl {
             return (false, 0);
         }
         if (scope == Scope.PATIENTS) return (true, 0);
-        return _careDecision(subject, subjectAccount, _relations[subject][actor], actorAccount.department);
+        return _careDecision(r, subjectAccount, actorAccount.department);
     }
 
-    /// @dev CARE: a break-the-glass grant in force approves (and overrides restrictions);
-    ///      otherwise a restriction by the patient — of this staff member, or of their
-    ///      department — denies, exactly as no relationship would; otherwise a care-team
-    ///      membership not ended, or the patient's admission to the actor's department, approves.
-    function _careDecision(bytes32 subject, Account storage patient, Relation storage rel, uint32 department)
+    /// @dev CARE: on HEALTH_RECORD, a break-the-glass grant in force approves (and overrides
+    ///      restrictions) — a grant opens the patient's records and nothing else: it never lets
+    ///      its holder change the care team, admit or discharge. Otherwise a restriction by the
+    ///      patient — of this staff member, or of their department — denies, exactly as no
+    ///      relationship would; otherwise a care-team membership not ended, or the patient's
+    ///      admission to the actor's department, approves.
+    function _careDecision(AccessRequest calldata r, Account storage patient, uint32 department)
         private
         view
         returns (bool, uint64)
     {
+        bytes32 subject = r.subject;
+        Relation storage rel = _relations[subject][r.actor];
         uint64 now_ = uint64(block.timestamp);
         uint64 glassUntil = rel.glassUntil;
-        if (glassUntil > now_) return (true, glassUntil);
+        if (r.resource == Resource.HEALTH_RECORD && glassUntil > now_) return (true, glassUntil);
         if (rel.restricted) return (false, 0);
         if (department != 0 && patient.departmentRestrictions != 0) {
             // The patient slot is warm; only a patient who restricts departments costs a look-up.

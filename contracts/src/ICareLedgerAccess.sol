@@ -55,9 +55,9 @@ interface ICareLedgerAccess {
     /// and HEALTH_RECORD only ROOT acts on ROOT/ADMIN accounts (anyone may READ their own).
     /// CARE (appended): as PATIENTS, and the actor has an active relationship with the patient —
     /// a care-team membership not ended, or an admission to the actor's department — and no
-    /// restriction by the patient applies to them; or a break-the-glass grant of theirs on the
-    /// patient is in force (it overrides restrictions; every access under it emits
-    /// `EmergencyAccess`). On every resource but USER_RECORD a patient subject is anyone who was
+    /// restriction by the patient applies to them; or, on HEALTH_RECORD only, a break-the-glass
+    /// grant of theirs on the patient is in force (it overrides restrictions; every access under
+    /// it emits `EmergencyAccess`; it never opens the care team). On every resource but USER_RECORD a patient subject is anyone who was
     /// ever a patient and holds no ROOT/ADMIN role: records outlive accounts.
     enum Scope {
         NONE,

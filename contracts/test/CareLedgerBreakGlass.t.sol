@@ -45,22 +45,23 @@ contract CareLedgerBreakGlassTest is CareFixture {
 
         // One batch: every access under the grant is marked right after its AccessRequested;
         // the others are not.
-        ICareLedgerAccess.AccessRequest[] memory batch = new ICareLedgerAccess.AccessRequest[](5);
+        ICareLedgerAccess.AccessRequest[] memory batch = new ICareLedgerAccess.AccessRequest[](6);
         batch[0] = _req(DOCTOR2_ID, READ, HEALTH, PATIENT2_ID, NONE);
         batch[1] = _req(DOCTOR2_ID, UPDATE, HEALTH, PATIENT2_ID, NONE);
         batch[2] = _req(DOCTOR_ID, READ, HEALTH, PATIENT2_ID, NONE); // another doctor: no grant
         batch[3] = _req(DOCTOR2_ID, READ, USER, PATIENT2_ID, NONE); // scope ANY: no grant needed
-        batch[4] = _req(DOCTOR2_ID, READ, TEAM, PATIENT2_ID, NONE); // CARE: the grant decides
+        batch[4] = _req(DOCTOR2_ID, READ, TEAM, PATIENT2_ID, NONE); // a grant opens records only
+        batch[5] = _req(DOCTOR2_ID, CREATE, TEAM, PATIENT2_ID, NONE); // never the care team
         Vm.Log[] memory logs = _authorizeAll(batch);
-        vm.assertEq(logs.length, 8, "five AccessRequested, three EmergencyAccess");
+        vm.assertEq(logs.length, 8, "six AccessRequested, two EmergencyAccess");
         _assertAccessRequested(logs[0], batch[0], true, "read under the grant");
         _assertEmergency(logs[1], batch[0], until, "read under the grant");
         _assertAccessRequested(logs[2], batch[1], true, "amend under the grant");
         _assertEmergency(logs[3], batch[1], until, "amend under the grant");
         _assertAccessRequested(logs[4], batch[2], false, "someone else's grant is no grant");
         _assertAccessRequested(logs[5], batch[3], true, "a user record: not an emergency access");
-        _assertAccessRequested(logs[6], batch[4], true, "the care team under the grant");
-        _assertEmergency(logs[7], batch[4], until, "the care team under the grant");
+        _assertAccessRequested(logs[6], batch[4], false, "the care team is not opened by a grant");
+        _assertAccessRequested(logs[7], batch[5], false, "nor may its holder join the team");
 
         vm.warp(until - 1);
         _decides(_req(DOCTOR2_ID, READ, HEALTH, PATIENT2_ID, NONE), true, until, "the grant's last second");

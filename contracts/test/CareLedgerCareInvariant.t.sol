@@ -448,7 +448,9 @@ contract CareHandler is TestBase {
         if (scope == 1) return (r.subject == r.actor, false);
         // Every subject here was a patient once: records outlive accounts.
         if (scope == 2) return (true, false);
-        if (glassUntil[r.subject][r.actor] > currentTime) return (true, true);
+        // A grant opens the patient's health records, never their care team.
+        bool health = r.resource == ICareLedgerAccess.Resource.HEALTH_RECORD;
+        if (health && glassUntil[r.subject][r.actor] > currentTime) return (true, true);
         if (_restricted(r.subject, r.actor)) return (false, false);
         return (_related(r.subject, r.actor), false);
     }

@@ -525,7 +525,7 @@ impl CareMutation {
         patient_id: ID,
         reason: GlassReason,
         justification: String,
-        password: String,
+        #[graphql(secret)] password: String,
     ) -> Result<BreakGlassObject, ApiError> {
         let (state, session, caller) = context::caller(ctx)?;
         let patient = patient(state, &patient_id).await?;
@@ -711,20 +711,36 @@ async fn restricted(
     }
 }
 
-/// The caller's password again, for break-the-glass. A wrong one is
-/// refused and recorded on the trail as a refused sign-in at the account.
+/// The caller's password again, for break-the-glass, counted with sign-in
+/// guesses for the account from this address (`auth::throttle`): a stolen
+/// session cannot guess its way through. A wrong one is refused and recorded
+/// on the trail as a refused sign-in at the account; one longer than any
+/// password is refused without hashing.
 async fn confirm_password(
     state: &AppState,
     session: &Session,
     caller: &Caller,
     password: String,
 ) -> Result<(), ApiError> {
-    let user =
-        users::repo::get(&state.pool, caller.user_id).await?.ok_or(ApiError::NotFound("user"))?;
-    let stored = crate::auth::password::PasswordHashString::from_stored(
-        user.password_hash.as_str().to_owned(),
-    );
-    if crate::auth::password::verify(secrecy::SecretString::from(password), stored).await {
+    use crate::auth::{password as pw, throttle};
+    let user = users::repo::get(&state.pool, caller.user_id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let attempt = match throttle::attempt(&state.pool, user.username.as_str(), session.address)
+        .await?
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return Err(ApiError::TooManyAttempts {
+                message: "too many wrong passwords from here: wait before trying again".into(),
+                retry_after_seconds: wait.as_secs().max(1),
+            })
+        }
+    };
+    let stored = pw::PasswordHashString::from_stored(user.password_hash.as_str().to_owned());
+    let within_limit = password.chars().count() <= pw::MAX_LEN;
+    if within_limit && pw::verify(secrecy::SecretString::from(password), stored).await {
+        attempt.succeeded(&state.pool).await?;
         return Ok(());
     }
     let event = crate::auth::trail::AuthEvent::SignInFailed { account: Some(caller.system_id) };

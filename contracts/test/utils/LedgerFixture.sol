@@ -330,9 +330,10 @@ abstract contract LedgerFixture is TestBase {
         }
         if (!patient || !targetOk) return (false, false);
         if (scope == ICareLedgerAccess.Scope.PATIENTS) return (true, false);
-        // CARE: a grant in force decides (over any restriction); else a restriction denies;
-        // else a membership not ended, or an admission to the actor's department.
-        if (care.glass) return (true, true);
+        // CARE: on health records a grant in force decides (over any restriction); else a
+        // restriction denies; else a membership not ended, or an admission to the actor's
+        // department. A grant opens records only, never the care team.
+        if (care.glass && resource == ICareLedgerAccess.Resource.HEALTH_RECORD) return (true, true);
         if (care.restricted) return (false, false);
         return (care.member || care.admitted, false);
     }

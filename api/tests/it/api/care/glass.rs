@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 use super::super::{assert_forbidden, word, Hospital, PASSWORD};
 use super::{
-    assert_no_care, break_glass, care_fingerprint, chain_now, event, everything, house, read,
+    add_member, assert_no_care, break_glass, care_fingerprint, chain_now, event, everything, house, read,
     relation, row_of, titles, trail, travel, uid, unix, Staff, WHY,
 };
 use crate::ops::{AccessAction, AccessResource, GlassReason};
@@ -179,6 +179,22 @@ async fn breaking_the_glass_grants_reads_marked_as_emergencies_and_shown_to_the_
             ("ACCESS_REQUESTED", by, false, None, None),
         ]
     );
+}
+
+/// A grant opens the patient's records and nothing else: its holder cannot
+/// put themself on the care team (and so keep reading after it ends).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_grant_never_opens_the_care_team(pool: PgPool) {
+    let h = Hospital::new(pool).await;
+    let house = house(&h).await;
+    let two = &h.other_patient;
+    break_glass(&h, &house.token, two, WHY, PASSWORD).await.ok();
+    let joined = add_member(&h, &house.token, two, &house.user, None).await;
+    assert_forbidden(&joined, AccessAction::Create, AccessResource::CareTeam, "joining under a grant");
+    let team = event::<CareLedgerAccess::AccessRequested>(&h.app, &joined.audit[0]).await;
+    assert!(!team.approved, "denied on chain");
+    assert!(next_log(&h.app, &joined.audit[0]).await.is_none(), "and no EmergencyAccess");
+    assert_eq!(relation(&h.app, two, &house.user).await.careUntil, 0, "no membership");
 }
 
 #[sqlx::test(migrations = "../migrations")]
