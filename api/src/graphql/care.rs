@@ -257,7 +257,9 @@ fn cells(words: &[alloy::primitives::U256; 4]) -> Vec<PermissionObject> {
                     + resource as usize)
                     * Action::ALL.len()
                     + action as usize;
-                let code = (words[i / 64] >> ((i % 64) * 4)).to::<u64>() & 15;
+                // The cell's nibble: the low 4 bits of the word's lowest limb
+                // once shifted (the cells above it stay in the higher limbs).
+                let code = (words[i / 64] >> ((i % 64) * 4)).as_limbs()[0] & 15;
                 let scope =
                     Scope::from_code(u8::try_from(code).unwrap_or(0)).unwrap_or(Scope::None);
                 cells.push(PermissionObject {
@@ -745,15 +747,27 @@ mod tests {
     fn cells_read_the_contracts_layout() {
         use alloy::primitives::U256;
         let mut words = [U256::ZERO; 4];
-        // DOCTOR (code 3) · HEALTH_RECORD (1) · READ (1): i = ((3-1)·6 + 1)·5 + 1 = 66 → word 1, nibble 2.
-        words[1] = U256::from(4u8) << 8;
+        // DOCTOR (code 3) · HEALTH_RECORD (1) · READ (1): i = ((3-1)·6 + 1)·5 + 1 = 66 → word 1, nibble 2;
+        // RECEPTIONIST (5) · HEALTH_RECORD (1) · UPDATE (2): i = ((5-1)·6 + 1)·5 + 2 = 127 → word 1, nibble 63.
+        words[1] = (U256::from(4u8) << 8) | (U256::from(3u8) << 252);
         let cells = cells(&words);
         assert_eq!(cells.len(), 7 * 6 * 5);
-        let set: Vec<_> = cells.iter().filter(|c| c.scope != Scope::None).collect();
-        assert_eq!(set.len(), 1);
+        let set: Vec<_> = cells
+            .iter()
+            .filter(|c| c.scope != Scope::None)
+            .map(|c| (c.role, c.resource, c.action, c.scope))
+            .collect();
         assert_eq!(
-            (set[0].role, set[0].resource, set[0].action, set[0].scope),
-            (Role::Doctor, AccessResource::HealthRecord, AccessAction::Read, Scope::Care)
+            set,
+            [
+                (Role::Doctor, AccessResource::HealthRecord, AccessAction::Read, Scope::Care),
+                (
+                    Role::Receptionist,
+                    AccessResource::HealthRecord,
+                    AccessAction::Update,
+                    Scope::Any
+                ),
+            ]
         );
     }
 }
