@@ -208,7 +208,8 @@ pub enum Scope {
 
 impl Scope {
     const ALL: [Scope; 5] = [Self::None, Self::Own, Self::Patients, Self::Any, Self::Care];
-    fn code(self) -> u8 {
+    /// The contract's number for the scope.
+    pub(super) fn code(self) -> u8 {
         self as u8
     }
     fn from_code(code: u8) -> Option<Self> {

@@ -23,9 +23,11 @@ pub enum ApiError {
         action: &'static str,
         resource: &'static str,
     },
-    /// A clinician refused a patient's health records: no care relationship
-    /// (or a restriction, which looks exactly the same). FORBIDDEN, with
-    /// `extensions.careRelationship` false: the web app offers break-the-glass.
+    /// A clinician refused a patient's health records under a CARE cell: no
+    /// care relationship (or a restriction, which looks exactly the same).
+    /// FORBIDDEN, with `extensions.careRelationship` false: the web app
+    /// offers break-the-glass. (Refused under any other scope — a nurse
+    /// creating a record — is the plain FORBIDDEN.)
     NoCareRelationship {
         action: &'static str,
     },

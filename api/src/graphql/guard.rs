@@ -168,11 +168,29 @@ async fn ask(
     } else {
         tracing::info!(user = %caller.user_id, action = action.as_str(), resource = resource.as_str(), "access denied by the contract");
         let clinician = matches!(caller.role, Role::Doctor | Role::Nurse);
-        if clinician && resource == Resource::HealthRecord && !about.subject.is_zero() {
+        if clinician
+            && resource == Resource::HealthRecord
+            && !about.subject.is_zero()
+            && care_scoped(state, caller.role, resource, action).await
+        {
             return Err(ApiError::NoCareRelationship { action: action.as_str() });
         }
         Err(ApiError::Forbidden { action: action.as_str(), resource: resource.as_str() })
     }
+}
+
+/// Whether the contract grants `role` this action only on the patients they
+/// care for (scope CARE): then a refusal means no care relationship (or a
+/// restriction, which looks the same), and break-the-glass could help; under
+/// any other scope the role may never do it. A chain that does not answer
+/// reads as no: the plain refusal.
+async fn care_scoped(state: &AppState, role: Role, resource: Resource, action: Action) -> bool {
+    let contract = crate::chain::bindings::CareLedgerAccess::new(
+        state.deployment.address,
+        state.chain.provider(),
+    );
+    let cell = contract.permission(role.contract_code(), resource as u8, action as u8);
+    cell.call().await.is_ok_and(|scope| scope == super::care::Scope::Care.code())
 }
 
 async fn resolve(state: &AppState, caller: SystemId, target: &Target) -> Result<About, ApiError> {
