@@ -16,9 +16,11 @@ mod ops;
 mod support;
 
 mod audit;
+mod care;
 mod factor;
 mod graphiql;
 mod harness;
 mod login;
 mod people;
+mod privacy;
 mod records;
