@@ -72,6 +72,11 @@ async fn a_patient_restricts_a_doctor_and_a_department_then_lifts_the_doctor(poo
     let doctor_since = server.minute(&since("staff_id")).await;
     let doctor_row: &[&str] = &["Test dr_rest\nDoctor · Cardiology", &doctor_since, "Lift"];
     assert_eq!(b.rows_become("#restrictions", &[doctor_row]).await, [doctor_row]);
+    // No longer offered: restricted already.
+    assert_eq!(
+        b.text("#restrict-staff-title ~ .empty").await,
+        "No staff member you know of matches."
+    );
     // Refused as if off the team: the restriction is never revealed.
     assert_eq!(server.reads(&token, &pid).await, Err("FORBIDDEN careRelationship=false".into()));
 
@@ -91,12 +96,17 @@ async fn a_patient_restricts_a_doctor_and_a_department_then_lifts_the_doctor(poo
     assert_eq!(b.rows_become("#restrictions", &both).await, both);
     b.scroll_to("#restrictions-title").await;
     b.screenshot("restrictions").await;
+    assert_eq!(b.texts("#restrict-department option").await, ["Choose a department", "Cardiology"]);
+    let department = b.find("#restrict-department").await.prop("value").await.expect("value");
+    assert_eq!(department.as_deref(), Some(""), "none chosen");
 
     // Lifting the doctor's restriction: he reads again; the department's stays.
     b.click("#restrictions tbody tr:first-child .lift").await;
     let lifted = "Lifted the restriction on Test dr_rest.";
     assert_eq!(b.text_becomes("#restriction-done", lifted).await, lifted);
     assert_eq!(b.rows_become("#restrictions", &[oncology_row]).await, [oncology_row]);
+    b.find("#restrict-candidates").await;
+    assert_eq!(b.texts("#restrict-candidates li").await, [offered]);
     assert_eq!(server.reads(&token, &pid).await, Ok(1));
     let wanted = ["ACCESS_RESTRICTED", "ACCESS_RESTRICTED", "RESTRICTION_LIFTED"];
     let pool = &server.app.state.pool;

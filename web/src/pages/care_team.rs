@@ -205,18 +205,21 @@ fn admit_form(props: &AdmitProps) -> Html {
     let names = use_query::<Departments, _, _>(Some(departments::Variables), |d| d.departments);
     let department = use_state(String::new);
     let onsubmit = {
-        let (department, patient_id, on_done) =
-            (department.clone(), props.patient_id.clone(), props.on_done.clone());
+        let (department, names, patient_id, on_done) =
+            (department.clone(), names.clone(), props.patient_id.clone(), props.on_done.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = department.trim().to_owned();
             let vars =
                 admit_patient::Variables { patient_id: patient_id.clone(), department: name };
-            let (api, on_done, department) = (api.clone(), on_done.clone(), department.clone());
+            let (api, on_done, department, names) =
+                (api.clone(), on_done.clone(), department.clone(), names.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let r = api.run::<AdmitPatient>(vars).await;
                 if r.is_ok() {
                     department.set(String::new());
+                    // A new name is a new department: list it.
+                    names.reload();
                 }
                 on_done.emit(r.map(|d| format!("Admitted to {}.", d.admit_patient.department)));
             });

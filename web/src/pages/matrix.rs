@@ -114,7 +114,7 @@ impl Reducible for Edits {
 pub fn matrix_page() -> Html {
     let api = use_api();
     let root = use_session().is_some_and(|s| can::edit_permissions(s.role()));
-    let matrix = use_query::<Permissions, _, _>(Some(permissions::Variables), |d| {
+    let matrix = use_query::<Permissions, _, _>(root.then_some(permissions::Variables), |d| {
         api::convert::<_, Matrix>(d.permission_matrix)
     });
     let edits = use_reducer(Edits::default);

@@ -112,9 +112,10 @@ pub fn restrictions_page() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let done = if restrict {
                     let vars = restrict_access::Variables { user_id, department };
-                    api.run::<RestrictAccess>(vars)
-                        .await
-                        .map(|_| format!("Restricted: {}.", whom.describe()))
+                    api.run::<RestrictAccess>(vars).await.map(|d| match d.restrict_access {
+                        true => format!("Restricted: {}.", whom.describe()),
+                        false => format!("Restricted already: {}.", whom.describe()),
+                    })
                 } else {
                     let vars = lift_restriction::Variables { user_id, department };
                     api.run::<LiftRestriction>(vars)
@@ -131,6 +132,13 @@ pub fn restrictions_page() -> Html {
     if !mine {
         return html! { <section class="card"><h1>{ "Restrictions" }</h1><p>{ "Only patients restrict who may see their records." }</p></section> };
     }
+    // What is restricted already is not offered again.
+    let in_force = match &*current {
+        Load::Done(list) => list.clone(),
+        _ => vec![],
+    };
+    let restricted_staff =
+        |id: &str| in_force.iter().any(|r| r.person.as_ref().is_some_and(|p| p.id == id));
     // Everyone the patient knows of, once each, care team first.
     let mut known: Vec<Known> = vec![];
     let sources = [(&*team, "On your care team"), (&*accessed, "Opened or tried your records")];
@@ -138,7 +146,7 @@ pub fn restrictions_page() -> Html {
         if let Load::Done(people) = load {
             for p in people {
                 let staff = p.role.is_some_and(|r| r != Role::Patient);
-                if staff && !known.iter().any(|k| k.person.id == p.id) {
+                if staff && !restricted_staff(&p.id) && !known.iter().any(|k| k.person.id == p.id) {
                     known.push(Known { person: p.clone(), how });
                 }
             }
@@ -181,7 +189,11 @@ pub fn restrictions_page() -> Html {
         },
     };
     let departments = match &*names {
-        Load::Done(n) => n.clone(),
+        Load::Done(n) => n
+            .iter()
+            .filter(|d| !in_force.iter().any(|r| r.department.as_ref() == Some(*d)))
+            .cloned()
+            .collect(),
         _ => vec![],
     };
     html! {
@@ -258,6 +270,7 @@ fn department_picker(props: &DepartmentProps) -> Html {
             e.prevent_default();
             if !chosen.is_empty() {
                 on_restrict.emit((*chosen).clone());
+                chosen.set(String::new());
             }
         })
     };
@@ -266,7 +279,8 @@ fn department_picker(props: &DepartmentProps) -> Html {
             <h2 id="restrict-department-title">{ "Restrict a department" }</h2>
             <form class="form" {onsubmit} id="restrict-department-form">
                 <label for="restrict-department">{ "Department" }</label>
-                <select id="restrict-department" required=true onchange={bind_change(&chosen)}>
+                // Drawn anew when the list changes (a department restricted leaves it).
+                <select id="restrict-department" key={props.departments.join("\n")} required=true onchange={bind_change(&chosen)}>
                     <option value="" selected={chosen.is_empty()}>{ "Choose a department" }</option>
                     { for props.departments.iter().map(|d| html! {
                         <option value={d.clone()} selected={*chosen == *d}>{ d.clone() }</option>

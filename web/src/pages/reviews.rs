@@ -127,9 +127,14 @@ pub fn reviews_page() -> Html {
             <Empty>{ if open { "No break-the-glass access awaits review." } else { "No break-the-glass access has been reviewed yet." } }</Empty>
         },
         Load::Done(list) => html! {
-            <ol class="reviews" id="reviews">
-                { for list.iter().map(|g| html! { <ReviewItem glass={g.clone()} on_closed={on_closed.clone()} /> }) }
-            </ol>
+            <>
+                if list.len() as i64 == FIRST {
+                    <p class="muted small">{ format!("The newest {FIRST} are shown; close some to see older ones.") }</p>
+                }
+                <ol class="reviews" id="reviews">
+                    { for list.iter().map(|g| html! { <ReviewItem glass={g.clone()} on_closed={on_closed.clone()} /> }) }
+                </ol>
+            </>
         },
     };
     html! {
