@@ -78,7 +78,7 @@ impl GlassReason {
 }
 
 /// How far a cell of the permission matrix reaches (the contract's `Scope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Scope {
     None,
