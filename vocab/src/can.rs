@@ -50,6 +50,49 @@ pub fn audit(r: Role) -> bool {
 pub fn own_access_trail(r: Role) -> bool {
     matches!(r, Role::Patient)
 }
+/// A patient's care team and admission (CARE_TEAM READ of another: the
+/// patients one cares for, or any patient at the front desk and for
+/// administrators).
+pub fn read_care_team(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Doctor | Role::Nurse | Role::Receptionist)
+}
+/// One's own care team (CARE_TEAM READ, own only).
+pub fn own_care_team(r: Role) -> bool {
+    matches!(r, Role::Patient)
+}
+/// Put a doctor or nurse on a patient's care team (CARE_TEAM CREATE).
+pub fn add_care_member(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Doctor)
+}
+/// End a clinician's care relationship with a patient (CARE_TEAM DELETE).
+pub fn end_care_member(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Doctor)
+}
+/// Admit a patient to a department, or discharge them (CARE_TEAM UPDATE).
+pub fn admit_patients(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Doctor | Role::Receptionist)
+}
+/// Break the glass: time-boxed access to a patient one does not care for
+/// (EMERGENCY_ACCESS CREATE).
+pub fn break_glass(r: Role) -> bool {
+    matches!(r, Role::Doctor | Role::Nurse)
+}
+/// The review queue: list break-the-glass accesses, count the open ones
+/// and close their reviews (EMERGENCY_ACCESS SEARCH, READ and UPDATE).
+pub fn review_break_glass(r: Role) -> bool {
+    matches!(r, Role::Auditor)
+}
+/// Restrict staff members or departments from one's own records, list and
+/// lift those restrictions (RESTRICTION CREATE, READ and DELETE, own only).
+pub fn restrict_own_records(r: Role) -> bool {
+    matches!(r, Role::Patient)
+}
+/// Root's permission matrix editor (`setPermission`,
+/// `setBreakGlassDuration`). Not a cell of the matrix: the contract applies
+/// these changes for ROOT alone, whatever the matrix says.
+pub fn edit_permissions(r: Role) -> bool {
+    matches!(r, Role::Root)
+}
 /// The roles an account of role `r` may create. ROOT is never offered: the
 /// root account is made at first start (the contract would let root create
 /// another; the matrix test names this one difference).

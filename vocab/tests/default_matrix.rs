@@ -128,6 +128,63 @@ const CAPABILITIES: &[Capability] = &[
         cells: &[("AUDIT_TRAIL", "READ")],
         granting: &["OWN"],
     },
+    // A patient's care team, as others see it (the patients one cares for;
+    // any patient for the front desk and administrators) and as the patient does.
+    Capability {
+        name: "read_care_team",
+        offered: can::read_care_team,
+        cells: &[("CARE_TEAM", "READ")],
+        granting: ON_OTHERS,
+    },
+    Capability {
+        name: "own_care_team",
+        offered: can::own_care_team,
+        cells: &[("CARE_TEAM", "READ")],
+        granting: &["OWN"],
+    },
+    Capability {
+        name: "add_care_member",
+        offered: can::add_care_member,
+        cells: &[("CARE_TEAM", "CREATE")],
+        granting: ON_OTHERS,
+    },
+    Capability {
+        name: "end_care_member",
+        offered: can::end_care_member,
+        cells: &[("CARE_TEAM", "DELETE")],
+        granting: ON_OTHERS,
+    },
+    // Admitting and discharging are CARE_TEAM UPDATE.
+    Capability {
+        name: "admit_patients",
+        offered: can::admit_patients,
+        cells: &[("CARE_TEAM", "UPDATE")],
+        granting: ON_OTHERS,
+    },
+    Capability {
+        name: "break_glass",
+        offered: can::break_glass,
+        cells: &[("EMERGENCY_ACCESS", "CREATE")],
+        granting: ON_OTHERS,
+    },
+    // The queue is a SEARCH, each grant listed a READ of its patient, and
+    // closing a review an UPDATE.
+    Capability {
+        name: "review_break_glass",
+        offered: can::review_break_glass,
+        cells: &[
+            ("EMERGENCY_ACCESS", "SEARCH"),
+            ("EMERGENCY_ACCESS", "READ"),
+            ("EMERGENCY_ACCESS", "UPDATE"),
+        ],
+        granting: ON_OTHERS,
+    },
+    Capability {
+        name: "restrict_own_records",
+        offered: can::restrict_own_records,
+        cells: &[("RESTRICTION", "CREATE"), ("RESTRICTION", "READ"), ("RESTRICTION", "DELETE")],
+        granting: &["OWN"],
+    },
 ];
 
 #[test]
@@ -221,4 +278,13 @@ fn the_administrators_list_is_offered_as_the_default_matrix_allows() {
             "list_administrators({actor})"
         );
     }
+}
+
+/// The matrix editor is no cell: the contract applies `setPermission` and
+/// `setBreakGlassDuration` for ROOT alone and records anyone else's attempt
+/// as refused (contracts/README.md), so only root is offered it.
+#[test]
+fn only_root_is_offered_the_matrix_editor() {
+    let offered: Vec<Role> = Role::ALL.into_iter().filter(|&r| can::edit_permissions(r)).collect();
+    assert_eq!(offered, [Role::Root]);
 }

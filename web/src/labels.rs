@@ -3,7 +3,8 @@
 
 use careledger_vocab::{RecordType, Role};
 
-use crate::api::ActorKind;
+use crate::api::ops::{AccessAction, AccessResource};
+use crate::api::{ActorKind, GlassReason, Scope};
 
 /// A word for people to read: "Administrator", "Lab result".
 pub trait Label {
@@ -38,9 +39,58 @@ impl Label for RecordType {
     }
 }
 
+impl Label for GlassReason {
+    fn label(self) -> &'static str {
+        match self {
+            GlassReason::EmergencyTreatment => "Emergency treatment",
+            GlassReason::ContinuityOfCare => "Continuity of care",
+            GlassReason::PatientRequest => "The patient's request",
+            GlassReason::Other => "Other",
+        }
+    }
+}
+
+impl Label for Scope {
+    fn label(self) -> &'static str {
+        match self {
+            Scope::None => "No",
+            Scope::Own => "Own only",
+            Scope::Patients => "Any patient",
+            Scope::Any => "Anyone",
+            Scope::Care => "In their care",
+        }
+    }
+}
+
+impl Label for AccessResource {
+    fn label(self) -> &'static str {
+        match self {
+            AccessResource::UserRecord => "Accounts",
+            AccessResource::HealthRecord => "Health records",
+            AccessResource::AuditTrail => "Audit trail",
+            AccessResource::CareTeam => "Care teams",
+            AccessResource::EmergencyAccess => "Break-the-glass",
+            AccessResource::Restriction => "Restrictions",
+        }
+    }
+}
+
+impl Label for AccessAction {
+    fn label(self) -> &'static str {
+        match self {
+            AccessAction::Create => "Create",
+            AccessAction::Read => "Read",
+            AccessAction::Update => "Update",
+            AccessAction::Delete => "Delete",
+            AccessAction::Search => "Search",
+        }
+    }
+}
+
 /// What the audit screens call a kind of event that is not an access
 /// decision (those read "Read · Health record"), when it needs more than its
-/// code in words: the contract's role changes, sign-ins and second factors.
+/// code in words: the contract's role changes, sign-ins, second factors and
+/// care changes.
 /// `None` for the others.
 pub fn audit_kind(code: &str) -> Option<&'static str> {
     Some(match code {
@@ -54,6 +104,17 @@ pub fn audit_kind(code: &str) -> Option<&'static str> {
         "FACTOR_ENROLLED" => "Second factor enrolled",
         "FACTOR_USED" => "Second factor used",
         "FACTOR_RESET" => "Second factor reset",
+        "CARE_ADDED" => "Added to the care team",
+        "CARE_ENDED" => "Care relationship ended",
+        "PATIENT_ADMITTED" => "Admitted",
+        "PATIENT_DISCHARGED" => "Discharged",
+        "DEPARTMENT_ASSIGNED" => "Department assigned",
+        "GLASS_BROKEN" => "Broke the glass",
+        "GLASS_REVIEWED" => "Break-the-glass reviewed",
+        "ACCESS_RESTRICTED" => "Access restricted",
+        "RESTRICTION_LIFTED" => "Restriction lifted",
+        "EMERGENCY_ACCESS" => "Emergency access",
+        "BREAK_GLASS_DURATION_CHANGED" => "Break-the-glass duration changed",
         _ => return None,
     })
 }

@@ -39,6 +39,12 @@ pub enum Route {
     MyAccess,
     #[at("/security")]
     Security,
+    #[at("/reviews")]
+    Reviews,
+    #[at("/my-restrictions")]
+    Restrictions,
+    #[at("/matrix")]
+    Matrix,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -61,6 +67,9 @@ pub fn render(route: Route) -> Html {
         Route::MyRecords => html! { <pages::patients::MyRecordsPage /> },
         Route::MyAccess => html! { <pages::audit::MyAccessPage /> },
         Route::Security => html! { <pages::security::SecurityPage /> },
+        Route::Reviews => html! { <pages::reviews::ReviewsPage /> },
+        Route::Restrictions => html! { <pages::restrictions::RestrictionsPage /> },
+        Route::Matrix => html! { <pages::matrix::MatrixPage /> },
         Route::NotFound => html! {
             <section class="card"><h1>{ "Page not found" }</h1><p>{ "There is nothing at this address." }</p></section>
         },
@@ -82,6 +91,9 @@ pub fn sections(role: Role) -> Vec<(Route, &'static str)> {
     if can::own_access_trail(role) {
         out.push((Route::MyAccess, "Who accessed my records"));
     }
+    if can::restrict_own_records(role) {
+        out.push((Route::Restrictions, "Restrictions"));
+    }
     if can::manage_users(role) {
         out.push((
             Route::Admin,
@@ -90,6 +102,12 @@ pub fn sections(role: Role) -> Vec<(Route, &'static str)> {
     }
     if can::audit(role) {
         out.push((Route::Audit, "Audit"));
+    }
+    if can::review_break_glass(role) {
+        out.push((Route::Reviews, "Break-the-glass reviews"));
+    }
+    if can::edit_permissions(role) {
+        out.push((Route::Matrix, "Permission matrix"));
     }
     out.push((Route::Security, "Security"));
     out

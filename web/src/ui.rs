@@ -32,6 +32,26 @@ pub fn error_box(props: &ErrorProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
+pub struct OutcomeProps {
+    /// What the last change did (`Ok`), or why it failed; none yet.
+    pub outcome: Option<Result<String, ApiError>>,
+    /// The id of the success notice.
+    pub id: &'static str,
+}
+
+/// How the last change on a page went: a notice, or the refusal explained.
+#[function_component(Outcome)]
+pub fn outcome(props: &OutcomeProps) -> Html {
+    match &props.outcome {
+        Some(Ok(done)) => {
+            html! { <div class="alert alert-info" role="status" id={props.id}>{ done.clone() }</div> }
+        }
+        Some(Err(e)) => html! { <ErrorBox error={e.clone()} /> },
+        None => html! {},
+    }
+}
+
+#[derive(Properties, PartialEq)]
 pub struct EmptyProps {
     pub children: Html,
 }

@@ -12,9 +12,10 @@ use crate::support::ROOT_PASSWORD;
 #[sqlx::test(migrations = "../migrations")]
 async fn an_access_in_one_session_appears_in_the_auditors_live_feed(pool: PgPool) {
     let server = Server::start(pool).await;
-    server.user("dr_feed", Role::Doctor).await;
+    let doctor = server.user("dr_feed", Role::Doctor).await;
     server.user("auditor_ann", Role::Auditor).await;
     let patient = server.user("pat_feed", Role::Patient).await;
+    server.app.care_for(&patient, &doctor).await;
     let pid = patient.id.to_string();
     let token = server.token("dr_feed").await;
     server.record(&token, &pid, "LAB_RESULT", "HbA1c", json!({ "value": "6.1 %" })).await;
@@ -46,6 +47,8 @@ async fn a_patient_sees_who_accessed_their_records(pool: PgPool) {
     let dr = server.user("dr_ross", Role::Doctor).await;
     let mine = server.user("pat_me", Role::Patient).await;
     let other = server.user("pat_other", Role::Patient).await;
+    server.app.care_for(&mine, &dr).await;
+    server.app.care_for(&other, &dr).await;
     let root = server.app.login("root", ROOT_PASSWORD).await;
     let details = update_user::Variables {
         id: dr.id.to_string(),

@@ -15,7 +15,7 @@ use crate::ops::{set_factor_policy, SetFactorPolicy};
 use crate::support::ROOT_PASSWORD;
 
 /// The code `steps` 30-second steps from now for the base32 secret shown.
-fn code(secret: &str, steps: i64) -> String {
+pub fn code(secret: &str, steps: i64) -> String {
     let bytes = Secret::Encoded(secret.to_owned()).to_bytes().expect("base32 secret");
     let totp = TOTP::new(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new()).expect("totp");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64;

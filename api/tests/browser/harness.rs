@@ -497,3 +497,98 @@ impl Browser {
         id.as_str().expect("an authenticator id").to_owned()
     }
 }
+
+impl Browser {
+    /// The cells' texts of each body row of the table `table`, right now.
+    pub async fn rows(&self, table: &str) -> Vec<Vec<String>> {
+        let mut out = vec![];
+        let found = self.client.find_all(Locator::Css(&format!("{table} tbody tr"))).await;
+        for row in found.unwrap_or_default() {
+            let mut cells = vec![];
+            for td in row.find_all(Locator::Css("td")).await.unwrap_or_default() {
+                cells.push(td.text().await.unwrap_or_default());
+            }
+            out.push(cells);
+        }
+        out
+    }
+
+    /// Waits until the body rows of `table` read `expected`, then returns
+    /// them (or what they last read, for the caller's assert to show).
+    pub async fn rows_become(&self, table: &str, expected: &[&[&str]]) -> Vec<Vec<String>> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let rows = self.rows(table).await;
+            if rows
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect::<Vec<_>>())
+                .eq(expected.iter().map(|r| r.to_vec()))
+                || tokio::time::Instant::now() >= deadline
+            {
+                return rows;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Picks the option `value` of the select `select`.
+    pub async fn choose(&self, select: &str, value: &str) {
+        self.click(&format!("{select} option[value='{value}']")).await;
+    }
+
+    /// Sets an input's value as typing it would (for inputs a keyboard
+    /// fills awkwardly, such as dates, whose typing order follows the locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        let js = format!(
+            "const e = document.querySelector({css:?}); e.value = {value:?}; \
+             e.dispatchEvent(new Event('input', {{ bubbles: true }})); return true"
+        );
+        self.script(&js).await;
+    }
+}
+
+impl Server {
+    /// Breaks the glass through the api as the holder of `token`; returns the grant's id.
+    pub async fn break_glass(
+        &self,
+        token: &str,
+        patient: &str,
+        reason: &str,
+        justification: &str,
+    ) -> String {
+        let out = self
+            .app
+            .raw(
+                Some(token),
+                "mutation($p: ID!, $r: GlassReason!, $j: String!, $w: String!) { breakGlass(patientId: $p, reason: $r, justification: $j, password: $w) { id } }",
+                serde_json::json!({ "p": patient, "r": reason, "j": justification, "w": PASSWORD }),
+            )
+            .await;
+        out["data"]["breakGlass"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("breakGlass failed: {out}"))
+            .to_owned()
+    }
+
+    /// How many records the holder of `token` reads of `patient` now, or the
+    /// refusal's code and its `careRelationship` flag.
+    pub async fn reads(&self, token: &str, patient: &str) -> Result<usize, String> {
+        use crate::ops::{patient_records, PatientRecords};
+        let vars = patient_records::Variables { patient_id: patient.to_owned() };
+        let reply = self.app.run::<PatientRecords>(Some(token), vars).await;
+        match reply.code() {
+            "(no error)" => Ok(reply.ok().patient_records.len()),
+            code => Err(format!("{code} careRelationship={}", reply.extension("careRelationship"))),
+        }
+    }
+
+    /// The one timestamp `select` reads, as the app shows times: `YYYY-MM-DD HH:MM` (UTC).
+    pub async fn minute(&self, select: &str) -> String {
+        let sql = format!("SELECT to_char(({select}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')");
+        sqlx::query_scalar::<_, String>(&sql)
+            .fetch_one(&self.app.state.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}

@@ -16,10 +16,12 @@ mod ops;
 mod support;
 
 mod audit;
+mod care;
 mod factor;
 mod graphiql;
 mod harness;
 mod login;
 mod passkey;
 mod people;
+mod privacy;
 mod records;

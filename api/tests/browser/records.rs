@@ -12,8 +12,9 @@ use crate::harness::{Browser, Server, PASSWORD};
 #[sqlx::test(migrations = "../migrations")]
 async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPool) {
     let server = Server::start(pool).await;
-    server.user("dr_grey", Role::Doctor).await;
+    let doctor = server.user("dr_grey", Role::Doctor).await;
     let patient = server.user("pat_jones", Role::Patient).await;
+    server.app.care_for(&patient, &doctor).await;
     let pid = patient.id.to_string();
     let token = server.token("dr_grey").await;
     let bp = server
@@ -111,9 +112,11 @@ async fn a_doctor_opens_records_by_patient_id_edits_and_sees_the_diff(pool: PgPo
 #[sqlx::test(migrations = "../migrations")]
 async fn a_nurse_is_not_offered_create_and_a_forced_attempt_is_refused(pool: PgPool) {
     let server = Server::start(pool).await;
-    server.user("dr_kim", Role::Doctor).await;
-    server.user("nurse_ratched", Role::Nurse).await;
+    let doctor = server.user("dr_kim", Role::Doctor).await;
+    let nurse = server.user("nurse_ratched", Role::Nurse).await;
     let patient = server.user("pat_lee", Role::Patient).await;
+    server.app.care_for(&patient, &doctor).await;
+    server.app.care_for(&patient, &nurse).await;
     let pid = patient.id.to_string();
     let token = server.token("dr_kim").await;
     let id = server
@@ -158,9 +161,11 @@ async fn a_nurse_is_not_offered_create_and_a_forced_attempt_is_refused(pool: PgP
 #[sqlx::test(migrations = "../migrations")]
 async fn a_patient_sees_only_their_own_records(pool: PgPool) {
     let server = Server::start(pool).await;
-    server.user("dr_ross", Role::Doctor).await;
+    let doctor = server.user("dr_ross", Role::Doctor).await;
     let mine = server.user("pat_me", Role::Patient).await;
     let other = server.user("pat_other", Role::Patient).await;
+    server.app.care_for(&mine, &doctor).await;
+    server.app.care_for(&other, &doctor).await;
     let token = server.token("dr_ross").await;
     server
         .record(

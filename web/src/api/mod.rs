@@ -10,7 +10,7 @@ use graphql_client::GraphQLQuery;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use ops::{IntegrityStatus, RecordType, Role};
+pub use ops::{GlassReason, IntegrityStatus, RecordType, Role, Scope};
 
 /// One on-chain receipt of an access the request made (`extensions.audit`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -36,6 +36,10 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u64>,
     pub current_version: Option<i64>,
     pub field: Option<String>,
+    /// `extensions.careRelationship`: false when a clinician was refused a
+    /// patient's health records for want of a care relationship (the app
+    /// then offers break-the-glass).
+    pub care_relationship: Option<bool>,
 }
 
 impl ApiError {
@@ -47,6 +51,7 @@ impl ApiError {
             retry_after_seconds: None,
             current_version: None,
             field: None,
+            care_relationship: None,
         }
     }
     /// The server could not be reached at all.
@@ -56,11 +61,18 @@ impl ApiError {
             "The CareLedger server cannot be reached. Check your connection and try again.",
         )
     }
+    /// A clinician refused a patient's records for want of a care relationship.
+    pub fn not_on_care_team(&self) -> bool {
+        self.code == ErrorCode::Forbidden && self.care_relationship == Some(false)
+    }
     /// What a person should read.
     pub fn explain(&self) -> String {
         match self.code {
             ErrorCode::Unauthenticated => {
                 format!("Not signed in: {}.", self.message.trim_end_matches('.'))
+            }
+            ErrorCode::Forbidden if self.not_on_care_team() => {
+                "You are not on this patient's care team. The refusal was recorded on chain.".into()
             }
             ErrorCode::Forbidden => {
                 "Your role does not allow this. The refusal was recorded on chain.".into()
@@ -68,7 +80,12 @@ impl ApiError {
             ErrorCode::NotFound => "Nothing was found with that identifier.".into(),
             ErrorCode::Conflict => "Someone else saved this first.".into(),
             ErrorCode::BadUserInput => match &self.field {
-                Some(f) => format!("Please check “{f}”: {}", self.message),
+                // The server's message starts with the field's name already.
+                Some(f) => {
+                    let m =
+                        self.message.strip_prefix(f.as_str()).and_then(|m| m.strip_prefix(": "));
+                    format!("Please check “{f}”: {}", m.unwrap_or(&self.message))
+                }
                 None => self.message.clone(),
             },
             ErrorCode::TooManyAttempts => match self.retry_after_seconds {
@@ -140,6 +157,7 @@ struct RawErrorExtensions {
     retry_after_seconds: Option<u64>,
     current_version: Option<i64>,
     field: Option<String>,
+    care_relationship: Option<bool>,
 }
 
 /// Runs one operation, as the holder of `token` (or anonymously).
@@ -192,6 +210,7 @@ pub async fn run<Q: GraphQLQuery>(
                 retry_after_seconds: ext.retry_after_seconds,
                 current_version: ext.current_version,
                 field: ext.field,
+                care_relationship: ext.care_relationship,
             })
         }
         (None, Some(data)) => Ok(data),
@@ -204,6 +223,19 @@ pub async fn run<Q: GraphQLQuery>(
 /// come from the same fragment, so the fields match by construction.
 pub fn convert<A: Serialize, B: DeserializeOwned>(a: A) -> Option<B> {
     serde_json::to_value(a).ok().and_then(|v| serde_json::from_value(v).ok())
+}
+
+/// The schema's name of an enum value (`EMERGENCY_TREATMENT`), for a form's `<option>`.
+pub fn enum_code<T: Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The enum value the schema names `code`, if any.
+pub fn enum_of<T: DeserializeOwned>(code: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
 }
 
 /// A whole account (the `Account` fragment): one's own (`me`), or another's
@@ -321,4 +353,22 @@ pub struct Event {
     pub original_at: Option<String>,
     /// An event of a block the chain lost (shown only when asked for).
     pub lost_at: Option<String>,
+    /// An access decided under the actor's break-the-glass grant.
+    #[serde(default)]
+    pub emergency: bool,
+    /// Care events: the clinician added, ended or reviewed; the staff member restricted.
+    #[serde(default)]
+    pub counterpart: Option<Person>,
+    /// Care events: the department admitted to, discharged from or restricted.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// A care membership's end; a break-the-glass grant's end.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// GLASS_BROKEN: why.
+    #[serde(default)]
+    pub glass_reason: Option<GlassReason>,
+    /// GLASS_REVIEWED: the auditor's verdict.
+    #[serde(default)]
+    pub justified: Option<bool>,
 }

@@ -41,6 +41,55 @@ pub enum AccessResource {
     UserRecord,
     HealthRecord,
     AuditTrail,
+    CareTeam,
+    EmergencyAccess,
+    Restriction,
+}
+
+impl AccessResource {
+    pub const ALL: [AccessResource; 6] = [
+        Self::UserRecord,
+        Self::HealthRecord,
+        Self::AuditTrail,
+        Self::CareTeam,
+        Self::EmergencyAccess,
+        Self::Restriction,
+    ];
+}
+
+impl AccessAction {
+    pub const ALL: [AccessAction; 5] =
+        [Self::Create, Self::Read, Self::Update, Self::Delete, Self::Search];
+}
+
+/// Why a clinician broke the glass (the contract's `GlassReason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GlassReason {
+    EmergencyTreatment,
+    ContinuityOfCare,
+    PatientRequest,
+    Other,
+}
+
+impl GlassReason {
+    pub const ALL: [GlassReason; 4] =
+        [Self::EmergencyTreatment, Self::ContinuityOfCare, Self::PatientRequest, Self::Other];
+}
+
+/// How far a cell of the permission matrix reaches (the contract's `Scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Scope {
+    None,
+    Own,
+    Patients,
+    Any,
+    Care,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [Self::None, Self::Own, Self::Patients, Self::Any, Self::Care];
 }
 
 /// Which contract event an audit event is (`ACCESS_REQUESTED`, `USER_ADDED`, …),
@@ -56,7 +105,7 @@ macro_rules! operation {
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq, Serialize",
             variables_derives = "Debug, Clone, PartialEq",
-            extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind")
+            extern_enums("Role", "RecordType", "IntegrityStatus", "AccessAction", "AccessResource", "AuditEventKind", "GlassReason", "Scope")
         )]
         pub struct $name;
     };
@@ -99,3 +148,19 @@ operation!(VerifyRecord, "graphql/audit.graphql");
 operation!(AuditTrail, "graphql/audit.graphql");
 operation!(AuditFeed, "graphql/audit.graphql");
 operation!(AuditCheck, "graphql/audit.graphql");
+operation!(CareTeam, "graphql/care.graphql");
+operation!(Departments, "graphql/care.graphql");
+operation!(AddCareTeamMember, "graphql/care.graphql");
+operation!(EndCareRelationship, "graphql/care.graphql");
+operation!(AdmitPatient, "graphql/care.graphql");
+operation!(DischargePatient, "graphql/care.graphql");
+operation!(BreakGlass, "graphql/care.graphql");
+operation!(BreakGlassReviews, "graphql/care.graphql");
+operation!(OpenReviewCount, "graphql/care.graphql");
+operation!(ReviewBreakGlass, "graphql/care.graphql");
+operation!(MyRestrictions, "graphql/care.graphql");
+operation!(RestrictAccess, "graphql/care.graphql");
+operation!(LiftRestriction, "graphql/care.graphql");
+operation!(Permissions, "graphql/care.graphql");
+operation!(SetPermission, "graphql/care.graphql");
+operation!(SetBreakGlassDuration, "graphql/care.graphql");

@@ -15,7 +15,8 @@ use crate::receipts::short_hash;
 use crate::session::{use_api, use_session};
 use crate::ui::{bind, bind_change, when, Empty, ErrorBox, Load, Loading};
 
-const RESOURCES: [&str; 3] = ["HEALTH_RECORD", "USER_RECORD", "AUDIT_TRAIL"];
+const RESOURCES: [&str; 6] =
+    ["HEALTH_RECORD", "USER_RECORD", "AUDIT_TRAIL", "CARE_TEAM", "EMERGENCY_ACCESS", "RESTRICTION"];
 const ACTIONS: [&str; 5] = ["READ", "SEARCH", "CREATE", "UPDATE", "DELETE"];
 const FEED_MAX: usize = 200;
 
@@ -44,10 +45,10 @@ impl Filters {
         Some(s.to_owned()).filter(|s| !s.is_empty())
     }
     fn action(&self) -> Option<AccessAction> {
-        serde_json::from_value(serde_json::Value::String(self.action.clone())).ok()
+        api::enum_of(&self.action)
     }
     fn resource(&self) -> Option<AccessResource> {
-        serde_json::from_value(serde_json::Value::String(self.resource.clone())).ok()
+        api::enum_of(&self.resource)
     }
 }
 
@@ -119,6 +120,27 @@ fn account(address: &str) -> Html {
     }
 }
 
+/// An access under break-the-glass, or the break itself.
+fn is_emergency(e: &Event) -> bool {
+    e.emergency || matches!(e.kind.as_str(), "GLASS_BROKEN" | "EMERGENCY_ACCESS")
+}
+
+/// What a care event or an emergency access adds, in words: the reason,
+/// the clinician or staff member, the department, until when, the verdict.
+fn care_detail(e: &Event) -> Option<String> {
+    let parts: Vec<String> = [
+        e.glass_reason.map(|r| r.label().to_owned()),
+        e.counterpart.as_ref().map(|p| p.full_name.clone()),
+        e.department.as_ref().map(|d| format!("{d} department")),
+        e.until.as_ref().map(|u| format!("until {} UTC", when(u))),
+        e.justified.map(|j| if j { "justified" } else { "not justified" }.to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// The events as a table; `you` (the signed-in patient's id) for their own
 /// report, which names people in words only.
 fn event_rows(events: &[Event], id: &str, you: Option<&str>) -> Html {
@@ -127,8 +149,10 @@ fn event_rows(events: &[Event], id: &str, you: Option<&str>) -> Html {
             <table class="table events" id={id.to_owned()}>
                 <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "What" }</th><th>{ "About" }</th><th>{ "Verdict" }</th><th>{ "On chain" }</th></tr></thead>
                 <tbody>
-                    { for events.iter().map(|e| html! {
-                        <tr class={classes!((!e.approved).then_some("refused"), e.lost_at.is_some().then_some("lost"))}>
+                    // A patient's report leaves out the EMERGENCY_ACCESS marks: each
+                    // repeats the access before it, which is flagged itself.
+                    { for events.iter().filter(|e| you.is_none() || e.kind != "EMERGENCY_ACCESS").map(|e| html! {
+                        <tr class={classes!((!e.approved).then_some("refused"), e.lost_at.is_some().then_some("lost"), is_emergency(e).then_some("emergency"))}>
                             <td class="nowrap">{ when(&e.timestamp) }
                                 if let Some(at) = &e.original_at {
                                     <div class="small muted re-recorded">{ format!("re-recorded; happened {}", when(at)) }</div>
@@ -148,7 +172,13 @@ fn event_rows(events: &[Event], id: &str, you: Option<&str>) -> Html {
                                 }
                                 (Some(a), Some(r)) => format!("{} · {}", pretty(a), pretty(r)),
                                 _ => audit_kind(&e.kind).map_or_else(|| pretty(&e.kind), str::to_owned),
-                            } }</td>
+                            } }
+                                if e.emergency {
+                                    <div><span class="badge badge-bad emergency-mark">{ "Emergency access" }</span></div>
+                                }
+                                if let Some(d) = care_detail(e) {
+                                    <div class="small muted care-detail">{ d }</div>
+                                }</td>
                             <td>{ match (&e.account, you) {
                                 // A patient's report is about them alone.
                                 (_, Some(_)) => html! { <strong class="you">{ "You" }</strong> },
@@ -173,7 +203,55 @@ pub fn audit_page() -> Html {
 
 #[function_component(MyAccessPage)]
 pub fn my_access_page() -> Html {
-    html! { <Trail title="Who accessed my records" own={true} /> }
+    html! { <><EmergencyAccesses /><Trail title="Who accessed my records" own={true} /></> }
+}
+
+/// A patient's break-the-glass events, first on their report: who broke the
+/// glass on them, when, why, and until when their records were open.
+#[function_component(EmergencyAccesses)]
+fn emergency_accesses() -> Html {
+    let vars = audit_trail::Variables {
+        filter: Some(audit_trail::AuditFilter {
+            kind: Some("GLASS_BROKEN".to_owned()),
+            ..audit_filter()
+        }),
+        first: Some(50),
+        after: None,
+    };
+    let load = use_query::<AuditTrail, _, _>(Some(vars), |d| Page::of(d).events);
+    let body = match &*load {
+        Load::Idle | Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
+        Load::Done(events) if events.is_empty() => html! {
+            <p id="no-emergency">{ "No one has broken the glass to open your records." }</p>
+        },
+        Load::Done(events) => html! {
+            <>
+                <p>{ "A clinician who does not care for you may open your records in an emergency, for a limited time, by “breaking the glass”. Each time is shown here and reviewed by an auditor; every access made under it is marked in the list below." }</p>
+                <ul class="rows" id="emergency-accesses">
+                    { for events.iter().map(|e| {
+                        let who = e.actor.as_ref().map_or_else(|| unnamed_actor(e.actor_kind).to_owned(), |p| {
+                            let about: Vec<String> = p.role.map(|r| r.label().to_owned()).into_iter().chain(p.designation.clone()).collect();
+                            format!("{} ({})", p.full_name, about.join(" · "))
+                        });
+                        html! {
+                            <li class="emergency-item">
+                                <strong>{ who }</strong>
+                                { format!(" broke the glass on {} UTC", when(&e.timestamp)) }
+                                <div class="small">{ care_detail(e).unwrap_or_default() }</div>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </>
+        },
+    };
+    html! {
+        <section class="card emergency-card" aria-labelledby="emergency-title">
+            <h2 id="emergency-title">{ "Emergency access to your records" }</h2>
+            { body }
+        </section>
+    }
 }
 
 #[function_component(LiveFeed)]
@@ -287,6 +365,23 @@ impl Page {
     }
 }
 
+/// A filter narrowing nothing (the caller sets what it narrows by).
+pub fn audit_filter() -> audit_trail::AuditFilter {
+    audit_trail::AuditFilter {
+        actor: None,
+        subject: None,
+        record_id: None,
+        action: None,
+        resource: None,
+        approved: None,
+        kind: None,
+        since: None,
+        until: None,
+        include_duplicates: None,
+        include_lost: None,
+    }
+}
+
 /// The trail's first page for these filters (`from`/`to` are dates; `lost`
 /// also lists the events of blocks the chain lost).
 fn trail_query(
@@ -299,16 +394,13 @@ fn trail_query(
     audit_trail::Variables {
         filter: Some(audit_trail::AuditFilter {
             actor: Filters::opt(person.trim()),
-            subject: None,
-            record_id: None,
             action: f.action(),
             resource: f.resource(),
             approved: f.approved(),
-            kind: None,
             since: Filters::opt(from).map(|d| format!("{d}T00:00:00Z")),
             until: Filters::opt(to).map(|d| format!("{d}T23:59:59Z")),
-            include_duplicates: None,
             include_lost: Some(lost),
+            ..audit_filter()
         }),
         first: Some(50),
         after: None,

@@ -8,8 +8,9 @@ use crate::api::ops::{change_password, me, ChangePassword, Me};
 use crate::api::ApiError;
 use crate::hooks::use_query;
 use crate::labels::Label;
+use crate::pages::reviews::OpenReviews;
 use crate::routes::{sections, Route};
-use crate::session::{use_api, use_session};
+use crate::session::{can, use_api, use_session};
 use crate::status::SystemStatus;
 use crate::ui::bind;
 use crate::ui::{ErrorBox, Load, Loading};
@@ -23,6 +24,9 @@ fn blurb(route: &Route) -> &'static str {
         Route::Admin => "Create, edit and remove accounts.",
         Route::Audit => "The live feed of accesses and the searchable trail.",
         Route::Security => "A second factor: an authenticator app and recovery codes.",
+        Route::Reviews => "Decide whether each break-the-glass access was justified.",
+        Route::Restrictions => "Staff or departments who may not see your records.",
+        Route::Matrix => "What each role may do, as the contract decides it; change a cell.",
         _ => "",
     }
 }
@@ -47,6 +51,9 @@ pub fn home_page() -> Html {
                     }) }
                 </ul>
             </section>
+            if can::review_break_glass(session.role()) {
+                <OpenReviews />
+            }
             <div class="two-col">
                 <Account />
                 <SystemStatus />

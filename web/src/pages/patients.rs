@@ -1,5 +1,7 @@
 //! Health records are found only by patient ID: the search box, the
-//! patient's records grouped by type, and a patient's own records.
+//! patient's records grouped by type with their care team, and a patient's
+//! own records. A clinician the contract refused for want of a care
+//! relationship is told so and offered break-the-glass.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -8,6 +10,8 @@ use crate::api::ops::{patient_records, PatientRecords};
 use crate::api::{self, Record, RecordType};
 use crate::hooks::use_query;
 use crate::labels::Label;
+use crate::pages::break_glass::NotOnCareTeam;
+use crate::pages::care_team::CareTeamCard;
 use crate::routes::Route;
 use crate::session::{can, use_session};
 use crate::ui::{bind, when, Empty, ErrorBox, Load, Loading};
@@ -72,6 +76,18 @@ fn record_list(props: &ListProps) -> Html {
     let load = use_query::<PatientRecords, _, _>(Some(vars), |d| {
         d.patient_records.into_iter().filter_map(api::convert).collect::<Vec<Record>>()
     });
+    // The end of a break-the-glass grant made on this page.
+    let granted = use_state(|| None::<String>);
+    if let Load::Failed(e) = &*load {
+        if e.not_on_care_team() && !props.own {
+            let (granted, load) = (granted.clone(), load.clone());
+            let on_granted = Callback::from(move |until: String| {
+                granted.set(Some(until));
+                load.reload();
+            });
+            return html! { <NotOnCareTeam patient_id={props.patient_id.clone()} {on_granted} /> };
+        }
+    }
     let patient_name = match &*load {
         Load::Done(r) => r.iter().find_map(|r| r.patient.as_ref().map(|p| p.full_name.clone())),
         _ => None,
@@ -114,7 +130,11 @@ fn record_list(props: &ListProps) -> Html {
             </div>
         },
     };
+    // The care team once the records are shown (one's own, or a patient's).
+    let may_see_team = if props.own { can::own_care_team } else { can::read_care_team };
+    let care_team = matches!(*load, Load::Done(_)) && role.is_some_and(may_see_team);
     html! {
+        <>
         <section class="card" aria-labelledby="records-title">
             <div class="card-head">
                 <h1 id="records-title">{ title }</h1>
@@ -125,7 +145,17 @@ fn record_list(props: &ListProps) -> Html {
             if !props.own {
                 <p class="muted small">{ "Patient ID " }<code>{ props.patient_id.clone() }</code></p>
             }
+            if let Some(until) = &*granted {
+                <div class="alert alert-warn" role="status" id="glass-granted">
+                    <strong>{ format!("Emergency access until {} UTC.", when(until)) }</strong>
+                    <p>{ "You broke the glass: every access until then is marked as an emergency access on chain, the patient sees it, and an auditor reviews it." }</p>
+                </div>
+            }
             { body }
         </section>
+        if care_team {
+            <CareTeamCard patient_id={props.patient_id.clone()} />
+        }
+        </>
     }
 }

@@ -1,4 +1,7 @@
-//! A person's page: their details, for those allowed to see them.
+//! A person's page: their details, for those allowed to see them; for a
+//! patient, their care team and admission to staff who manage them but do
+//! not open records (the front desk, administrators: clinicians see it with
+//! the records).
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -7,6 +10,7 @@ use crate::api::ops::{user_by_id, UserById};
 use crate::api::{self, Account, Role};
 use crate::hooks::use_query;
 use crate::labels::Label;
+use crate::pages::care_team::CareTeamCard;
 use crate::routes::Route;
 use crate::session::{can, use_session};
 use crate::ui::{ErrorBox, Load, Loading};
@@ -61,5 +65,18 @@ pub fn person_page(props: &Props) -> Html {
             }
         }
     };
-    html! { <section class="card">{ body }</section> }
+    let care_team = match (&*load, me) {
+        (Load::Done(Some(p)), Some(r)) if p.role == Role::Patient => {
+            (can::read_care_team(r) && !can::read_records(r)).then(|| p.id.clone())
+        }
+        _ => None,
+    };
+    html! {
+        <>
+            <section class="card">{ body }</section>
+            if let Some(patient_id) = care_team {
+                <CareTeamCard {patient_id} />
+            }
+        </>
+    }
 }
