@@ -723,20 +723,18 @@ async fn confirm_password(
     password: String,
 ) -> Result<(), ApiError> {
     use crate::auth::{password as pw, throttle};
-    let user = users::repo::get(&state.pool, caller.user_id)
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
-    let attempt = match throttle::attempt(&state.pool, user.username.as_str(), session.address)
-        .await?
-    {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            return Err(ApiError::TooManyAttempts {
-                message: "too many wrong passwords from here: wait before trying again".into(),
-                retry_after_seconds: wait.as_secs().max(1),
-            })
-        }
-    };
+    let user =
+        users::repo::get(&state.pool, caller.user_id).await?.ok_or(ApiError::NotFound("user"))?;
+    let attempt =
+        match throttle::attempt(&state.pool, user.username.as_str(), session.address).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                return Err(ApiError::TooManyAttempts {
+                    message: "too many wrong passwords from here: wait before trying again".into(),
+                    retry_after_seconds: wait.as_secs().max(1),
+                })
+            }
+        };
     let stored = pw::PasswordHashString::from_stored(user.password_hash.as_str().to_owned());
     let within_limit = password.chars().count() <= pw::MAX_LEN;
     if within_limit && pw::verify(secrecy::SecretString::from(password), stored).await {

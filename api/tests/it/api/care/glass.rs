@@ -11,8 +11,8 @@ use sqlx::PgPool;
 
 use super::super::{assert_forbidden, word, Hospital, PASSWORD};
 use super::{
-    add_member, assert_no_care, break_glass, care_fingerprint, chain_now, event, everything, house, read,
-    relation, row_of, titles, trail, travel, uid, unix, Staff, WHY,
+    add_member, assert_no_care, break_glass, care_fingerprint, chain_now, event, everything, house,
+    read, relation, row_of, titles, trail, travel, uid, unix, Staff, WHY,
 };
 use crate::ops::{AccessAction, AccessResource, GlassReason};
 use crate::support::{Note, TestApp};
@@ -190,7 +190,12 @@ async fn a_grant_never_opens_the_care_team(pool: PgPool) {
     let two = &h.other_patient;
     break_glass(&h, &house.token, two, WHY, PASSWORD).await.ok();
     let joined = add_member(&h, &house.token, two, &house.user, None).await;
-    assert_forbidden(&joined, AccessAction::Create, AccessResource::CareTeam, "joining under a grant");
+    assert_forbidden(
+        &joined,
+        AccessAction::Create,
+        AccessResource::CareTeam,
+        "joining under a grant",
+    );
     let team = event::<CareLedgerAccess::AccessRequested>(&h.app, &joined.audit[0]).await;
     assert!(!team.approved, "denied on chain");
     assert!(next_log(&h.app, &joined.audit[0]).await.is_none(), "and no EmergencyAccess");
