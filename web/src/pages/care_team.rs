@@ -5,6 +5,7 @@
 //! or a new one) and discharge. Each load and change is decided by the
 //! contract and recorded.
 
+use careledger_vocab::ErrorCode;
 use yew::prelude::*;
 
 use crate::api::ops::{
@@ -125,6 +126,13 @@ pub fn care_team_card(props: &Props) -> Html {
     };
     let body = match &*team {
         Load::Idle | Load::Loading => html! { <Loading /> },
+        // Reading the records under break-the-glass: the grant opens the
+        // records, never the team (the refusal is on the page's receipts).
+        Load::Failed(e) if e.code == ErrorCode::Forbidden => html! {
+            <p class="empty" id="care-team-hidden">
+                { "Only the patient's care team, the front desk and administrators see who is on it." }
+            </p>
+        },
         Load::Failed(e) => html! { <ErrorBox error={e.clone()} /> },
         Load::Done(t) => html! {
             <>
