@@ -99,6 +99,12 @@ BEGIN
 END;
 $$;
 
+-- The identifier the system records changes under when no person made
+-- them: keccak256("careledger.system"), `bootstrap::SYSTEM_ACTOR` in the
+-- api. A public constant, not a key.
+CREATE FUNCTION careledger_system_actor() RETURNS BYTEA
+LANGUAGE sql IMMUTABLE AS $$ SELECT '\xf987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec'::bytea $$;
+
 -- A staff member's department on chain follows `users.department`: whenever
 -- a staff account with a system id gets, changes or loses its department
 -- (created, updated, first login, role changed), a DEPARTMENT_ASSIGNED entry
@@ -127,7 +133,7 @@ BEGIN
     INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, content_hash, department)
     VALUES (decode(replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), 'hex'),
             16,
-            coalesce(actor, '\xf987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec'),
+            coalesce(actor, careledger_system_actor()),
             NEW.system_id,
             '\x0000000000000000000000000000000000000000000000000000000000000000',
             '\x0000000000000000000000000000000000000000000000000000000000000000',
@@ -145,7 +151,7 @@ CREATE TRIGGER users_department_assigned
 INSERT INTO chain_outbox (entry_id, kind, actor, subject, record_id, content_hash, department)
 SELECT decode(replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), 'hex'),
        16,
-       '\xf987cd7ca8f228a64dac26be1f874672cf1a0d6b537589d6738d1d847dad18ec',
+       careledger_system_actor(),
        u.system_id,
        '\x0000000000000000000000000000000000000000000000000000000000000000',
        '\x0000000000000000000000000000000000000000000000000000000000000000',

@@ -647,9 +647,6 @@ impl CareMutation {
         scope: Scope,
     ) -> Result<PermissionMatrixObject, ApiError> {
         let (state, session, caller) = context::caller(ctx)?;
-        crate::auth::factor::step_up::require(&state.pool, caller, session.address)
-            .await
-            .map_err(ApiError::from)?;
         let (resource, action): (Resource, Action) = (resource.into(), action.into());
         let call = CareLedgerAccess::setPermissionCall {
             actor: caller.system_id.into(),
@@ -658,12 +655,7 @@ impl CareMutation {
             action: action as u8,
             scope: scope.code(),
         };
-        let receipt = state.gate.call(call.abi_encode().into()).await?;
-        state.audit.wake();
-        if !settled(session, &receipt) {
-            return Err(ApiError::Forbidden { action: "UPDATE", resource: "PERMISSION_MATRIX" });
-        }
-        read_matrix(state).await
+        apply_setting(state, session, caller, call.abi_encode()).await
     }
 
     /// Root changes how long a break-the-glass grant lasts (1 minute to 7
@@ -678,20 +670,32 @@ impl CareMutation {
         if !(1..=7 * 24 * 60).contains(&minutes) {
             return Err(ApiError::bad_input("minutes", "must be 1 to 10080 (seven days)"));
         }
-        crate::auth::factor::step_up::require(&state.pool, caller, session.address)
-            .await
-            .map_err(ApiError::from)?;
         let call = CareLedgerAccess::setBreakGlassDurationCall {
             actor: caller.system_id.into(),
             seconds_: u64::try_from(minutes).unwrap_or_default() * 60,
         };
-        let receipt = state.gate.call(call.abi_encode().into()).await?;
-        state.audit.wake();
-        if !settled(session, &receipt) {
-            return Err(ApiError::Forbidden { action: "UPDATE", resource: "PERMISSION_MATRIX" });
-        }
-        read_matrix(state).await
+        apply_setting(state, session, caller, call.abi_encode()).await
     }
+}
+
+/// A settings call of root's (`setPermission`, `setBreakGlassDuration`):
+/// a fresh second factor first, then the contract decides and records it;
+/// a refusal (`…Denied` on chain) is FORBIDDEN. Returns the matrix as it is now.
+async fn apply_setting(
+    state: &AppState,
+    session: &Session,
+    caller: &Caller,
+    input: Vec<u8>,
+) -> Result<PermissionMatrixObject, ApiError> {
+    crate::auth::factor::step_up::require(&state.pool, caller, session.address)
+        .await
+        .map_err(ApiError::from)?;
+    let receipt = state.gate.call(input.into()).await?;
+    state.audit.wake();
+    if !settled(session, &receipt) {
+        return Err(ApiError::Forbidden { action: "UPDATE", resource: "PERMISSION_MATRIX" });
+    }
+    read_matrix(state).await
 }
 
 /// `restrictAccess` / `liftRestriction`'s target: exactly one of a staff

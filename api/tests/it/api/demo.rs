@@ -82,3 +82,14 @@ async fn the_demo_gives_every_patient_a_care_team_and_leaves_emergencies_and_res
     assert_eq!(strangers, 0);
     assert_eq!(report.staff.iter().filter(|l| l.role == Role::Doctor).count(), 14);
 }
+
+/// The migrations' system actor (who a trigger names when no person made a
+/// change) is the api's.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_databases_system_actor_is_the_apis(pool: PgPool) {
+    let word: Vec<u8> = sqlx::query_scalar("SELECT careledger_system_actor()")
+        .fetch_one(&pool)
+        .await
+        .expect("system actor");
+    assert_eq!(word, careledger::bootstrap::SYSTEM_ACTOR.to_vec());
+}
