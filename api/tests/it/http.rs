@@ -52,6 +52,10 @@ async fn metrics_count_gate_work_and_pool_use(pool: PgPool) {
     for _ in 0..3 {
         app.run::<Me>(Some(&token), me::Variables).await;
     }
+    // The index has seen every block mined so far, so its head does not move
+    // between the scrape and the comparison below.
+    let mined = app.state.chain.block_number().await.expect("head");
+    assert!(app.state.audit.wait_for(mined, std::time::Duration::from_secs(30)).await);
     // Not on the public port (not even the web app's page) …
     assert_eq!(get(&app, "/metrics").await, (StatusCode::NOT_FOUND, String::new()));
     // … but on the metrics listener.
